@@ -1,0 +1,73 @@
+//! The inputs: principals and dynamic groups, as plain owned values.
+
+/// A defined tag on a principal: `namespace.key = value`, names as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DefinedTag {
+    /// Tag namespace, as written (compared case-insensitively).
+    pub namespace: String,
+    /// Tag key, as written (compared case-insensitively).
+    pub key: String,
+    /// Tag value, exact (a JSON number or boolean is kept as its JSON text).
+    pub value: String,
+}
+
+/// A principal: a compute instance or another resource that can be a group member.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Principal {
+    /// The principal's OCID.
+    pub id: String,
+    /// The OCID of the compartment that directly holds it.
+    pub compartment_id: String,
+    /// The OCID of its tenancy.
+    pub tenancy_id: String,
+    /// The resource type when given explicitly; otherwise derived from the OCID.
+    pub resource_type: Option<String>,
+    /// Defined tags.
+    pub defined_tags: Vec<DefinedTag>,
+    /// Lifecycle state as OCI prints it (`RUNNING`, `TERMINATED`, …), if known.
+    pub lifecycle_state: Option<String>,
+}
+
+impl Principal {
+    /// The resource type, ASCII lower-cased: the explicit one, or the second
+    /// dot-separated segment of the OCID (`ocid1.fnfunc.oc1..x` → `fnfunc`).
+    pub fn resource_type(&self) -> String {
+        match &self.resource_type {
+            Some(t) => t.to_ascii_lowercase(),
+            None => resource_type_of(&self.id).to_ascii_lowercase(),
+        }
+    }
+
+    /// Whether the principal is an instance.
+    pub fn is_instance(&self) -> bool {
+        self.resource_type() == "instance"
+    }
+
+    /// Whether the principal takes part in memberships: not `TERMINATED`/`TERMINATING`.
+    pub fn is_indexed(&self) -> bool {
+        !matches!(
+            self.lifecycle_state.as_deref().map(str::to_ascii_uppercase).as_deref(),
+            Some("TERMINATED" | "TERMINATING")
+        )
+    }
+}
+
+/// The second dot-separated segment of an OCID, or `""` if it has none.
+pub fn resource_type_of(ocid: &str) -> &str {
+    ocid.split('.').nth(1).unwrap_or("")
+}
+
+/// A dynamic group: a named matching rule in a tenancy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DynamicGroup {
+    /// The group's OCID.
+    pub id: String,
+    /// Its name (unique per tenancy, case-insensitively).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The matching rule, as text.
+    pub matching_rule: String,
+    /// The OCID of its tenancy (OCI's `compartment-id` of a dynamic group).
+    pub tenancy_id: String,
+}

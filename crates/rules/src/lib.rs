@@ -1,0 +1,46 @@
+//! The matching-rule language of OCI IAM dynamic groups.
+//!
+//! A rule such as
+//! `ALL {instance.compartment.id = 'ocid1.compartment.oc1..aaa', tag.ops.role.value = 'worker'}`
+//! goes through three forms here:
+//!
+//! 1. text → [`Ast`] with a [`Span`] on every node ([`parse`], [`parse_with`]); problems are
+//!    [`Diagnostic`] values that render the rule with `^^^` under the offending text;
+//! 2. [`Ast`] → canonical text ([`print`]), with `parse(print(ast))` giving back the tree;
+//! 3. [`Ast`] → normalised [`Rule`] for the engine ([`Rule::lower`]).
+//!
+//! This crate knows nothing of principals, bitmaps, threads or files.
+//!
+//! ```
+//! use dyngroup_rules::{parse, print, Rule};
+//!
+//! let parsed = parse("all {Instance.Compartment.Id = \"ocid1.compartment.oc1..aaa\", tag.Ops.Role.value}")
+//!     .expect("valid rule");
+//! assert!(parsed.warnings.is_empty());
+//! assert_eq!(
+//!     print(&parsed.ast),
+//!     "ALL {instance.compartment.id = 'ocid1.compartment.oc1..aaa', tag.Ops.Role.value}"
+//! );
+//! let rule = Rule::lower(&parsed.ast);
+//! assert_eq!(rule.leaves().len(), 2);
+//!
+//! let err = parse("ALL {compartment.id = 'x'}").unwrap_err();
+//! assert!(err.render("ALL {compartment.id = 'x'}").contains("did you mean"));
+//! ```
+#![deny(missing_docs)]
+
+pub use ast::{Ast, Comparison, Condition, Expr, Group, GroupKind, Op, Variable};
+pub use diagnostic::{Diagnostic, DiagnosticKind, ParseError, Severity};
+pub use ir::{Leaf, Rule, TagKey, Test};
+pub use parser::{parse, parse_with, ParseOptions, Parsed, MAX_DEPTH_CEILING};
+pub use print::print;
+pub use span::{Position, Span};
+
+mod span;
+mod ast;
+mod diagnostic;
+mod cursor;
+mod suggest;
+mod parser;
+mod print;
+mod ir;
