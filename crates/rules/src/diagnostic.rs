@@ -110,7 +110,10 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let start = self.span.start;
-        let line_text = source.lines().nth(start.line.saturating_sub(1)).unwrap_or("");
+        let line_text = source
+            .lines()
+            .nth(start.line.saturating_sub(1))
+            .unwrap_or("");
         let line_no = start.line.to_string();
         let pad = " ".repeat(line_no.len());
         let line_chars = line_text.chars().count();
@@ -179,7 +182,12 @@ impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let first = self.first();
         write!(f, "{first}")?;
-        let more = self.diagnostics.iter().filter(|d| d.is_error()).count().saturating_sub(1);
+        let more = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count()
+            .saturating_sub(1);
         if more > 0 {
             write!(f, " (and {more} more)")?;
         }

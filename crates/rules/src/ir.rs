@@ -89,9 +89,7 @@ impl Rule {
     fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Leaf>) {
         match self {
             Rule::Leaf(leaf) => out.push(leaf),
-            Rule::Any(items) | Rule::All(items) => {
-                items.iter().for_each(|r| r.collect_leaves(out))
-            }
+            Rule::Any(items) | Rule::All(items) => items.iter().for_each(|r| r.collect_leaves(out)),
         }
     }
 }

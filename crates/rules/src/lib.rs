@@ -32,15 +32,15 @@
 pub use ast::{Ast, Comparison, Condition, Expr, Group, GroupKind, Op, Variable};
 pub use diagnostic::{Diagnostic, DiagnosticKind, ParseError, Severity};
 pub use ir::{Leaf, Rule, TagKey, Test};
-pub use parser::{parse, parse_with, ParseOptions, Parsed, MAX_DEPTH_CEILING};
+pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
 
-mod span;
 mod ast;
-mod diagnostic;
 mod cursor;
-mod suggest;
+mod diagnostic;
+mod ir;
 mod parser;
 mod print;
-mod ir;
+mod span;
+mod suggest;

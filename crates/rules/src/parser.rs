@@ -208,7 +208,9 @@ impl<'a> Parser<'a> {
                 span,
                 format!("`{w}` is not an operator of the rule language"),
             )
-            .with_help("combine conditions with ALL {…} (and) or ANY {…} (or), separated by commas"),
+            .with_help(
+                "combine conditions with ALL {…} (and) or ANY {…} (or), separated by commas",
+            ),
             Token::Other(c) if !c.is_ascii() || c.is_ascii_control() => Diagnostic::error(
                 Kind::UnexpectedCharacter,
                 span,
@@ -228,10 +230,17 @@ impl<'a> Parser<'a> {
     /// rule = expr | expr ("," expr)+ [","]   (the second form is the legacy bare list)
     fn rule(&mut self) -> PResult<Expr> {
         if let (Token::End, span) = self.peek() {
-            return Err(self.fatal(Diagnostic::error(Kind::EmptyRule, span, "the rule is empty")));
+            return Err(self.fatal(Diagnostic::error(
+                Kind::EmptyRule,
+                span,
+                "the rule is empty",
+            )));
         }
         let start = self.cur.pos();
         let first = self.expr_recovering(0);
+        if let Err(Failed { fatal: true }) = first {
+            return Err(Failed { fatal: true });
+        }
         let mut items = vec![first];
         loop {
             match self.peek() {
@@ -258,7 +267,10 @@ impl<'a> Parser<'a> {
                     items.push(Err(failed));
                 }
             }
-            if items.last().is_some_and(|r| r.as_ref().is_err_and(|f| f.fatal)) {
+            if items
+                .last()
+                .is_some_and(|r| r.as_ref().is_err_and(|f| f.fatal))
+            {
                 break;
             }
         }
@@ -320,10 +332,20 @@ impl<'a> Parser<'a> {
                 _ if is_logical_word(w) => Err(self.unexpected(token, span, "a condition")),
                 _ => self.condition(w, span),
             },
-            Token::LBrace => Err(self.fail(
-                Diagnostic::error(Kind::UnexpectedToken, span, "a group needs ANY or ALL before `{`")
+            Token::LBrace => {
+                self.skip_to_separator();
+                if let (Token::RBrace, _) = self.peek() {
+                    self.next();
+                }
+                Err(self.fail(
+                    Diagnostic::error(
+                        Kind::UnexpectedToken,
+                        span,
+                        "a group needs ANY or ALL before `{`",
+                    )
                     .with_help("write ANY {…} or ALL {…}"),
-            )),
+                ))
+            }
             _ => Err(self.unexpected(token, span, "a condition or an ANY/ALL group")),
         }
     }
@@ -339,17 +361,23 @@ impl<'a> Parser<'a> {
             return Err(self.fatal(Diagnostic::error(
                 Kind::NestingTooDeep,
                 keyword.cover(open),
-                format!("groups are nested deeper than the limit of {}", self.max_depth),
+                format!(
+                    "groups are nested deeper than the limit of {}",
+                    self.max_depth
+                ),
             )));
         }
         self.next();
         if let (Token::RBrace, close) = self.peek() {
             self.next();
-            return Err(self.fail(Diagnostic::error(
-                Kind::EmptyGroup,
-                keyword.cover(close),
-                format!("`{}` group is empty", kind.keyword()),
-            ).with_help("a group needs at least one condition")));
+            return Err(self.fail(
+                Diagnostic::error(
+                    Kind::EmptyGroup,
+                    keyword.cover(close),
+                    format!("`{}` group is empty", kind.keyword()),
+                )
+                .with_help("a group needs at least one condition"),
+            ));
         }
         let mut items = Vec::new();
         let mut failed = false;
@@ -461,21 +489,25 @@ impl<'a> Parser<'a> {
                 key: parts[2].to_string(),
             });
         }
-        let (message, help) = if is_tag && parts.len() == 3 && parts[1..].iter().all(|p| !p.is_empty()) {
-            (
-                format!("tag variable `{word}` must end with `.value`"),
-                Some(format!("did you mean `{word}.value`?")),
-            )
-        } else if is_tag {
-            (
-                format!("malformed tag variable `{word}`"),
-                Some("tag variables are written `tag.<namespace>.<key>.value`".to_string()),
-            )
-        } else if parts.iter().any(|p| p.is_empty()) {
-            (format!("empty name segment in variable `{word}`"), suggest_variable(word))
-        } else {
-            (format!("unknown variable `{word}`"), suggest_variable(word))
-        };
+        let (message, help) =
+            if is_tag && parts.len() == 3 && parts[1..].iter().all(|p| !p.is_empty()) {
+                (
+                    format!("tag variable `{word}` must end with `.value`"),
+                    Some(format!("did you mean `{word}.value`?")),
+                )
+            } else if is_tag {
+                (
+                    format!("malformed tag variable `{word}`"),
+                    Some("tag variables are written `tag.<namespace>.<key>.value`".to_string()),
+                )
+            } else if parts.iter().any(|p| p.is_empty()) {
+                (
+                    format!("empty name segment in variable `{word}`"),
+                    suggest_variable(word),
+                )
+            } else {
+                (format!("unknown variable `{word}`"), suggest_variable(word))
+            };
         let mut diag = Diagnostic::error(Kind::UnknownVariable, span, message);
         if let Some(help) = help {
             diag = diag.with_help(help);
@@ -507,12 +539,14 @@ impl<'a> Parser<'a> {
             ))),
             Some('=') => {
                 self.cur.bump();
-                Err(self.fail(Diagnostic::error(
-                    Kind::UnexpectedToken,
-                    op_span.cover(self.cur.span_from(start)),
-                    format!("`{}=` is not an operator", op.as_str()),
-                )
-                .with_help("use `=` or `!=`")))
+                Err(self.fail(
+                    Diagnostic::error(
+                        Kind::UnexpectedToken,
+                        op_span.cover(self.cur.span_from(start)),
+                        format!("`{}=` is not an operator", op.as_str()),
+                    )
+                    .with_help("use `=` or `!=`"),
+                ))
             }
             Some(_) => self.bare_value(start),
         }
@@ -565,7 +599,10 @@ impl<'a> Parser<'a> {
                 Diagnostic::error(
                     Kind::UnexpectedCharacter,
                     span,
-                    format!("unquoted value `{text}` contains `{}`", bad.escape_default()),
+                    format!(
+                        "unquoted value `{text}` contains `{}`",
+                        bad.escape_default()
+                    ),
                 )
                 .with_help("quote the value"),
             ));

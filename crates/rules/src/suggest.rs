@@ -19,9 +19,15 @@ pub(crate) fn suggest_variable(word: &str) -> Option<String> {
         .filter(|n| *n == collapsed || n.ends_with(&format!(".{collapsed}")))
         .collect();
     if picks.is_empty() {
-        let distances: Vec<(usize, &str)> =
-            names.iter().map(|n| (edit_distance(&word, n), *n)).collect();
-        let best = distances.iter().map(|(d, _)| *d).min().unwrap_or(usize::MAX);
+        let distances: Vec<(usize, &str)> = names
+            .iter()
+            .map(|n| (edit_distance(&word, n), *n))
+            .collect();
+        let best = distances
+            .iter()
+            .map(|(d, _)| *d)
+            .min()
+            .unwrap_or(usize::MAX);
         if best <= (word.len() / 4).max(2) {
             picks = distances
                 .iter()
