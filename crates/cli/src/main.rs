@@ -1,1 +1,51 @@
-fn main() {}
+//! `dyngroup`: compute OCI dynamic-group memberships over inventory files.
+//!
+//! Exit codes: 0 success; 1 the run finished but something was rejected (an invalid
+//! rule, a bad input record, a limit violation is *not* a rejection); 2 usage error or a
+//! failure that stopped the run (unreadable input, unwritable output).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod args;
+mod check;
+
+use args::{Cli, Command};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// How a command ended, mapped to the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Everything was accepted.
+    Clean,
+    /// The command ran to the end but rejected some input.
+    Rejected,
+}
+
+/// A failure that stopped a command; printed as `dyngroup: <message>`.
+#[derive(Debug)]
+pub(crate) struct Fatal(pub(crate) String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(err: E) -> Self {
+        Fatal(err.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejected) => ExitCode::from(1),
+        Err(Fatal(message)) => {
+            eprintln!("dyngroup: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
