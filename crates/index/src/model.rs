@@ -46,7 +46,10 @@ impl Principal {
     /// Whether the principal takes part in memberships: not `TERMINATED`/`TERMINATING`.
     pub fn is_indexed(&self) -> bool {
         !matches!(
-            self.lifecycle_state.as_deref().map(str::to_ascii_uppercase).as_deref(),
+            self.lifecycle_state
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+                .as_deref(),
             Some("TERMINATED" | "TERMINATING")
         )
     }

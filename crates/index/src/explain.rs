@@ -1,0 +1,231 @@
+//! Explain: why a principal is or is not a member of a group, condition by condition.
+//!
+//! The tree is the rule as written (the AST, with spans), each condition's truth value
+//! read from the index's postings. The verdict also comes from the compiled plan, and
+//! the two are checked against each other in debug builds.
+
+use crate::ids::{GroupId, PrincipalId};
+use crate::index::Index;
+use dyngroup_rules::{Ast, Expr, GroupKind, Leaf, Rule, print};
+use std::fmt;
+
+/// Why [`Index::explain_ocid`] could not explain.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExplainError {
+    /// No indexed principal has this OCID (unknown, or terminated).
+    #[error("no indexed principal has id {0}")]
+    UnknownPrincipal(String),
+}
+
+/// What a node of an explained rule is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainKind {
+    /// `ANY {…}`
+    Any,
+    /// `ALL {…}`
+    All,
+    /// A condition.
+    Condition,
+}
+
+/// One node of an explained rule: plain data, ready for a JSON printer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainNode {
+    /// Group or condition.
+    pub kind: ExplainKind,
+    /// `ANY` / `ALL`, or the condition in canonical form.
+    pub text: String,
+    /// Byte offsets of the node in the rule text.
+    pub start: usize,
+    /// One past the node's last byte in the rule text.
+    pub end: usize,
+    /// Whether the node holds for the principal.
+    pub holds: bool,
+    /// A group's members, in written order; empty for a condition.
+    pub children: Vec<ExplainNode>,
+}
+
+/// Why one principal is or is not a member of one group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// The group.
+    pub group: GroupId,
+    /// Its name.
+    pub group_name: String,
+    /// Its tenancy.
+    pub group_tenancy_id: String,
+    /// The rule text as written.
+    pub rule: String,
+    /// The principal.
+    pub principal: PrincipalId,
+    /// Its OCID.
+    pub principal_id: String,
+    /// Its tenancy.
+    pub principal_tenancy_id: String,
+    /// Whether the principal is in the group's tenancy (members never cross tenancies).
+    pub same_tenancy: bool,
+    /// The rule tree with truth values; `None` when the rule did not parse.
+    pub tree: Option<ExplainNode>,
+    /// The parse error rendered over the rule, when it did not parse.
+    pub rule_error: Option<String>,
+    /// The verdict: same tenancy, valid rule, and the tree holds.
+    pub member: bool,
+}
+
+impl Index {
+    /// Explains principal `p`'s membership of group `g`.
+    pub fn explain(&self, p: PrincipalId, g: GroupId) -> Explanation {
+        let entry = &self.groups[g.index()];
+        let principal = self.principal(p);
+        let same_tenancy = self.tenancy_of(p) == entry.tenancy;
+        let (tree, rule_error) = match &entry.rule {
+            Ok(parsed) => (Some(self.explain_expr(&parsed.ast.root, p)), None),
+            Err(e) => (None, Some(e.render(&entry.def.matching_rule))),
+        };
+        let member = same_tenancy && tree.as_ref().is_some_and(|t| t.holds);
+        debug_assert_eq!(
+            member,
+            self.plan_holds(g, p),
+            "explain agrees with the plan"
+        );
+        Explanation {
+            group: g,
+            group_name: entry.def.name.clone(),
+            group_tenancy_id: self.tenancy_ocid(entry.tenancy).to_owned(),
+            rule: entry.def.matching_rule.clone(),
+            principal: p,
+            principal_id: principal.id.to_owned(),
+            principal_tenancy_id: principal.tenancy_id.to_owned(),
+            same_tenancy,
+            tree,
+            rule_error,
+            member,
+        }
+    }
+
+    /// Explains the membership of the principal with this OCID.
+    pub fn explain_ocid(&self, ocid: &str, g: GroupId) -> Result<Explanation, ExplainError> {
+        let p = self
+            .principal_id(ocid)
+            .ok_or_else(|| ExplainError::UnknownPrincipal(ocid.to_owned()))?;
+        Ok(self.explain(p, g))
+    }
+
+    /// Group membership of one principal through the compiled plan.
+    fn plan_holds(&self, g: GroupId, p: PrincipalId) -> bool {
+        let plan = &self.plans[self.groups[g.index()].tenancy.index()];
+        plan.roots
+            .iter()
+            .find(|(group, _)| *group == g)
+            .is_some_and(|&(_, root)| self.node_holds(plan, root, p))
+    }
+
+    fn explain_expr(&self, expr: &Expr, p: PrincipalId) -> ExplainNode {
+        let span = expr.span();
+        match expr {
+            Expr::Group(group) => {
+                let children: Vec<ExplainNode> = group
+                    .items
+                    .iter()
+                    .map(|e| self.explain_expr(e, p))
+                    .collect();
+                let (kind, holds) = match group.kind {
+                    GroupKind::Any => (ExplainKind::Any, children.iter().any(|c| c.holds)),
+                    GroupKind::All => (ExplainKind::All, children.iter().all(|c| c.holds)),
+                };
+                ExplainNode {
+                    kind,
+                    text: group.kind.keyword().to_owned(),
+                    start: span.start.offset,
+                    end: span.end.offset,
+                    holds,
+                    children,
+                }
+            }
+            Expr::Condition(_) => {
+                let alone = Ast { root: expr.clone() };
+                let holds = match Rule::lower(&alone) {
+                    Rule::Leaf(leaf) => self.leaf_holds(&leaf, p),
+                    _ => false,
+                };
+                ExplainNode {
+                    kind: ExplainKind::Condition,
+                    text: print(&alone),
+                    start: span.start.offset,
+                    end: span.end.offset,
+                    holds,
+                    children: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// A condition's truth for `p`; `!=` is the complement within the domain (the
+    /// instances for `instance.*`, everyone otherwise).
+    fn leaf_holds(&self, leaf: &Leaf, p: PrincipalId) -> bool {
+        if leaf.negated {
+            (!leaf.test.is_instance_only() || self.is_instance(p))
+                && !self.test_holds(&leaf.test, p)
+        } else {
+            self.test_holds(&leaf.test, p)
+        }
+    }
+}
+
+impl fmt::Display for Explanation {
+    /// ```text
+    /// principal ocid1.instance.oc1..a (tenancy ocid1.tenancy.oc1..t)
+    /// group web (tenancy ocid1.tenancy.oc1..t): member
+    ///   true   ALL {
+    ///   true     instance.compartment.id = 'ocid1.compartment.oc1..c'
+    ///   true     tag.ops.role.value = 'web'
+    ///          }
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "principal {} (tenancy {})",
+            self.principal_id, self.principal_tenancy_id
+        )?;
+        let verdict = if self.member {
+            "member"
+        } else {
+            "not a member"
+        };
+        writeln!(
+            f,
+            "group {} (tenancy {}): {verdict}",
+            self.group_name, self.group_tenancy_id
+        )?;
+        if !self.same_tenancy {
+            writeln!(f, "  the principal is not in the group's tenancy")?;
+        }
+        match (&self.tree, &self.rule_error) {
+            (Some(tree), _) => write_node(f, tree, 0),
+            (None, Some(error)) => {
+                writeln!(f, "  the rule does not parse:")?;
+                for line in error.lines() {
+                    writeln!(f, "  {line}")?;
+                }
+                Ok(())
+            }
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+fn write_node(f: &mut fmt::Formatter<'_>, node: &ExplainNode, depth: usize) -> fmt::Result {
+    let mark = if node.holds { "true " } else { "false" };
+    let indent = "  ".repeat(depth);
+    match node.kind {
+        ExplainKind::Condition => writeln!(f, "  {mark}  {indent}{}", node.text),
+        ExplainKind::Any | ExplainKind::All => {
+            writeln!(f, "  {mark}  {indent}{} {{", node.text)?;
+            for child in &node.children {
+                write_node(f, child, depth + 1)?;
+            }
+            writeln!(f, "         {indent}}}")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Dynamic groups as the index holds them: the definition, its parsed rule, and the
+//! case-insensitive name table.
+
+use crate::ids::{GroupId, TenancyId};
+use crate::intern::Sym;
+use crate::model::DynamicGroup;
+use dyngroup_rules::{Ast, Diagnostic, ParseError, Rule};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// Longest group name OCI accepts.
+pub const MAX_GROUP_NAME_LEN: usize = 100;
+
+/// Why a group was refused by [`IndexBuilder::add_group`](crate::IndexBuilder::add_group).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GroupError {
+    /// The name is empty, longer than 100 characters, or has a character outside
+    /// `[A-Za-z0-9._-]`.
+    #[error("invalid group name `{name}`: use 1 to 100 of A-Z a-z 0-9 . _ -")]
+    InvalidName {
+        /// The name as given.
+        name: String,
+    },
+    /// Another group of the tenancy has the same name, compared case-insensitively.
+    #[error("a group named `{name}` already exists in tenancy {tenancy_id}")]
+    DuplicateName {
+        /// The name as given.
+        name: String,
+        /// The tenancy.
+        tenancy_id: String,
+    },
+}
+
+/// Whether `name` is a valid group name: 1–100 characters of `[A-Za-z0-9._-]`.
+pub fn is_valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_GROUP_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A rule that parsed: the tree as written (for explain), the normalised IR (for the
+/// planner), and any legacy-form warnings.
+#[derive(Clone, Debug)]
+pub(crate) struct ParsedRule {
+    pub(crate) ast: Ast,
+    pub(crate) rule: Rule,
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+/// A group inside the index.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupEntry {
+    pub(crate) def: DynamicGroup,
+    pub(crate) tenancy_sym: Sym,
+    /// Set when the index is built.
+    pub(crate) tenancy: TenancyId,
+    /// The parsed rule, or why it did not parse (then the group has no members).
+    pub(crate) rule: Result<ParsedRule, ParseError>,
+}
+
+/// Group name → group, per tenancy, ASCII case-insensitively; the names themselves
+/// live in the group definitions (no second copy).
+#[derive(Clone, Default)]
+pub(crate) struct GroupNames {
+    table: HashTable<GroupId>,
+    hasher: DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for GroupNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupNames")
+            .field("len", &self.table.len())
+            .finish()
+    }
+}
+
+/// Hashes a name as if lower-cased, without allocating.
+struct Folded<'a>(&'a str);
+
+impl Hash for Folded<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl GroupNames {
+    fn hash(&self, tenancy: Sym, name: &str) -> u64 {
+        self.hasher.hash_one((tenancy, Folded(name)))
+    }
+
+    /// The group of `tenancy` named `name` (any case).
+    pub(crate) fn get(&self, groups: &[GroupEntry], tenancy: Sym, name: &str) -> Option<GroupId> {
+        let hash = self.hash(tenancy, name);
+        self.table
+            .find(hash, |&g| {
+                let e = &groups[g.index()];
+                e.tenancy_sym == tenancy && e.def.name.eq_ignore_ascii_case(name)
+            })
+            .copied()
+    }
+
+    /// Records `groups[id]`'s name; the caller checked it is not taken.
+    pub(crate) fn insert(&mut self, groups: &[GroupEntry], id: GroupId) {
+        let e = &groups[id.index()];
+        let hash = self.hash(e.tenancy_sym, &e.def.name);
+        let hasher = &self.hasher;
+        self.table.insert_unique(hash, id, |&g| {
+            let e = &groups[g.index()];
+            hasher.hash_one((e.tenancy_sym, Folded(&e.def.name)))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_valid_group_name("web-servers_1.prod"));
+        assert!(!is_valid_group_name(""));
+        assert!(!is_valid_group_name("with space"));
+        assert!(!is_valid_group_name(&"a".repeat(101)));
+        assert!(is_valid_group_name(&"a".repeat(100)));
+    }
+}

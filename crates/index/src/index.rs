@@ -1,0 +1,260 @@
+//! The immutable index: interned strings, principal records, tenancies, postings,
+//! groups and their compiled plans.
+
+use crate::groups::{GroupEntry, GroupNames};
+use crate::ids::{GroupId, PrincipalId, TenancyId};
+use crate::intern::{Interner, Sym};
+use crate::limits::UnknownReference;
+use crate::model::DynamicGroup;
+use crate::plan::TenancyPlan;
+use crate::postings::{Postings, TermKey, TermRef};
+use dyngroup_rules::{Ast, Diagnostic, ParseError, Rule, Test};
+use roaring::RoaringBitmap;
+use std::ops::Range;
+
+/// What the index keeps per principal (12 bytes + the tenancy ordinal); the strings
+/// are interned.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PrincipalRecord {
+    pub(crate) id: Sym,
+    pub(crate) compartment: Sym,
+    pub(crate) resource_type: Sym,
+    pub(crate) tenancy: TenancyId,
+}
+
+/// A tenancy: its contiguous range of ordinals, its universes, its groups.
+#[derive(Clone, Debug)]
+pub(crate) struct Tenancy {
+    pub(crate) sym: Sym,
+    pub(crate) range: Range<u32>,
+    /// Every indexed principal of the tenancy (`range` as a bitmap: one run).
+    pub(crate) universe: RoaringBitmap,
+    /// The tenancy's instances: the domain of `instance.*` conditions.
+    pub(crate) instances: RoaringBitmap,
+    /// Its groups, ascending.
+    pub(crate) groups: Vec<GroupId>,
+}
+
+/// A principal as the index holds it, with borrowed strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrincipalRef<'a> {
+    /// Its ordinal.
+    pub ordinal: PrincipalId,
+    /// Its OCID.
+    pub id: &'a str,
+    /// The compartment that directly holds it.
+    pub compartment_id: &'a str,
+    /// Its tenancy.
+    pub tenancy_id: &'a str,
+    /// Its resource type, ASCII lower-cased.
+    pub resource_type: &'a str,
+}
+
+/// Sizes of an index, for progress lines and benches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Indexed principals.
+    pub principals: usize,
+    /// Tenancies (with principals or groups).
+    pub tenancies: usize,
+    /// Groups, valid or not.
+    pub groups: usize,
+    /// Groups whose rule did not parse.
+    pub invalid_groups: usize,
+    /// Distinct interned strings.
+    pub strings: usize,
+    /// Bytes of interned string data.
+    pub string_bytes: usize,
+    /// Posting lists.
+    pub terms: usize,
+    /// Bytes of the posting lists in the portable roaring format.
+    pub posting_bytes: usize,
+}
+
+/// The membership index, built by [`IndexBuilder`](crate::IndexBuilder). Immutable.
+///
+/// Evaluate it with [`Index::evaluate`] (or the variants in `eval`), explain one
+/// membership with [`Index::explain`], check limits with [`Index::limits_report`].
+#[derive(Clone, Debug)]
+pub struct Index {
+    pub(crate) strings: Interner,
+    pub(crate) principals: Vec<PrincipalRecord>,
+    pub(crate) tenancies: Vec<Tenancy>,
+    pub(crate) postings: Postings,
+    pub(crate) groups: Vec<GroupEntry>,
+    pub(crate) group_names: GroupNames,
+    pub(crate) plans: Vec<TenancyPlan>,
+    pub(crate) unknown: Vec<UnknownReference>,
+    pub(crate) instance_type: Option<Sym>,
+}
+
+impl Index {
+    /// How many principals are indexed (terminated ones and superseded duplicates
+    /// are not).
+    pub fn principal_count(&self) -> usize {
+        self.principals.len()
+    }
+
+    /// The ordinal of the principal with this OCID, if indexed.
+    pub fn principal_id(&self, ocid: &str) -> Option<PrincipalId> {
+        self.postings.principal(self.strings.get(ocid)?)
+    }
+
+    /// A principal's data. Panics if `p` is not an ordinal of this index.
+    pub fn principal(&self, p: PrincipalId) -> PrincipalRef<'_> {
+        let r = &self.principals[p.index()];
+        PrincipalRef {
+            ordinal: p,
+            id: self.strings.resolve(r.id),
+            compartment_id: self.strings.resolve(r.compartment),
+            tenancy_id: self.strings.resolve(self.tenancies[r.tenancy.index()].sym),
+            resource_type: self.strings.resolve(r.resource_type),
+        }
+    }
+
+    /// A principal's OCID. Panics if `p` is not an ordinal of this index.
+    pub fn principal_ocid(&self, p: PrincipalId) -> &str {
+        self.strings.resolve(self.principals[p.index()].id)
+    }
+
+    /// The tenancy of a principal.
+    pub fn tenancy_of(&self, p: PrincipalId) -> TenancyId {
+        self.principals[p.index()].tenancy
+    }
+
+    /// Whether a principal is an instance.
+    pub fn is_instance(&self, p: PrincipalId) -> bool {
+        Some(self.principals[p.index()].resource_type) == self.instance_type
+    }
+
+    /// How many tenancies the index knows (from principals or groups).
+    pub fn tenancy_count(&self) -> usize {
+        self.tenancies.len()
+    }
+
+    /// The ordinal of a tenancy.
+    pub fn tenancy_id(&self, ocid: &str) -> Option<TenancyId> {
+        let sym = self.strings.get(ocid)?;
+        let i = self.tenancies.binary_search_by_key(&sym, |t| t.sym).ok()?;
+        Some(TenancyId(i as u32))
+    }
+
+    /// A tenancy's OCID.
+    pub fn tenancy_ocid(&self, t: TenancyId) -> &str {
+        self.strings.resolve(self.tenancies[t.index()].sym)
+    }
+
+    /// Every indexed principal of a tenancy (a contiguous range of ordinals).
+    pub fn tenancy_principals(&self, t: TenancyId) -> &RoaringBitmap {
+        &self.tenancies[t.index()].universe
+    }
+
+    /// The instances of a tenancy.
+    pub fn tenancy_instances(&self, t: TenancyId) -> &RoaringBitmap {
+        &self.tenancies[t.index()].instances
+    }
+
+    /// The groups of a tenancy, ascending.
+    pub fn tenancy_groups(&self, t: TenancyId) -> &[GroupId] {
+        &self.tenancies[t.index()].groups
+    }
+
+    /// How many groups the index holds.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Every group id, ascending.
+    pub fn group_ids(&self) -> impl ExactSizeIterator<Item = GroupId> + '_ {
+        (0..self.groups.len() as u32).map(GroupId)
+    }
+
+    /// A group's definition. Panics if `g` is not a group of this index.
+    pub fn group(&self, g: GroupId) -> &DynamicGroup {
+        &self.groups[g.index()].def
+    }
+
+    /// The tenancy of a group.
+    pub fn group_tenancy(&self, g: GroupId) -> TenancyId {
+        self.groups[g.index()].tenancy
+    }
+
+    /// The group of a tenancy with this name, compared ASCII case-insensitively.
+    pub fn group_id(&self, tenancy_ocid: &str, name: &str) -> Option<GroupId> {
+        let tenancy = self.strings.get(tenancy_ocid)?;
+        self.group_names.get(&self.groups, tenancy, name)
+    }
+
+    /// A group's normalised rule, or why its rule text did not parse.
+    pub fn group_rule(&self, g: GroupId) -> Result<&Rule, &ParseError> {
+        self.groups[g.index()].rule.as_ref().map(|p| &p.rule)
+    }
+
+    /// A group's syntax tree, if its rule parsed.
+    pub fn group_ast(&self, g: GroupId) -> Option<&Ast> {
+        self.groups[g.index()].rule.as_ref().ok().map(|p| &p.ast)
+    }
+
+    /// Warnings about legacy forms in a group's rule.
+    pub fn group_warnings(&self, g: GroupId) -> &[Diagnostic] {
+        match &self.groups[g.index()].rule {
+            Ok(p) => &p.warnings,
+            Err(_) => &[],
+        }
+    }
+
+    /// Sizes, for progress lines and benches.
+    pub fn stats(&self) -> IndexStats {
+        IndexStats {
+            principals: self.principals.len(),
+            tenancies: self.tenancies.len(),
+            groups: self.groups.len(),
+            invalid_groups: self.groups.iter().filter(|g| g.rule.is_err()).count(),
+            strings: self.strings.len(),
+            string_bytes: self.strings.bytes(),
+            terms: self.postings.len(),
+            posting_bytes: self.postings.serialized_bytes(),
+        }
+    }
+
+    /// The posting a positive test resolves to. Unknown names resolve to
+    /// [`TermRef::Empty`]; rule strings are looked up, never interned, so rules do not
+    /// grow the index.
+    pub(crate) fn resolve(&self, test: &Test) -> TermRef {
+        let s = &self.strings;
+        let list = |key: Option<TermKey>| match key.and_then(|k| self.postings.term(k)) {
+            Some(t) => TermRef::List(t),
+            None => TermRef::Empty,
+        };
+        match test {
+            Test::InstanceId(id) | Test::ResourceId(id) => {
+                match s.get(id).and_then(|sym| self.postings.principal(sym)) {
+                    Some(p) => TermRef::One(p),
+                    None => TermRef::Empty,
+                }
+            }
+            Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => {
+                list(s.get(c).map(TermKey::Compartment))
+            }
+            // The IR already folded these; `get_folded` keeps a hand-built Rule honest.
+            Test::ResourceType(t) => list(s.get_folded(t).map(TermKey::Type)),
+            Test::TagExists(k) => list(
+                s.get_folded(&k.namespace)
+                    .zip(s.get_folded(&k.key))
+                    .map(|(n, k)| TermKey::TagKey(n, k)),
+            ),
+            Test::TagValue(k, v) => list(
+                s.get_folded(&k.namespace)
+                    .zip(s.get_folded(&k.key))
+                    .zip(s.get(v))
+                    .map(|((n, k), v)| TermKey::TagValue(n, k, v)),
+            ),
+        }
+    }
+
+    /// Whether principal `p` passes a positive test (instance restriction included).
+    pub(crate) fn test_holds(&self, test: &Test, p: PrincipalId) -> bool {
+        (!test.is_instance_only() || self.is_instance(p))
+            && self.postings.holds(self.resolve(test), p)
+    }
+}

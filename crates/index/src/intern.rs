@@ -1,0 +1,136 @@
+//! String interning: each distinct string is stored once, in one arena.
+//!
+//! OCIDs are long (~80 bytes) and every principal repeats its tenancy and compartment,
+//! so the index keeps one copy of each string and refers to it by a [`Sym`].
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+
+/// An interned string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Sym(pub(crate) u32);
+
+fn slice<'a>(arena: &'a str, ends: &[usize], sym: Sym) -> &'a str {
+    let i = sym.0 as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &arena[start..ends[i]]
+}
+
+/// One arena of string bytes plus a hash table from string to [`Sym`].
+#[derive(Clone, Default)]
+pub(crate) struct Interner {
+    /// `Sym`s, hashed by the string they name (the table stores no strings itself).
+    table: HashTable<Sym>,
+    hasher: DefaultHashBuilder,
+    /// Every string, back to back.
+    arena: String,
+    /// `ends[i]` is one past the last byte of string `i` in `arena`.
+    ends: Vec<usize>,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("strings", &self.ends.len())
+            .field("bytes", &self.arena.len())
+            .finish()
+    }
+}
+
+impl Interner {
+    /// The string a symbol names.
+    pub(crate) fn resolve(&self, sym: Sym) -> &str {
+        slice(&self.arena, &self.ends, sym)
+    }
+
+    /// The symbol of `s`, if it was interned.
+    pub(crate) fn get(&self, s: &str) -> Option<Sym> {
+        let hash = self.hasher.hash_one(s);
+        self.table
+            .find(hash, |&sym| self.resolve(sym) == s)
+            .copied()
+    }
+
+    /// The symbol of `s`, interning it if new.
+    pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        let hash = self.hasher.hash_one(s);
+        if let Some(&sym) = self
+            .table
+            .find(hash, |&sym| slice(&self.arena, &self.ends, sym) == s)
+        {
+            return sym;
+        }
+        let sym = Sym(u32::try_from(self.ends.len()).expect("fewer than 2^32 distinct strings"));
+        self.arena.push_str(s);
+        self.ends.push(self.arena.len());
+        // Growing the table rehashes entries from their strings in the arena.
+        self.table.insert_unique(hash, sym, |&other| {
+            self.hasher.hash_one(slice(&self.arena, &self.ends, other))
+        });
+        sym
+    }
+
+    /// The symbol of `s` ASCII lower-cased, interning it if new. Allocates only when
+    /// `s` has upper-case letters.
+    pub(crate) fn intern_folded(&mut self, s: &str) -> Sym {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.intern(&s.to_ascii_lowercase())
+        } else {
+            self.intern(s)
+        }
+    }
+
+    /// The symbol of `s` ASCII lower-cased, if interned.
+    pub(crate) fn get_folded(&self, s: &str) -> Option<Sym> {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.get(&s.to_ascii_lowercase())
+        } else {
+            self.get(s)
+        }
+    }
+
+    /// How many distinct strings are interned.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Bytes of string data held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.arena.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once_and_resolves() {
+        let mut i = Interner::default();
+        let a = i.intern("ocid1.instance.oc1..a");
+        let b = i.intern("ocid1.instance.oc1..b");
+        assert_ne!(a, b);
+        assert_eq!(i.intern("ocid1.instance.oc1..a"), a);
+        assert_eq!(i.resolve(a), "ocid1.instance.oc1..a");
+        assert_eq!(i.resolve(b), "ocid1.instance.oc1..b");
+        assert_eq!(i.get("ocid1.instance.oc1..b"), Some(b));
+        assert_eq!(i.get("nope"), None);
+        assert_eq!(i.len(), 2);
+        let e = i.intern("");
+        assert_eq!(i.resolve(e), "");
+        for n in 0..1000 {
+            i.intern(&format!("s{n}"));
+        }
+        assert_eq!(i.resolve(a), "ocid1.instance.oc1..a");
+        assert_eq!(i.get("s999").map(|s| i.resolve(s)), Some("s999"));
+    }
+
+    #[test]
+    fn folding_shares_the_lower_case_copy() {
+        let mut i = Interner::default();
+        let a = i.intern_folded("Operations");
+        assert_eq!(i.intern_folded("OPERATIONS"), a);
+        assert_eq!(i.get_folded("operationS"), Some(a));
+        assert_eq!(i.resolve(a), "operations");
+    }
+}

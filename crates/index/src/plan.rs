@@ -1,0 +1,195 @@
+//! The planner: each tenancy's normalised rules become one DAG of set operations
+//! over postings, with identical sub-rules shared.
+//!
+//! Leaves never become nodes of their own inside a group: an `ALL` takes its
+//! conditions' postings directly (positives to intersect, negatives to subtract) and
+//! an `ANY` takes its positive conditions' postings directly (to union). Only a
+//! negated condition under `ANY` (or a whole rule that is one condition) needs a node,
+//! and that node is an `ALL` with a single member.
+
+use crate::ids::{GroupId, TenancyId};
+use crate::index::Index;
+use crate::postings::TermRef;
+use dyngroup_rules::{Leaf, Rule};
+use hashbrown::HashMap;
+
+/// A node of a tenancy's plan; its value is a bitmap of the tenancy's principals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct NodeId(pub(crate) u32);
+
+/// The set a node's members are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Domain {
+    /// Every principal of the tenancy.
+    Tenancy,
+    /// The tenancy's instances (an `instance.*` condition is present).
+    Instances,
+}
+
+/// One set operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Node {
+    /// `domain ∩ pos… ∩ subs… − neg…`: intersect in ascending size, stop when empty,
+    /// then and-not each negative. With no positives and no subs this is the domain
+    /// minus the negatives, the only place a complement is formed.
+    All {
+        domain: Domain,
+        pos: Vec<TermRef>,
+        neg: Vec<TermRef>,
+        subs: Vec<NodeId>,
+    },
+    /// `(pos… ∩ tenancy) ∪ (inst… ∩ instances) ∪ subs…`, one many-way union.
+    Any {
+        pos: Vec<TermRef>,
+        inst: Vec<TermRef>,
+        subs: Vec<NodeId>,
+    },
+}
+
+/// The plan of one tenancy: its nodes in dependency order, grouped by height so that
+/// each level only reads lower levels (and can be evaluated in parallel).
+#[derive(Clone, Debug)]
+pub(crate) struct TenancyPlan {
+    pub(crate) tenancy: TenancyId,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) levels: Vec<Vec<NodeId>>,
+    /// The root node of each group whose rule parsed; invalid groups have none.
+    pub(crate) roots: Vec<(GroupId, NodeId)>,
+}
+
+/// Compiles every tenancy's groups.
+pub(crate) fn compile_all(index: &Index) -> Vec<TenancyPlan> {
+    (0..index.tenancies.len() as u32)
+        .map(|t| compile_tenancy(index, TenancyId(t)))
+        .collect()
+}
+
+/// Compiles one tenancy's groups into one shared DAG.
+pub(crate) fn compile_tenancy(index: &Index, tenancy: TenancyId) -> TenancyPlan {
+    let mut c = Compiler {
+        index,
+        memo: HashMap::new(),
+        nodes: Vec::new(),
+        heights: Vec::new(),
+    };
+    let mut roots = Vec::new();
+    for &g in &index.tenancies[tenancy.index()].groups {
+        if let Ok(parsed) = &index.groups[g.index()].rule {
+            roots.push((g, c.compile(&parsed.rule)));
+        }
+    }
+    let mut levels: Vec<Vec<NodeId>> = Vec::new();
+    for (i, &h) in c.heights.iter().enumerate() {
+        let h = h as usize;
+        if levels.len() <= h {
+            levels.resize_with(h + 1, Vec::new);
+        }
+        levels[h].push(NodeId(i as u32));
+    }
+    TenancyPlan {
+        tenancy,
+        nodes: c.nodes,
+        levels,
+        roots,
+    }
+}
+
+struct Compiler<'a> {
+    index: &'a Index,
+    /// Normalised sub-rule → its node: equal sub-rules of the tenancy's groups are
+    /// evaluated once (the IR sorts and dedupes, so equal meaning is often equal value).
+    memo: HashMap<&'a Rule, NodeId>,
+    nodes: Vec<Node>,
+    heights: Vec<u32>,
+}
+
+impl<'a> Compiler<'a> {
+    fn compile(&mut self, rule: &'a Rule) -> NodeId {
+        if let Some(&id) = self.memo.get(rule) {
+            return id;
+        }
+        let node = match rule {
+            Rule::Leaf(leaf) => {
+                let mut node = Node::All {
+                    domain: Domain::Tenancy,
+                    pos: Vec::new(),
+                    neg: Vec::new(),
+                    subs: Vec::new(),
+                };
+                self.all_member_leaf(&mut node, leaf);
+                node
+            }
+            Rule::All(items) => {
+                let mut node = Node::All {
+                    domain: Domain::Tenancy,
+                    pos: Vec::new(),
+                    neg: Vec::new(),
+                    subs: Vec::new(),
+                };
+                for item in items {
+                    match item {
+                        Rule::Leaf(leaf) => self.all_member_leaf(&mut node, leaf),
+                        other => {
+                            let sub = self.compile(other);
+                            if let Node::All { subs, .. } = &mut node {
+                                subs.push(sub);
+                            }
+                        }
+                    }
+                }
+                node
+            }
+            Rule::Any(items) => {
+                let (mut pos, mut inst, mut subs) = (Vec::new(), Vec::new(), Vec::new());
+                for item in items {
+                    match item {
+                        Rule::Leaf(leaf) if !leaf.negated => {
+                            let term = self.index.resolve(&leaf.test);
+                            if leaf.test.is_instance_only() {
+                                inst.push(term);
+                            } else {
+                                pos.push(term);
+                            }
+                        }
+                        // A negated leaf under ANY is a complement within its domain:
+                        // a one-member ALL node (shared like any other sub-rule).
+                        other => subs.push(self.compile(other)),
+                    }
+                }
+                Node::Any { pos, inst, subs }
+            }
+        };
+        let height = match &node {
+            Node::All { subs, .. } | Node::Any { subs, .. } => subs
+                .iter()
+                .map(|s| self.heights[s.0 as usize] + 1)
+                .max()
+                .unwrap_or(0),
+        };
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        self.heights.push(height);
+        self.memo.insert(rule, id);
+        id
+    }
+
+    /// Adds a condition to an `ALL` node: a positive posting to intersect or a
+    /// negative one to subtract; an `instance.*` condition narrows the domain.
+    fn all_member_leaf(&self, node: &mut Node, leaf: &Leaf) {
+        let Node::All {
+            domain, pos, neg, ..
+        } = node
+        else {
+            return;
+        };
+        if leaf.test.is_instance_only() {
+            *domain = Domain::Instances;
+        }
+        let term = self.index.resolve(&leaf.test);
+        if leaf.negated {
+            neg.push(term);
+        } else {
+            pos.push(term);
+        }
+    }
+}
