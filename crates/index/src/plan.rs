@@ -193,3 +193,45 @@ impl<'a> Compiler<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{DynamicGroup, IndexBuilder, Principal};
+
+    #[test]
+    fn equal_sub_rules_of_a_tenancy_share_one_node() {
+        let mut b = IndexBuilder::new();
+        b.add_principal(&Principal {
+            id: "ocid1.instance.oc1..a".into(),
+            compartment_id: "ocid1.compartment.oc1..c".into(),
+            tenancy_id: "t".into(),
+            ..Principal::default()
+        });
+        let rules = [
+            "ALL {resource.type = 'instance', ANY {tag.a.b.value, tag.c.d.value}}",
+            "ALL {tag.e.f.value, ANY {tag.C.D.value, tag.a.b.value}}",
+            "all {ANY {tag.c.d.value, tag.A.B.value}, RESOURCE.TYPE = 'Instance'}",
+            "ANY {tag.c.d.value, tag.A.B.value}",
+        ];
+        for (i, rule) in rules.iter().enumerate() {
+            b.add_group(DynamicGroup {
+                name: format!("g{i}"),
+                matching_rule: (*rule).into(),
+                tenancy_id: "t".into(),
+                ..DynamicGroup::default()
+            })
+            .unwrap();
+        }
+        let index = b.build();
+        let plan = &index.plans[0];
+        // The ANY once, the two distinct ALLs once each.
+        assert_eq!(plan.nodes.len(), 3);
+        assert_eq!(plan.levels.len(), 2);
+        let roots: Vec<u32> = plan.roots.iter().map(|(_, n)| n.0).collect();
+        assert_eq!(roots[0], roots[2], "equal rules, written differently");
+        assert_eq!(
+            roots[3], 0,
+            "a group's whole rule can be another's sub-rule"
+        );
+    }
+}
