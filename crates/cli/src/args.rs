@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Compute OCI dynamic-group memberships, exactly, over inventory files.
+///
+/// Exit codes: 0 success; 1 finished, but some input was rejected (a bad record or an
+/// invalid rule); 2 usage error, or a failure that stopped the run.
 #[derive(Debug, Parser)]
-#[command(name = "dyngroup", version, about)]
+#[command(name = "dyngroup", version, about, long_about)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -16,6 +19,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Validate matching rules: diagnostics on stderr, exit code 1 if any is invalid.
     Check(CheckArgs),
+    /// Compute every membership of every group and write them out.
+    Compute(ComputeArgs),
+    /// Show why a principal is or is not in each group of its tenancy.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -23,13 +30,94 @@ pub(crate) struct CheckArgs {
     /// A matching rule to check.
     #[arg(required_unless_present = "groups", conflicts_with = "groups")]
     pub(crate) rule: Option<String>,
-    /// Check every group's rule in this groups file instead.
+    /// Check every group's rule in these groups files instead (JSONL, JSON array or
+    /// `{"data": [...]}`).
     #[arg(long, value_name = "FILE")]
-    pub(crate) groups: Option<PathBuf>,
+    pub(crate) groups: Vec<PathBuf>,
     /// Reject the legacy forms (bare top-level list, unquoted value).
     #[arg(long)]
     pub(crate) strict: bool,
     /// Print each valid rule's canonical form on stdout.
     #[arg(long)]
     pub(crate) canonical: bool,
+}
+
+/// Where principals and groups come from.
+#[derive(Debug, Args)]
+pub(crate) struct InputArgs {
+    /// Inventory files of principals (JSONL, JSON array, or `{"data": [...]}` as the OCI
+    /// CLI prints). Repeat for several files. Without --inventory and --groups, the
+    /// sample dataset built into the binary is used.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) inventory: Vec<PathBuf>,
+    /// Dynamic-group files (as `oci iam dynamic-group list` prints). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) groups: Vec<PathBuf>,
+    /// Tenancy OCID for records that carry no `tenancy-id`.
+    #[arg(long, value_name = "OCID")]
+    pub(crate) tenancy: Option<String>,
+    /// Reject legacy rule forms instead of warning about them.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum By {
+    /// One record per group with its members.
+    Group,
+    /// One record per principal with its groups.
+    Principal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// JSON Lines: one record per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ComputeArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Write one record per group or one per principal.
+    #[arg(long, value_enum, default_value_t = By::Group)]
+    pub(crate) by: By,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    pub(crate) format: OutputFormat,
+    /// Output file (`-` for stdout). Replaced only when the whole run succeeds.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    pub(crate) out: PathBuf,
+    /// Write a JSON report: totals, rejected records, invalid groups, limit violations
+    /// and unknown references.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Most groups a tenancy may have before it is reported.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub(crate) max_groups_per_tenancy: usize,
+    /// Most groups a principal may be in before it is reported.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) max_groups_per_principal: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// The principal's OCID.
+    #[arg(long, value_name = "OCID")]
+    pub(crate) principal: String,
+    /// Only this group (by name, in the principal's tenancy).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) group: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
 }

@@ -10,6 +10,11 @@ use clap::Parser;
 
 mod args;
 mod check;
+mod compute;
+mod explain;
+mod input;
+mod progress;
+mod report;
 
 use args::{Cli, Command};
 
@@ -39,6 +44,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compute(args) => compute::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,0 +1,187 @@
+//! `dyngroup compute`: every membership of every group, written out.
+
+use std::io::Write;
+
+use dyngroup_index::{Index, Limits, LimitsReport, Memberships};
+use dyngroup_io::{
+    AtomicFile, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
+    PrincipalGroupsWriter,
+};
+
+use crate::args::{By, ComputeArgs, OutputFormat};
+use crate::input::{Loaded, build_index, configure_threads, load, print_problems};
+use crate::progress::Phases;
+use crate::report::report_json;
+use crate::{Fatal, Outcome};
+
+pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
+    configure_threads(&args.input)?;
+    let mut phases = Phases::new();
+
+    phases.start("read");
+    let loaded = load(&args.input)?;
+    print_problems(&loaded.problems);
+
+    phases.start("build");
+    let (index, refused) = build_index(&loaded, args.input.strict);
+
+    phases.start("evaluate");
+    let memberships = index.evaluate();
+    let limits = Limits {
+        max_groups_per_tenancy: args.max_groups_per_tenancy,
+        max_groups_per_principal: args.max_groups_per_principal,
+    };
+    let report = index.limits_report(&memberships, &limits);
+
+    phases.start("write");
+    write_memberships(args, &index, &memberships)?;
+    let timings = phases.finish();
+
+    let totals = Totals::new(&loaded, &index, &memberships, &report, refused);
+    if let Some(path) = &args.report {
+        let json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
+        let mut out = AtomicFile::create(path)?;
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        out.write_all(b"\n")
+            .map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        out.commit()?;
+    }
+    print_limit_summary(&report);
+    eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
+    Ok(if totals.rejected_records + totals.invalid_groups > 0 {
+        Outcome::Rejected
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn format_of(format: OutputFormat) -> Format {
+    match format {
+        OutputFormat::Jsonl => Format::Jsonl,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Csv => Format::Csv,
+    }
+}
+
+/// Writes the memberships to `--out`; the file is replaced only if all of it was written.
+fn write_memberships(
+    args: &ComputeArgs,
+    index: &Index,
+    memberships: &Memberships,
+) -> Result<(), Fatal> {
+    let failed = |e: std::io::Error| Fatal(format!("{}: {e}", args.out.display()));
+    let out = AtomicFile::create(&args.out)?;
+    let format = format_of(args.format);
+    let out = match args.by {
+        By::Group => {
+            let mut writer = GroupMembersWriter::new(out, format);
+            for g in index.group_ids() {
+                let group = index.group(g);
+                writer
+                    .write(&GroupMembersRecord {
+                        tenancy_id: &group.tenancy_id,
+                        group_id: &group.id,
+                        name: &group.name,
+                        members: memberships.member_ocids(index, g).collect(),
+                    })
+                    .map_err(failed)?;
+            }
+            writer.finish().map_err(failed)?
+        }
+        By::Principal => {
+            let mut writer = PrincipalGroupsWriter::new(out, format);
+            for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
+                let p = dyngroup_index::PrincipalId(ordinal as u32);
+                writer
+                    .write(&PrincipalGroupsRecord {
+                        id: index.principal_ocid(p),
+                        tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),
+                        groups: groups
+                            .iter()
+                            .map(|g| index.group(*g).name.as_str())
+                            .collect(),
+                    })
+                    .map_err(failed)?;
+            }
+            writer.finish().map_err(failed)?
+        }
+    };
+    out.commit()?;
+    Ok(())
+}
+
+/// Counts for the summary line and the report.
+#[derive(Debug)]
+pub(crate) struct Totals {
+    pub(crate) principals_read: usize,
+    pub(crate) principals_indexed: usize,
+    pub(crate) groups: usize,
+    pub(crate) tenancies: usize,
+    pub(crate) memberships: u64,
+    pub(crate) rejected_records: usize,
+    pub(crate) invalid_groups: usize,
+    pub(crate) warnings: usize,
+}
+
+impl Totals {
+    fn new(
+        loaded: &Loaded,
+        index: &Index,
+        memberships: &Memberships,
+        report: &LimitsReport,
+        refused_groups: usize,
+    ) -> Totals {
+        Totals {
+            principals_read: loaded.principals.len(),
+            principals_indexed: index.principal_count(),
+            groups: index.group_count(),
+            tenancies: index.tenancy_count(),
+            memberships: memberships.group_bitmaps().iter().map(|b| b.len()).sum(),
+            rejected_records: loaded.rejected() + refused_groups,
+            invalid_groups: report.invalid_groups.len(),
+            warnings: loaded
+                .problems
+                .iter()
+                .filter(|p| p.severity == dyngroup_io::Severity::Warning)
+                .count(),
+        }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} principals ({} indexed), {} groups in {} tenancies, {} memberships; \
+             {} records rejected, {} invalid rules, {} warnings",
+            self.principals_read,
+            self.principals_indexed,
+            self.groups,
+            self.tenancies,
+            self.memberships,
+            self.rejected_records,
+            self.invalid_groups,
+            self.warnings
+        )
+    }
+}
+
+/// One line per kind of limit finding, so a terminal user notices without a report.
+fn print_limit_summary(report: &LimitsReport) {
+    let counts = [
+        (
+            report.tenancies_over_limit.len(),
+            "tenancies over the group limit",
+        ),
+        (
+            report.principals_over_limit.len(),
+            "principals over the membership limit",
+        ),
+        (
+            report.unknown_references.len(),
+            "rule references to unknown OCIDs or tags",
+        ),
+    ];
+    for (count, what) in counts {
+        if count > 0 {
+            eprintln!("dyngroup: note: {count} {what} (see --report)");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Loading principals and groups from files, or from the built-in sample.
+
+use dyngroup_index::{DynamicGroup, Index, IndexBuilder, Principal};
+use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions};
+
+use crate::Fatal;
+use crate::args::InputArgs;
+
+/// The sample dataset built into the binary: the OCI documentation's examples.
+const SAMPLE_INVENTORY: &str = include_str!("sample/inventory.jsonl");
+const SAMPLE_GROUPS: &str = include_str!("sample/groups.jsonl");
+
+/// What the inputs held.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub(crate) principals: Vec<Principal>,
+    pub(crate) groups: Vec<DynamicGroup>,
+    /// Every problem of every input, in file order.
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Loaded {
+    /// How many records were left out.
+    pub(crate) fn rejected(&self) -> usize {
+        self.problems.iter().filter(|p| p.rejects_record()).count()
+    }
+}
+
+/// Sets the size of rayon's global pool, once, before any parallel work.
+pub(crate) fn configure_threads(args: &InputArgs) -> Result<(), Fatal> {
+    if let Some(threads) = args.threads {
+        if threads == 0 {
+            return Err(Fatal("--threads must be at least 1".into()));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read_options(args: &InputArgs) -> ReadOptions {
+    ReadOptions {
+        tenancy: args.tenancy.clone(),
+        strict: args.strict,
+        ..ReadOptions::default()
+    }
+}
+
+/// Reads every input file, or the built-in sample when none is given (and says so).
+/// Problems are collected, not printed; failing to read a file at all is fatal.
+pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
+    let options = read_options(args);
+    let mut inventory = InventoryReader::new(options.clone());
+    let mut groups = GroupsReader::new(options);
+    if args.inventory.is_empty() && args.groups.is_empty() {
+        eprintln!(
+            "dyngroup: no --inventory or --groups given: using the built-in sample dataset \
+             (OCI documentation examples)"
+        );
+        inventory.read_from(SAMPLE_INVENTORY.as_bytes(), "<sample>/inventory.jsonl")?;
+        groups.read_from(SAMPLE_GROUPS.as_bytes(), "<sample>/groups.jsonl")?;
+    } else {
+        for path in &args.inventory {
+            inventory.read_path(path)?;
+        }
+        for path in &args.groups {
+            groups.read_path(path)?;
+        }
+    }
+    let (principals, mut problems) = inventory.finish().into_parts();
+    let (groups, group_problems) = groups.finish().into_parts();
+    problems.extend(group_problems);
+    Ok(Loaded {
+        principals,
+        groups,
+        problems,
+    })
+}
+
+/// Builds the index; returns it with how many groups it refused (a name clash the
+/// reader did not see), each reported on stderr.
+pub(crate) fn build_index(loaded: &Loaded, strict: bool) -> (Index, usize) {
+    let mut builder = IndexBuilder::new().parse_options(dyngroup_rules::ParseOptions {
+        strict,
+        ..Default::default()
+    });
+    builder.add_principals(&loaded.principals);
+    let mut refused = Vec::new();
+    for group in &loaded.groups {
+        if let Err(err) = builder.add_group(group.clone()) {
+            refused.push(format!("group {} ({}): {err}", group.name, group.id));
+        }
+    }
+    for message in &refused {
+        eprintln!("dyngroup: error: {message}");
+    }
+    (builder.build(), refused.len())
+}
+
+/// Prints problems to stderr: `file:line:column: severity: message`, then the rendered
+/// rule for rule problems.
+pub(crate) fn print_problems(problems: &[Problem]) {
+    use std::io::Write;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for problem in problems {
+        let at = match problem.column {
+            Some(column) => format!("{}:{}:{column}", problem.file, problem.line),
+            None => format!("{}:{}", problem.file, problem.line),
+        };
+        let _ = writeln!(err, "{at}: {}: {}", problem.severity, problem.message);
+        if let Some(rendered) = &problem.rendered {
+            for line in rendered.lines() {
+                let _ = writeln!(err, "    {line}");
+            }
+        }
+    }
+}
