@@ -1,1 +1,76 @@
-//! Reading and writing files (work in progress).
+//! Reading inventories and dynamic groups as the OCI CLI prints them, and writing
+//! memberships.
+//!
+//! **Inputs** come as JSON Lines (one record per line) or as one JSON document: an
+//! array of records, or `{"data": [...]}` as `oci compute instance list --all` and
+//! `oci iam dynamic-group list` print. Keys are matched in kebab-case (as the OCI CLI
+//! prints them), snake_case or camelCase; unknown keys are ignored.
+//!
+//! - [`read_inventory`] / [`read_inventory_from`] / [`InventoryReader`] give an
+//!   [`Inventory`] of [`Principal`](dyngroup_index::Principal)s: `id`,
+//!   `compartment-id`, optional `tenancy-id` (else [`ReadOptions::tenancy`]), optional
+//!   `resource-type`, `defined-tags` (number and boolean values kept as their JSON
+//!   text) and `lifecycle-state`.
+//! - [`read_groups`] / [`read_groups_from`] / [`GroupsReader`] give [`Groups`] of
+//!   [`DynamicGroup`](dyngroup_index::DynamicGroup)s: `id` (assigned by
+//!   [`assigned_group_id`] when absent), `name`, `description`, `matching-rule`,
+//!   `compartment-id` (the tenancy); deleted groups are skipped with a note.
+//!
+//! Every record that is wrong is reported as a [`Problem`] —
+//! `file:line:column: what is wrong` — and left out; the valid rest is returned. A
+//! group whose rule does not parse is kept (the engine gives it no members) and
+//! reported with the rule rendered under `^^^`. Only failing to read a file at all is an
+//! [`Error`]. JSON Lines are read in chunks and parsed in parallel (rayon), in order.
+//!
+//! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
+//! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
+//! [`write_atomically`] replace an output file only when the whole run succeeded.
+//!
+//! ```
+//! use dyngroup_io::{read_inventory_from, ReadOptions};
+//!
+//! let jsonl = r#"
+//! {"id": "ocid1.instance.oc1.phx.a", "compartment-id": "ocid1.compartment.oc1..c", "defined-tags": {"Ops": {"CostCenter": 42}}, "lifecycle-state": "RUNNING"}
+//! {"id": "ocid1.instance.oc1.phx.b"}
+//! "#;
+//! let options = ReadOptions {
+//!     tenancy: Some("ocid1.tenancy.oc1..t".to_owned()),
+//!     ..ReadOptions::default()
+//! };
+//! let inventory = read_inventory_from(jsonl.trim_start().as_bytes(), "fleet.jsonl", &options)?;
+//!
+//! let principal = &inventory.principals()[0];
+//! assert_eq!(principal.tenancy_id, "ocid1.tenancy.oc1..t");
+//! assert_eq!(principal.defined_tags[0].value, "42");
+//!
+//! let problems: Vec<String> = inventory.problems().iter().map(|p| p.to_string()).collect();
+//! assert_eq!(problems, ["fleet.jsonl:2:1: missing `compartment-id`"]);
+//! # Ok::<(), dyngroup_io::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub use atomic::{AtomicFile, write_atomically};
+pub use error::Error;
+pub use groups::{
+    Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
+    is_valid_group_name, read_groups, read_groups_from,
+};
+pub use inventory::{Inventory, InventoryReader, read_inventory, read_inventory_from};
+pub use options::ReadOptions;
+pub use problem::{Problem, ProblemKind, Severity};
+pub use write::{
+    Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
+    UnknownFormat, write_csv_field, write_group_members, write_principal_groups,
+};
+
+mod atomic;
+mod container;
+mod error;
+mod fields;
+mod groups;
+mod input;
+mod inventory;
+mod options;
+mod position;
+mod problem;
+mod write;

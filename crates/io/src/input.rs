@@ -1,0 +1,66 @@
+//! Opening inputs, and remembering where a record was first seen.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// The read buffer for files: large enough that reads are few.
+const BUFFER: usize = 256 << 10;
+
+/// One input being read.
+pub(crate) struct Input<'a> {
+    pub(crate) reader: Box<dyn BufRead + 'a>,
+    /// The name problems carry.
+    pub(crate) name: String,
+    /// The path errors carry.
+    pub(crate) path: PathBuf,
+}
+
+impl<'a> Input<'a> {
+    /// Opens a file; `-` is standard input, named `<stdin>`.
+    pub(crate) fn open(path: &Path) -> Result<Input<'static>, Error> {
+        if path.as_os_str() == "-" {
+            return Ok(Input {
+                reader: Box::new(io::stdin().lock()),
+                name: "<stdin>".to_owned(),
+                path: path.to_owned(),
+            });
+        }
+        let file = File::open(path).map_err(|e| Error::read(path, e))?;
+        Ok(Input {
+            reader: Box::new(BufReader::with_capacity(BUFFER, file)),
+            name: path.display().to_string(),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Wraps a reader, named `name`.
+    pub(crate) fn from_reader(reader: impl Read + 'a, name: &str) -> Input<'a> {
+        Input {
+            reader: Box::new(BufReader::with_capacity(BUFFER, reader)),
+            name: name.to_owned(),
+            path: PathBuf::from(name),
+        }
+    }
+}
+
+/// Where a record was first seen: which input (an index into the inputs read) and line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) file: usize,
+    pub(crate) line: usize,
+}
+
+impl Seen {
+    /// `line 3` when seen in input `current`, else `other.jsonl:3`.
+    pub(crate) fn describe(self, current: usize, files: &[String]) -> String {
+        if self.file == current {
+            format!("line {}", self.line)
+        } else {
+            let name = files.get(self.file).map_or("?", String::as_str);
+            format!("{name}:{}", self.line)
+        }
+    }
+}

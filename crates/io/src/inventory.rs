@@ -1,0 +1,308 @@
+//! Reading inventories: principals as `oci compute instance list` (and friends) print
+//! them.
+
+use std::hash::BuildHasher;
+use std::io::Read;
+use std::path::Path;
+
+use dyngroup_index::{DefinedTag, Principal};
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::container::read_records;
+use crate::error::Error;
+use crate::fields::{Entries, Field, JsonType, RawRecord, decode_string};
+use crate::input::{Input, Seen};
+use crate::options::ReadOptions;
+use crate::position::RecordCtx;
+use crate::problem::{Location, Problem, ProblemKind};
+
+/// The principals read from one or more inventory files, and the problems found.
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    principals: Vec<Principal>,
+    problems: Vec<Problem>,
+}
+
+impl Inventory {
+    /// The accepted principals, in input order (files in the order read).
+    pub fn principals(&self) -> &[Principal] {
+        &self.principals
+    }
+
+    /// Every problem, in input order.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// How many records were rejected.
+    pub fn rejected(&self) -> usize {
+        self.problems.iter().filter(|p| p.rejects_record()).count()
+    }
+
+    /// The principals and the problems, by value.
+    pub fn into_parts(self) -> (Vec<Principal>, Vec<Problem>) {
+        (self.principals, self.problems)
+    }
+}
+
+/// Reads several inventory files into one [`Inventory`]; a principal id may appear
+/// only once across all of them (the first is kept).
+///
+/// ```
+/// use dyngroup_io::{InventoryReader, ReadOptions};
+///
+/// let mut reader = InventoryReader::new(ReadOptions::default());
+/// let a = r#"{"id": "ocid1.instance.oc1..a", "compartment-id": "c", "tenancy-id": "t"}"#;
+/// let b = r#"[{"id": "ocid1.instance.oc1..a", "compartment-id": "c", "tenancy-id": "t"}]"#;
+/// reader.read_from(a.as_bytes(), "a.jsonl").unwrap();
+/// reader.read_from(b.as_bytes(), "b.json").unwrap();
+/// let inventory = reader.finish();
+/// assert_eq!(inventory.principals().len(), 1);
+/// assert_eq!(
+///     inventory.problems()[0].to_string(),
+///     "b.json:1:9: duplicate principal id `ocid1.instance.oc1..a` (first at a.jsonl:1)"
+/// );
+/// ```
+#[derive(Debug)]
+pub struct InventoryReader {
+    options: ReadOptions,
+    files: Vec<String>,
+    principals: Vec<Principal>,
+    /// Where each principal's id was read, parallel to `principals`.
+    seen: Vec<Seen>,
+    /// Indexes into `principals`, hashed by id.
+    by_id: HashTable<usize>,
+    hasher: DefaultHashBuilder,
+    problems: Vec<Problem>,
+}
+
+impl InventoryReader {
+    /// A reader with nothing read yet.
+    pub fn new(options: ReadOptions) -> InventoryReader {
+        InventoryReader {
+            options,
+            files: Vec::new(),
+            principals: Vec::new(),
+            seen: Vec::new(),
+            by_id: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Reads one file (`-` is standard input).
+    ///
+    /// On an I/O error, the records read before it are kept.
+    pub fn read_path(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let input = Input::open(path.as_ref())?;
+        self.read_input(input)
+    }
+
+    /// Reads one input from `reader`, naming it `name` in problems and errors.
+    pub fn read_from(&mut self, reader: impl Read, name: &str) -> Result<(), Error> {
+        self.read_input(Input::from_reader(reader, name))
+    }
+
+    fn read_input(&mut self, input: Input<'_>) -> Result<(), Error> {
+        let file = self.files.len();
+        self.files.push(input.name.clone());
+        let tenancy = self.options.default_tenancy().map(str::to_owned);
+        let chunk_bytes = self.options.chunk_bytes;
+        let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
+            principal(record, ctx, tenancy.as_deref())
+        };
+        read_records(
+            input.reader,
+            &input.name,
+            chunk_bytes,
+            &build,
+            &mut |result| match result {
+                Ok((principal, id_at)) => self.accept(file, principal, id_at),
+                Err(problem) => self.problems.push(problem),
+            },
+        )
+        .map_err(|e| Error::read(&input.path, e))
+    }
+
+    /// The principals and problems read so far.
+    pub fn finish(self) -> Inventory {
+        Inventory {
+            principals: self.principals,
+            problems: self.problems,
+        }
+    }
+
+    /// Adds a principal unless its id was seen before.
+    fn accept(&mut self, file: usize, principal: Principal, id_at: Location) {
+        let principals = &self.principals;
+        let hash = self.hasher.hash_one(&principal.id);
+        let found = self
+            .by_id
+            .find(hash, |&i| principals[i].id == principal.id)
+            .copied();
+        match found {
+            Some(first) => {
+                let seen = self.seen[first];
+                let message = format!(
+                    "duplicate principal id `{}` (first at {})",
+                    principal.id,
+                    seen.describe(file, &self.files)
+                );
+                let name = &self.files[file];
+                self.problems.push(Problem::error(
+                    name,
+                    id_at,
+                    ProblemKind::DuplicateId,
+                    message,
+                ));
+            }
+            None => {
+                let index = self.principals.len();
+                let principals = &self.principals;
+                let hasher = &self.hasher;
+                self.by_id
+                    .insert_unique(hash, index, |&i| hasher.hash_one(&principals[i].id));
+                self.seen.push(Seen {
+                    file,
+                    line: id_at.line,
+                });
+                self.principals.push(principal);
+            }
+        }
+    }
+}
+
+/// Reads inventory files (`-` is standard input) into one [`Inventory`].
+pub fn read_inventory<P: AsRef<Path>>(
+    paths: impl IntoIterator<Item = P>,
+    options: &ReadOptions,
+) -> Result<Inventory, Error> {
+    let mut reader = InventoryReader::new(options.clone());
+    for path in paths {
+        reader.read_path(path)?;
+    }
+    Ok(reader.finish())
+}
+
+/// Reads one inventory from `reader`, naming it `name` in problems.
+pub fn read_inventory_from(
+    reader: impl Read,
+    name: &str,
+    options: &ReadOptions,
+) -> Result<Inventory, Error> {
+    let mut inventory = InventoryReader::new(options.clone());
+    inventory.read_from(reader, name)?;
+    Ok(inventory.finish())
+}
+
+/// Builds a principal from one record; also returns where its id is.
+fn principal(
+    record: &RawRecord<'_>,
+    ctx: &RecordCtx<'_>,
+    default_tenancy: Option<&str>,
+) -> Result<(Principal, Location), Problem> {
+    record.check_repeats(ctx)?;
+    let id = record.required(Field::Id, ctx)?;
+    let id_at = record
+        .raw(Field::Id)
+        .map_or(ctx.at(), |raw| ctx.at_raw(raw));
+    let compartment_id = record.required(Field::CompartmentId, ctx)?;
+    let tenancy_id = match record.string(Field::TenancyId, ctx)? {
+        Some(tenancy) if !tenancy.is_empty() => tenancy,
+        _ => match default_tenancy {
+            Some(tenancy) => tenancy.to_owned(),
+            None => {
+                return Err(ctx.problem(
+                    ProblemKind::MissingField,
+                    "missing `tenancy-id` and no --tenancy given",
+                ));
+            }
+        },
+    };
+    let resource_type = record
+        .string(Field::ResourceType, ctx)?
+        .filter(|t| !t.is_empty());
+    let lifecycle_state = record
+        .string(Field::LifecycleState, ctx)?
+        .filter(|s| !s.is_empty());
+    let defined_tags = defined_tags(record, ctx)?;
+    let principal = Principal {
+        id,
+        compartment_id,
+        tenancy_id,
+        resource_type,
+        defined_tags,
+        lifecycle_state,
+    };
+    Ok((principal, id_at))
+}
+
+/// `defined-tags`: `{namespace: {key: value}}`; values that are numbers or booleans
+/// are kept as their JSON text.
+fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<DefinedTag>, Problem> {
+    let Some(raw) = record.raw(Field::DefinedTags) else {
+        return Ok(Vec::new());
+    };
+    match JsonType::of(raw) {
+        JsonType::Null => return Ok(Vec::new()),
+        JsonType::Object => {}
+        other => {
+            return Err(ctx.problem_at(
+                ctx.at_raw(raw),
+                ProblemKind::BadField,
+                format!(
+                    "`defined-tags` must be an object, found {}",
+                    other.described()
+                ),
+            ));
+        }
+    }
+    let mut tags = Vec::new();
+    for (namespace, keys) in entries(raw, ctx)? {
+        match JsonType::of(keys) {
+            JsonType::Null => continue,
+            JsonType::Object => {}
+            other => {
+                return Err(ctx.problem_at(
+                    ctx.at_raw(keys),
+                    ProblemKind::BadTagValue,
+                    format!(
+                        "defined tag namespace `{namespace}` must be an object, found {}",
+                        other.described()
+                    ),
+                ));
+            }
+        }
+        for (key, value) in entries(keys, ctx)? {
+            let value = match JsonType::of(value) {
+                JsonType::String => decode_string(value, ctx)?,
+                JsonType::Number | JsonType::Boolean => value.get().trim().to_owned(),
+                other => {
+                    return Err(ctx.problem_at(
+                        ctx.at_raw(value),
+                        ProblemKind::BadTagValue,
+                        format!(
+                            "defined tag `{namespace}.{key}` must be a string, number or boolean, found {}",
+                            other.described()
+                        ),
+                    ));
+                }
+            };
+            tags.push(DefinedTag {
+                namespace: namespace.clone(),
+                key,
+                value,
+            });
+        }
+    }
+    Ok(tags)
+}
+
+fn entries<'a>(
+    raw: &'a serde_json::value::RawValue,
+    ctx: &RecordCtx<'_>,
+) -> Result<Vec<(String, &'a serde_json::value::RawValue)>, Problem> {
+    serde_json::from_str::<Entries<'a>>(raw.get())
+        .map(|Entries(entries)| entries)
+        .map_err(|e| ctx.json_problem_in(raw.get().as_bytes(), &e))
+}

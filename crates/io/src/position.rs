@@ -1,0 +1,199 @@
+//! Where things are in the input: byte offsets to lines and columns, and the context a
+//! record is built in (to report its problems at the right place).
+
+use serde_json::value::RawValue;
+
+use crate::problem::{Location, Problem, ProblemKind};
+
+/// The offsets at which the lines of `text` start.
+pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
+/// Text with its line starts, to turn byte offsets into lines and columns.
+pub(crate) struct Source<'a> {
+    text: &'a [u8],
+    /// Offsets where lines start, ascending; `line_starts[0]` is line `first_line`.
+    line_starts: &'a [usize],
+    first_line: usize,
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn new(text: &'a [u8], line_starts: &'a [usize], first_line: usize) -> Source<'a> {
+        Source {
+            text,
+            line_starts,
+            first_line,
+        }
+    }
+
+    /// The offset of `part` in the text, if `part` is a slice of it.
+    pub(crate) fn offset_of(&self, part: &[u8]) -> Option<usize> {
+        let offset = (part.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        (offset + part.len() <= self.text.len()).then_some(offset)
+    }
+
+    /// The line and column (in characters) of a byte offset.
+    pub(crate) fn locate(&self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let index = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let line_start = self
+            .line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(0)
+            .min(offset);
+        let chars = self.text[line_start..offset]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count();
+        Location {
+            line: self.first_line + index,
+            column: chars + 1,
+        }
+    }
+}
+
+/// One record being built: where it is, to report problems.
+pub(crate) struct RecordCtx<'s> {
+    file: &'s str,
+    source: &'s Source<'s>,
+    /// Offset of the record's first byte in `source`.
+    start: usize,
+}
+
+impl<'s> RecordCtx<'s> {
+    pub(crate) fn new(file: &'s str, source: &'s Source<'s>, start: usize) -> RecordCtx<'s> {
+        RecordCtx {
+            file,
+            source,
+            start,
+        }
+    }
+
+    /// Where the record starts.
+    pub(crate) fn at(&self) -> Location {
+        self.source.locate(self.start)
+    }
+
+    /// Where a raw value of this record starts (the record's start if it is not from it).
+    pub(crate) fn at_raw(&self, raw: &RawValue) -> Location {
+        match self.source.offset_of(raw.get().as_bytes()) {
+            Some(offset) => self.source.locate(offset),
+            None => self.at(),
+        }
+    }
+
+    /// A problem at the record's start.
+    pub(crate) fn problem(&self, kind: ProblemKind, message: impl Into<String>) -> Problem {
+        self.problem_at(self.at(), kind, message)
+    }
+
+    /// A problem at `at`.
+    pub(crate) fn problem_at(
+        &self,
+        at: Location,
+        kind: ProblemKind,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem::error(self.file, at, kind, message)
+    }
+
+    /// An invalid-JSON problem for an error serde_json found parsing `part` (a slice of
+    /// the source), at the position of the error.
+    pub(crate) fn json_problem_in(&self, part: &[u8], error: &serde_json::Error) -> Problem {
+        let at = match self.source.offset_of(part) {
+            Some(base) => self.source.locate(base + error_offset(part, error)),
+            None => self.at(),
+        };
+        self.problem_at(at, ProblemKind::InvalidJson, json_message(error))
+    }
+}
+
+/// serde_json's message without its ` at line L column C` suffix.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    format!("invalid JSON: {message}")
+}
+
+/// The byte offset in `text` of the error serde_json reports at (line, column).
+///
+/// serde_json counts lines from 1 and columns in bytes, the column being the number of
+/// bytes of the line read when the error was found (so the offending byte's 1-based
+/// column, or 0 right after a newline).
+fn error_offset(text: &[u8], error: &serde_json::Error) -> usize {
+    if error.line() == 0 {
+        return 0;
+    }
+    let line_start = if error.line() == 1 {
+        0
+    } else {
+        text.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(error.line() - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    (line_start + error.column().saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "ab\néé{x".as_bytes();
+        let starts = line_starts(text);
+        let source = Source::new(text, &starts, 10);
+        assert_eq!(
+            source.locate(0),
+            Location {
+                line: 10,
+                column: 1
+            }
+        );
+        assert_eq!(
+            source.locate(3),
+            Location {
+                line: 11,
+                column: 1
+            }
+        );
+        // `{` is at byte 7, after two two-byte characters.
+        assert_eq!(
+            source.locate(7),
+            Location {
+                line: 11,
+                column: 3
+            }
+        );
+        assert_eq!(
+            source.locate(999),
+            Location {
+                line: 11,
+                column: 5
+            }
+        );
+    }
+
+    #[test]
+    fn error_offsets_follow_serde_json() {
+        let text = b"{\n  \"a\": x\n}";
+        let e = serde_json::from_slice::<serde_json::Value>(text).unwrap_err();
+        assert_eq!((e.line(), e.column()), (2, 8));
+        assert_eq!(text[error_offset(text, &e)], b'x');
+    }
+}
