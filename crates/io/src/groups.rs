@@ -15,8 +15,7 @@ use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind, Severity};
 
-/// Longest group name, in characters.
-pub const MAX_NAME_LEN: usize = 100;
+pub use dyngroup_index::{MAX_GROUP_NAME_LEN as MAX_NAME_LEN, is_valid_group_name};
 /// Longest group description, in characters.
 pub const MAX_DESCRIPTION_LEN: usize = 400;
 
@@ -200,15 +199,6 @@ pub fn read_groups_from(
     let mut groups = GroupsReader::new(options.clone());
     groups.read_from(reader, name)?;
     Ok(groups.finish())
-}
-
-/// Whether `name` follows the group name rules: 1 to 100 characters of
-/// `[A-Za-z0-9._-]`.
-pub fn is_valid_group_name(name: &str) -> bool {
-    (1..=MAX_NAME_LEN).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The OCID given to a group read without an `id`: derived from its tenancy and name
