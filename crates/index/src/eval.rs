@@ -212,6 +212,9 @@ fn evaluate_node(
                 }
                 None => intersect_smallest_first(&mut bitmaps),
             };
+            // And-not one negative at a time rather than subtracting their union: each
+            // step costs in proportion to `acc` (at most the tenancy), whereas a union
+            // of global postings costs in proportion to every tenancy's principals.
             for &term in neg {
                 if acc.is_empty() {
                     break;

@@ -73,8 +73,9 @@ pub struct IndexStats {
 
 /// The membership index, built by [`IndexBuilder`](crate::IndexBuilder). Immutable.
 ///
-/// Evaluate it with [`Index::evaluate`] (or the variants in `eval`), explain one
-/// membership with [`Index::explain`], check limits with [`Index::limits_report`].
+/// Evaluate it with [`Index::evaluate`] (or [`Index::evaluate_sequential`],
+/// [`Index::evaluate_with`]), explain one membership with [`Index::explain`], check
+/// limits with [`Index::limits_report`].
 #[derive(Clone, Debug)]
 pub struct Index {
     pub(crate) strings: Interner,

@@ -14,13 +14,15 @@
 //!   to compartments, instances or tags the inventory does not have.
 //! - [`Index::explain`] shows, for one principal and one group, the rule tree with
 //!   each condition's truth value.
-//! - [`reference`] is a deliberately naive evaluator over the syntax tree, the oracle
+//! - [`reference`](mod@reference) is a deliberately naive evaluator over the syntax tree, the oracle
 //!   of the tests and the baseline of the benches.
 //!
 //! The semantics are DESIGN.md §2: `instance.*` conditions only hold for instances,
 //! `!=` is the complement within the variable's domain (a missing tag satisfies
 //! `!=`), tag names and resource types compare ASCII case-insensitively, values and
-//! OCIDs exactly, and members always belong to the group's own tenancy.
+//! OCIDs exactly, and members always belong to the group's own tenancy. Principals
+//! that are `TERMINATED`/`TERMINATING` are not indexed, and when an OCID appears twice
+//! in the inventory the last record wins.
 //!
 //! This crate does no file IO.
 //!

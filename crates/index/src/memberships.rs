@@ -27,6 +27,10 @@ impl Memberships {
     ///
     /// Because a tenancy is a contiguous range of ordinals, a chunk of principals only
     /// needs the groups of the few tenancies it overlaps.
+    ///
+    /// # Panics
+    ///
+    /// If `groups` does not hold exactly one bitmap per group of `index`.
     pub fn from_group_bitmaps(
         index: &Index,
         groups: Vec<RoaringBitmap>,
