@@ -17,7 +17,8 @@
 //! `DYNGROUP_BENCH_PRINCIPALS` to change it. About 200 tenancies (one large one holding
 //! a fifth of the fleet), 20 groups each.
 //!
-//! Run: `cargo bench -p dyngroup-benches --bench evaluate`
+//! Run: `cargo bench -p dyngroup-benches --bench evaluate` (about 5 minutes at 1M on two
+//! cores, most of it the reference evaluator: ~10 s per run, 10 samples).
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use dyngroup_index::{
