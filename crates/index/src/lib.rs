@@ -106,3 +106,6 @@ mod model;
 mod plan;
 mod postings;
 pub mod reference;
+
+pub mod engine;
+pub mod parts;

@@ -1,0 +1,1 @@
+//! Live changes: the incremental engine (work in progress).

@@ -1,0 +1,2 @@
+//! The index taken apart into plain data and put back together, for the snapshot
+//! crate (work in progress).
