@@ -62,6 +62,43 @@ pub(crate) struct InputArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
+    /// Process only the tenancies of shard K of N (`xxh3(tenancy OCID) % N == K`);
+    /// the outputs of shards 0..N concatenate to the whole run's.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub(crate) shard: Option<Shard>,
+}
+
+/// One shard of a run split by tenancy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shard {
+    pub(crate) index: u64,
+    pub(crate) count: u64,
+}
+
+impl Shard {
+    /// Whether the tenancy belongs to this shard. xxh3 is fixed by its specification,
+    /// so every machine and version splits alike.
+    pub(crate) fn owns(&self, tenancy: &str) -> bool {
+        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count == self.index
+    }
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected K/N such as 0/4, found `{text}`"))?;
+    let index: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a number"))?;
+    let count: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
+    if count == 0 || index >= count {
+        return Err(format!("shard {index}/{count}: need 0 <= K < N"));
+    }
+    Ok(Shard { index, count })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

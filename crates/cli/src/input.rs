@@ -68,9 +68,13 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
             groups.read_path(path)?;
         }
     }
-    let (principals, mut problems) = inventory.finish().into_parts();
-    let (groups, group_problems) = groups.finish().into_parts();
+    let (mut principals, mut problems) = inventory.finish().into_parts();
+    let (mut groups, group_problems) = groups.finish().into_parts();
     problems.extend(group_problems);
+    if let Some(shard) = args.shard {
+        principals.retain(|p| shard.owns(&p.tenancy_id));
+        groups.retain(|g| shard.owns(&g.tenancy_id));
+    }
     Ok(Loaded {
         principals,
         groups,

@@ -298,3 +298,22 @@ fn a_wrong_flag_is_a_usage_error() {
     let out = dyngroup(&["compute", "--threads", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn shards_concatenate_to_the_whole_run() {
+    let whole = dyngroup(&["compute"]);
+    let mut records: Vec<String> = stdout(&whole).lines().map(str::to_owned).collect();
+    let mut sharded = Vec::new();
+    for k in 0..3 {
+        let out = dyngroup(&["compute", "--shard", &format!("{k}/3")]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        sharded.extend(stdout(&out).lines().map(str::to_owned));
+    }
+    records.sort();
+    sharded.sort();
+    assert_eq!(records, sharded);
+
+    let out = dyngroup(&["compute", "--shard", "3/3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("need 0 <= K < N"), "{}", stderr(&out));
+}
