@@ -37,9 +37,10 @@ pub(crate) enum TermRef {
 /// Every posting list of an index, plus the id → ordinal map.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Postings {
-    terms: HashMap<TermKey, TermId>,
-    lists: Vec<RoaringBitmap>,
-    ids: HashMap<Sym, PrincipalId>,
+    // `pub(crate)` so that `parts` can take the postings apart and put them back.
+    pub(crate) terms: HashMap<TermKey, TermId>,
+    pub(crate) lists: Vec<RoaringBitmap>,
+    pub(crate) ids: HashMap<Sym, PrincipalId>,
 }
 
 impl Postings {
