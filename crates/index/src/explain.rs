@@ -122,43 +122,7 @@ impl Index {
     }
 
     fn explain_expr(&self, expr: &Expr, p: PrincipalId) -> ExplainNode {
-        let span = expr.span();
-        match expr {
-            Expr::Group(group) => {
-                let children: Vec<ExplainNode> = group
-                    .items
-                    .iter()
-                    .map(|e| self.explain_expr(e, p))
-                    .collect();
-                let (kind, holds) = match group.kind {
-                    GroupKind::Any => (ExplainKind::Any, children.iter().any(|c| c.holds)),
-                    GroupKind::All => (ExplainKind::All, children.iter().all(|c| c.holds)),
-                };
-                ExplainNode {
-                    kind,
-                    text: group.kind.keyword().to_owned(),
-                    start: span.start.offset,
-                    end: span.end.offset,
-                    holds,
-                    children,
-                }
-            }
-            Expr::Condition(_) => {
-                let alone = Ast { root: expr.clone() };
-                let holds = match Rule::lower(&alone) {
-                    Rule::Leaf(leaf) => self.leaf_holds(&leaf, p),
-                    _ => false,
-                };
-                ExplainNode {
-                    kind: ExplainKind::Condition,
-                    text: print(&alone),
-                    start: span.start.offset,
-                    end: span.end.offset,
-                    holds,
-                    children: Vec::new(),
-                }
-            }
-        }
+        explain_tree(expr, &|leaf| self.leaf_holds(leaf, p))
     }
 
     /// A condition's truth for `p`; `!=` is the complement within the domain (the
@@ -169,6 +133,48 @@ impl Index {
                 && !self.test_holds(&leaf.test, p)
         } else {
             self.test_holds(&leaf.test, p)
+        }
+    }
+}
+
+/// The rule tree as written, each condition's truth given by `leaf_holds` on its
+/// lowered form (shared with the engine's snapshots, which hold no `Index`).
+pub(crate) fn explain_tree(expr: &Expr, leaf_holds: &dyn Fn(&Leaf) -> bool) -> ExplainNode {
+    let span = expr.span();
+    match expr {
+        Expr::Group(group) => {
+            let children: Vec<ExplainNode> = group
+                .items
+                .iter()
+                .map(|e| explain_tree(e, leaf_holds))
+                .collect();
+            let (kind, holds) = match group.kind {
+                GroupKind::Any => (ExplainKind::Any, children.iter().any(|c| c.holds)),
+                GroupKind::All => (ExplainKind::All, children.iter().all(|c| c.holds)),
+            };
+            ExplainNode {
+                kind,
+                text: group.kind.keyword().to_owned(),
+                start: span.start.offset,
+                end: span.end.offset,
+                holds,
+                children,
+            }
+        }
+        Expr::Condition(_) => {
+            let alone = Ast { root: expr.clone() };
+            let holds = match Rule::lower(&alone) {
+                Rule::Leaf(leaf) => leaf_holds(&leaf),
+                _ => false,
+            };
+            ExplainNode {
+                kind: ExplainKind::Condition,
+                text: print(&alone),
+                start: span.start.offset,
+                end: span.end.offset,
+                holds,
+                children: Vec::new(),
+            }
         }
     }
 }

@@ -1,0 +1,235 @@
+//! The writer's private side of a tenancy: postings over the tenancy's own ordinals,
+//! its universes, the free list of ordinals, and principal → groups.
+//!
+//! None of this is shared with readers, so it is mutated in place, never copied.
+
+use super::atoms::Atom;
+use super::state::PrincipalView;
+use crate::ids::GroupId;
+use crate::memberships::GroupList;
+use hashbrown::HashMap;
+use roaring::RoaringBitmap;
+use smallvec::SmallVec;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// What a posting list is about (the engine's twin of the index's `TermKey`, over
+/// shared strings instead of interner symbols).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum TermKey {
+    Compartment(Atom),
+    Type(Atom),
+    TagKey(Atom, Atom),
+    TagValue(Atom, Atom, Atom),
+}
+
+/// Dense ids handed out smallest-free-first: freed ids are reused, and the highest
+/// ones are given back, so ids stay below the peak number in use.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IdPool {
+    free: BTreeSet<u32>,
+    end: u32,
+}
+
+impl IdPool {
+    pub(crate) fn alloc(&mut self) -> u32 {
+        match self.free.pop_first() {
+            Some(id) => id,
+            None => {
+                let id = self.end;
+                // Reuse keeps `end` at the peak live count; 2^32 live ids would not fit
+                // in memory first.
+                self.end = id.checked_add(1).expect("fewer than 2^32 live ids");
+                id
+            }
+        }
+    }
+
+    /// Frees `id`; returns the new end (ids `>= end` are all free).
+    pub(crate) fn release(&mut self, id: u32) -> u32 {
+        if id + 1 == self.end {
+            self.end = id;
+            while self.end > 0 && self.free.remove(&(self.end - 1)) {
+                self.end -= 1;
+            }
+        } else {
+            self.free.insert(id);
+        }
+        self.end
+    }
+
+    /// One past the highest id in use.
+    pub(crate) fn end(&self) -> u32 {
+        self.end
+    }
+}
+
+/// One principal as the writer tracks it.
+#[derive(Clone, Debug)]
+pub(crate) struct Record {
+    pub(crate) view: Arc<PrincipalView>,
+    /// Its groups, ascending (the writer's reverse map: readers probe the bitmaps).
+    pub(crate) groups: GroupList,
+}
+
+/// The writer's side of one tenancy.
+#[derive(Debug, Default)]
+pub(crate) struct TenancyIndex {
+    postings: HashMap<TermKey, RoaringBitmap>,
+    /// Every principal of the tenancy.
+    pub(crate) universe: RoaringBitmap,
+    /// Its instances: the domain of `instance.*` conditions.
+    pub(crate) instances: RoaringBitmap,
+    /// By ordinal; `None` for a free ordinal.
+    pub(crate) records: Vec<Option<Record>>,
+    pub(crate) ordinals: IdPool,
+}
+
+/// The posting terms of a principal.
+pub(crate) fn terms(p: &PrincipalView) -> SmallVec<[TermKey; 12]> {
+    let mut out = SmallVec::new();
+    out.push(TermKey::Compartment(p.compartment.clone()));
+    out.push(TermKey::Type(p.resource_type.clone()));
+    for (i, t) in p.tags.iter().enumerate() {
+        // Tags are sorted, so equal (namespace, key) pairs are adjacent.
+        let prev = i.checked_sub(1).map(|j| &p.tags[j]);
+        if prev.is_none_or(|q| q.namespace != t.namespace || q.key != t.key) {
+            out.push(TermKey::TagKey(t.namespace.clone(), t.key.clone()));
+        }
+        out.push(TermKey::TagValue(
+            t.namespace.clone(),
+            t.key.clone(),
+            t.value.clone(),
+        ));
+    }
+    out
+}
+
+impl TenancyIndex {
+    /// The principals of a term, if any has it.
+    pub(crate) fn posting(&self, key: &TermKey) -> Option<&RoaringBitmap> {
+        self.postings.get(key)
+    }
+
+    fn add_term(&mut self, key: TermKey, ordinal: u32) {
+        self.postings.entry(key).or_default().insert(ordinal);
+    }
+
+    fn remove_term(&mut self, key: &TermKey, ordinal: u32) {
+        if let Some(list) = self.postings.get_mut(key) {
+            list.remove(ordinal);
+            if list.is_empty() {
+                // Terms come and go under churn (tag values); drop empty lists.
+                self.postings.remove(key);
+            }
+        }
+    }
+
+    /// Indexes a new principal at `view.ordinal`.
+    pub(crate) fn insert(&mut self, view: Arc<PrincipalView>, groups: GroupList) {
+        let o = view.ordinal;
+        for t in terms(&view) {
+            self.add_term(t, o);
+        }
+        self.universe.insert(o);
+        if view.instance {
+            self.instances.insert(o);
+        }
+        let i = o as usize;
+        if self.records.len() <= i {
+            self.records.resize(i + 1, None);
+        }
+        self.records[i] = Some(Record { view, groups });
+    }
+
+    /// Re-indexes a principal whose attributes changed (same ordinal): only the terms
+    /// that differ are touched.
+    pub(crate) fn replace(&mut self, view: Arc<PrincipalView>, groups: GroupList) {
+        let o = view.ordinal;
+        let Some(old) = self.records[o as usize].take() else {
+            unreachable!("replace of a live ordinal");
+        };
+        let (before, after) = (terms(&old.view), terms(&view));
+        for t in before.iter().filter(|t| !after.contains(t)) {
+            self.remove_term(t, o);
+        }
+        for t in after.iter().filter(|t| !before.contains(t)) {
+            self.add_term(t.clone(), o);
+        }
+        if view.instance {
+            self.instances.insert(o);
+        } else {
+            self.instances.remove(o);
+        }
+        self.records[o as usize] = Some(Record { view, groups });
+    }
+
+    /// Un-indexes the principal at `ordinal` and frees the ordinal; returns its record
+    /// and the new ordinal end (slots at and past it can be dropped).
+    pub(crate) fn remove(&mut self, ordinal: u32) -> (Record, u32) {
+        let Some(old) = self.records[ordinal as usize].take() else {
+            unreachable!("remove of a live ordinal");
+        };
+        for t in terms(&old.view) {
+            self.remove_term(&t, ordinal);
+        }
+        self.universe.remove(ordinal);
+        self.instances.remove(ordinal);
+        let end = self.ordinals.release(ordinal);
+        self.records.truncate(end as usize);
+        (old, end)
+    }
+
+    /// The record at an ordinal.
+    pub(crate) fn record(&self, ordinal: u32) -> &Record {
+        self.records[ordinal as usize]
+            .as_ref()
+            .expect("a live ordinal")
+    }
+
+    /// Adds or removes group `g` in the reverse map of `ordinal`.
+    pub(crate) fn set_member(&mut self, ordinal: u32, g: GroupId, member: bool) {
+        let Some(r) = self.records[ordinal as usize].as_mut() else {
+            return;
+        };
+        match (r.groups.binary_search(&g), member) {
+            (Err(i), true) => r.groups.insert(i, g),
+            (Ok(i), false) => {
+                r.groups.remove(i);
+            }
+            _ => {}
+        }
+    }
+
+    /// How many principals the tenancy holds.
+    pub(crate) fn len(&self) -> u64 {
+        self.universe.len()
+    }
+
+    /// How many posting lists it holds.
+    pub(crate) fn terms(&self) -> usize {
+        self.postings.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_reused_smallest_first_and_the_end_shrinks() {
+        let mut p = IdPool::default();
+        assert_eq!((p.alloc(), p.alloc(), p.alloc(), p.alloc()), (0, 1, 2, 3));
+        assert_eq!(p.release(1), 4);
+        assert_eq!(p.release(2), 4);
+        assert_eq!(p.alloc(), 1);
+        // 2 was free, so the end falls past it too.
+        assert_eq!(p.release(3), 2);
+        assert_eq!(p.end(), 2);
+        assert_eq!(p.alloc(), 2);
+        assert_eq!(p.release(0), 3);
+        assert_eq!(p.release(2), 2);
+        assert_eq!(p.release(1), 0);
+        assert_eq!(p.alloc(), 0);
+    }
+}
