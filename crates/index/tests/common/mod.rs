@@ -24,16 +24,21 @@ pub enum Path {
     BitmapParallel,
     /// Parallel, with every tenancy split by plan level (exercises the inner split).
     BitmapParallelSplit,
-    // Snapshot round-trip and incremental replay join here when the snapshot crate
-    // and the incremental API exist: add a variant and its arm in `run`.
+    /// An empty `engine::Engine` fed the fleet as changes, one at a time (groups
+    /// first, then principals in order; and the other way round, which must agree),
+    /// with the deltas summed along the way.
+    Incremental,
+    // The snapshot round-trip joins here when the snapshot crate exists: add a
+    // variant and its arm in `run`.
 }
 
-pub const PATHS: [Path; 5] = [
+pub const PATHS: [Path; 6] = [
     Path::Reference,
     Path::ReferenceParallel,
     Path::BitmapSequential,
     Path::BitmapParallel,
     Path::BitmapParallelSplit,
+    Path::Incremental,
 ];
 
 pub fn build(fleet: &Fleet) -> Index {
@@ -50,7 +55,7 @@ pub fn build(fleet: &Fleet) -> Index {
 
 pub fn options(path: Path) -> Option<EvalOptions> {
     match path {
-        Path::Reference | Path::ReferenceParallel => None,
+        Path::Reference | Path::ReferenceParallel | Path::Incremental => None,
         Path::BitmapSequential => Some(EvalOptions::sequential()),
         Path::BitmapParallel => Some(EvalOptions::parallel()),
         Path::BitmapParallelSplit => Some(EvalOptions {
@@ -62,6 +67,11 @@ pub fn options(path: Path) -> Option<EvalOptions> {
 
 /// Per group, the sorted OCIDs of its members.
 pub fn run(path: Path, fleet: &Fleet, index: &Index) -> Vec<Vec<String>> {
+    if path == Path::Incremental {
+        let groups_first = replay(fleet, true);
+        assert_eq!(groups_first, replay(fleet, false), "replay order");
+        return groups_first;
+    }
     match options(path) {
         None => {
             let r = if path == Path::Reference {
@@ -119,4 +129,66 @@ pub fn check_transpose(index: &Index, m: &Memberships) {
             "tenancy isolation"
         );
     }
+}
+
+/// Replays the fleet into an empty engine as single changes and returns, per group in
+/// input order, the sorted OCIDs of its members. Checks on the way that the deltas add
+/// up to the final memberships and that no change is refused.
+pub fn replay(fleet: &Fleet, groups_first: bool) -> Vec<Vec<String>> {
+    use dyngroup_index::Limits;
+    use dyngroup_index::engine::{Change, Engine, EngineOptions};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    // Batch evaluation reports a tenancy over the group limit; it does not refuse.
+    let options = EngineOptions {
+        limits: Limits {
+            max_groups_per_tenancy: usize::MAX,
+            ..Limits::default()
+        },
+        ..EngineOptions::default()
+    };
+    let mut engine = Engine::with_options(options);
+    let groups = fleet.groups.iter().map(|g| Change::CreateGroup(g.clone()));
+    let principals = fleet
+        .principals
+        .iter()
+        .map(|p| Change::UpsertPrincipal(p.clone()));
+    let changes: Vec<Change> = if groups_first {
+        groups.chain(principals).collect()
+    } else {
+        principals.chain(groups).collect()
+    };
+    let mut summed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for change in changes {
+        let delta = engine
+            .apply_one(change)
+            .expect("replayed changes are accepted");
+        for g in delta.groups {
+            let members = summed.entry(g.group_id.to_string()).or_default();
+            for p in &g.left {
+                assert!(members.remove(&**p), "left without being a member");
+            }
+            for p in &g.joined {
+                assert!(members.insert(p.to_string()), "joined twice");
+            }
+        }
+    }
+    let snapshot = engine.snapshot();
+    fleet
+        .groups
+        .iter()
+        .map(|g| {
+            let group = snapshot
+                .group_by_name(&g.tenancy_id, &g.name)
+                .expect("every group was created");
+            let mut members: Vec<String> = group.members().map(String::from).collect();
+            members.sort();
+            let from_deltas: Vec<String> = summed
+                .get(group.id())
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            assert_eq!(members, from_deltas, "deltas add up, group {}", g.name);
+            members
+        })
+        .collect()
 }
