@@ -53,6 +53,8 @@ pub struct InMemory {
     pub indexed_principals: usize,
     /// `IndexStats::posting_bytes`.
     pub posting_bytes: usize,
+    /// `IndexStats::string_bytes`.
+    pub string_bytes: usize,
 }
 
 /// Times dyngroup's build, evaluate and transpose (`runs` each) and the naive
@@ -118,6 +120,7 @@ pub fn run_in_memory(fleet: &Fleet, runs: usize, peer_runs: usize) -> InMemory {
         index_bytes_lower_bound: (stats.string_bytes + stats.posting_bytes) as u64,
         indexed_principals: index.principal_count(),
         posting_bytes: stats.posting_bytes,
+        string_bytes: stats.string_bytes,
     }
 }
 
@@ -296,6 +299,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
         index_bytes,
         heap_source,
         posting_bytes: in_memory.posting_bytes,
+        string_bytes: in_memory.string_bytes,
         dyngroup_peak_rss_bytes,
         build_peak_rss_bytes,
         process_peak_rss_bytes: machine::peak_rss_bytes(),

@@ -178,6 +178,8 @@ pub struct Report {
     /// `IndexStats::posting_bytes`: the bytes of every posting list (serialized roaring
     /// size), standing in for the bytes the evaluation reads.
     pub posting_bytes: usize,
+    /// `IndexStats::string_bytes`: the interned strings' bytes.
+    pub string_bytes: usize,
     /// Peak RSS of this process after dyngroup's end-to-end runs (nothing else loaded
     /// yet).
     pub dyngroup_peak_rss_bytes: Option<u64>,
@@ -292,6 +294,12 @@ impl Report {
             "index memory: {} = {:.0} bytes per indexed principal ({source})",
             mib(self.index_bytes),
             self.bytes_per_principal
+        );
+        let _ = writeln!(
+            s,
+            "  of which interned string data {} and posting lists {} serialized (IndexStats)",
+            mib(self.string_bytes as u64),
+            mib(self.posting_bytes as u64)
         );
         if let Some(peak) = self.dyngroup_peak_rss_bytes {
             let _ = writeln!(
@@ -419,6 +427,7 @@ impl Report {
                 HeapSource::StatsLowerBound => "index-stats-lower-bound",
             },
             "posting_bytes": self.posting_bytes,
+            "string_bytes": self.string_bytes,
             "dyngroup_peak_rss_bytes": self.dyngroup_peak_rss_bytes,
             "build_peak_rss_bytes": self.build_peak_rss_bytes,
             "process_peak_rss_bytes": self.process_peak_rss_bytes,
@@ -511,6 +520,7 @@ mod tests {
             index_bytes: 200,
             heap_source: HeapSource::Measured,
             posting_bytes: 10,
+            string_bytes: 20,
             dyngroup_peak_rss_bytes: None,
             build_peak_rss_bytes: None,
             process_peak_rss_bytes: None,
