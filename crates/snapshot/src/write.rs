@@ -1,0 +1,289 @@
+//! Writing: an index and its memberships → the sections → a file, atomically.
+
+use crate::archive::{self, GroupRow, Meta, PrincipalGroups, PrincipalRow, Strings, TermRow};
+use crate::bitmaps;
+use crate::error::Error;
+use crate::layout::{self, Kind};
+use dyngroup_index::parts::{IndexParts, TermPart};
+use dyngroup_index::{Index, Memberships};
+use dyngroup_rules::ParseOptions;
+use rayon::prelude::*;
+use std::fs::{self, File};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How to write a snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// The options the index's rules were parsed with
+    /// ([`IndexBuilder::parse_options`](dyngroup_index::IndexBuilder::parse_options)).
+    /// They are stored, so that [`Snapshot::to_index`](crate::Snapshot::to_index)
+    /// parses the rules the same way.
+    pub parse_options: ParseOptions,
+}
+
+/// Encodes an index and its memberships as the bytes of a snapshot file.
+///
+/// `memberships` must be the index's own (from [`Index::evaluate`] or equal to it).
+pub fn to_bytes(
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+) -> Result<Vec<u8>, Error> {
+    let sections = sections(index, memberships, options)?;
+    let mut out = Vec::new();
+    layout::write_file(&mut out, &borrowed(&sections)).expect("writing to a Vec does not fail");
+    Ok(out)
+}
+
+/// Writes an index and its memberships to `path`, atomically: a temporary file in
+/// the same directory is written and flushed to disk, then renamed over `path`, and
+/// the directory is flushed. A crash leaves either the old file or the new one, never
+/// a mix. Returns the file's size in bytes.
+pub fn write(
+    path: impl AsRef<Path>,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+) -> Result<u64, Error> {
+    let path = path.as_ref();
+    let sections = sections(index, memberships, options)?;
+    write_atomically(path, |out| layout::write_file(out, &borrowed(&sections)))
+}
+
+fn borrowed(sections: &[(Kind, Vec<u8>)]) -> Vec<(Kind, &[u8])> {
+    sections.iter().map(|(k, v)| (*k, v.as_slice())).collect()
+}
+
+fn too_large(what: &str) -> Error {
+    Error::Unwritable(format!("{what} exceed the format's 32-bit counts"))
+}
+
+fn u32_of(n: usize, what: &str) -> Result<u32, Error> {
+    u32::try_from(n).map_err(|_| too_large(what))
+}
+
+/// Every section's bytes, in file order.
+fn sections(
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+) -> Result<Vec<(Kind, Vec<u8>)>, Error> {
+    if memberships.group_bitmaps().len() != index.group_count()
+        || memberships.principal_groups().len() != index.principal_count()
+    {
+        return Err(Error::Unwritable(
+            "the memberships are not those of this index".into(),
+        ));
+    }
+    let parts = index.to_parts();
+    let IndexParts {
+        strings,
+        principals,
+        tenancies,
+        terms,
+        postings,
+        groups,
+    } = &parts;
+
+    let meta = Meta {
+        principals: u32_of(principals.len(), "principals")?,
+        tenancies: u32_of(tenancies.len(), "tenancies")?,
+        groups: u32_of(groups.len(), "groups")?,
+        terms: u32_of(terms.len(), "terms")?,
+        strings: u32_of(strings.len(), "strings")?,
+        max_depth: u32_of(options.parse_options.max_depth, "the nesting limit")?,
+        writer: concat!("dyngroup-snapshot ", env!("CARGO_PKG_VERSION")).into(),
+        strict: options.parse_options.strict,
+    };
+    let strings_row = Strings {
+        ends: strings
+            .ends
+            .iter()
+            .map(|&e| u32_of(e, "string bytes"))
+            .collect::<Result<_, _>>()?,
+        bytes: strings.bytes.as_bytes().to_vec(),
+    };
+    let principal_rows: Vec<PrincipalRow> = principals
+        .iter()
+        .map(|p| PrincipalRow {
+            id: p.id.0,
+            compartment: p.compartment.0,
+            resource_type: p.resource_type.0,
+            tenancy: p.tenancy.0,
+        })
+        .collect();
+    // Ordinals sorted by OCID: `principal_id` binary-searches them.
+    let mut by_ocid: Vec<u32> = (0..meta.principals).collect();
+    let ocid = |p: u32| strings.get(principals[p as usize].id).unwrap_or("");
+    by_ocid.par_sort_unstable_by(|&a, &b| ocid(a).cmp(ocid(b)));
+    let tenancy_rows: Vec<u32> = tenancies.iter().map(|t| t.0).collect();
+    let term_rows: Vec<TermRow> = terms.iter().map(|&t| term_row(t)).collect();
+    let group_rows: Vec<GroupRow> = groups
+        .iter()
+        .map(|g| GroupRow {
+            tenancy: g.tenancy.0,
+            id: g.id.clone(),
+            name: g.name.clone(),
+            description: g.description.clone(),
+            matching_rule: g.matching_rule.clone(),
+        })
+        .collect();
+    let mut csr = PrincipalGroups {
+        offsets: Vec::with_capacity(principals.len() + 1),
+        groups: Vec::new(),
+    };
+    csr.offsets.push(0);
+    for list in memberships.principal_groups() {
+        csr.groups.extend(list.iter().map(|g| g.0));
+        csr.offsets
+            .push(u32_of(csr.groups.len(), "principal → group entries")?);
+    }
+
+    let rkyv = |kind: Kind, bytes: Result<rkyv::util::AlignedVec, Error>| {
+        bytes.map(|b| (kind, b.to_vec()))
+    };
+    let out = vec![
+        rkyv(Kind::Meta, archive::to_bytes(Kind::Meta, &meta))?,
+        rkyv(
+            Kind::Strings,
+            archive::to_bytes(Kind::Strings, &strings_row),
+        )?,
+        rkyv(
+            Kind::Principals,
+            archive::to_bytes(Kind::Principals, &principal_rows),
+        )?,
+        rkyv(
+            Kind::PrincipalIndex,
+            archive::to_bytes(Kind::PrincipalIndex, &by_ocid),
+        )?,
+        rkyv(
+            Kind::Tenancies,
+            archive::to_bytes(Kind::Tenancies, &tenancy_rows),
+        )?,
+        rkyv(Kind::Terms, archive::to_bytes(Kind::Terms, &term_rows))?,
+        (
+            Kind::Postings,
+            bitmaps::encode(Kind::Postings, postings.iter())?,
+        ),
+        rkyv(Kind::Groups, archive::to_bytes(Kind::Groups, &group_rows))?,
+        (
+            Kind::Members,
+            bitmaps::encode(Kind::Members, memberships.group_bitmaps().iter())?,
+        ),
+        rkyv(
+            Kind::PrincipalGroups,
+            archive::to_bytes(Kind::PrincipalGroups, &csr),
+        )?,
+    ];
+    // rkyv's relative pointers are 32-bit: an archive must stay under 2 GiB.
+    for (kind, bytes) in &out {
+        if bytes.len() > i32::MAX as usize && !matches!(kind, Kind::Postings | Kind::Members) {
+            return Err(too_large(&format!(
+                "the bytes of section \"{}\"",
+                kind.name()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn term_row(term: TermPart) -> TermRow {
+    let (kind, a, b, c) = match term {
+        TermPart::Compartment(c) => (0, c.0, 0, 0),
+        TermPart::Type(t) => (1, t.0, 0, 0),
+        TermPart::TagKey { namespace, key } => (2, namespace.0, key.0, 0),
+        TermPart::TagValue {
+            namespace,
+            key,
+            value,
+        } => (3, namespace.0, key.0, value.0),
+    };
+    TermRow { kind, a, b, c }
+}
+
+/// Temporary files get distinct names within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `path` through a temporary file in the same directory: write, flush, fsync,
+/// rename over `path`, fsync the directory. On failure the temporary file is removed
+/// and `path` is untouched.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<u64>,
+) -> Result<u64, Error> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::io(path, io::Error::other("not a file name")))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let temp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let file = File::options().write(true).create_new(true).open(&temp)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let len = write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)?;
+        Ok(len)
+    })();
+    match result {
+        Ok(len) => {
+            sync_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+            Ok(len)
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(Error::io(path, e))
+        }
+    }
+}
+
+/// Flushes a directory entry (the rename) to disk. Windows cannot open a directory
+/// as a file; there the rename is as durable as the file system makes it.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn atomic_write_replaces_and_cleans_up() {
+        let dir = std::env::temp_dir().join(format!("dgs-atomic-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.dgs");
+        fs::write(&path, b"old").unwrap();
+        let failed = write_atomically(&path, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("disk on fire"))
+        });
+        assert!(failed.unwrap_err().to_string().contains("disk on fire"));
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        let len = write_atomically(&path, |out| out.write_all(b"new!").map(|()| 4)).unwrap();
+        assert_eq!(len, 4);
+        assert_eq!(fs::read(&path).unwrap(), b"new!");
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["x.dgs"], "no temporary file is left");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
