@@ -354,3 +354,6 @@ pub fn default_work_dir() -> PathBuf {
 pub fn remove_work_dir(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[cfg(test)]
+mod tests;

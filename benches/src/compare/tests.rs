@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use dyngroup_benches::compare::{self, Options, run_in_memory};
-use dyngroup_benches::engines::Fleet;
-use dyngroup_benches::report::{Engine, Phase, disagreements};
+use super::{Options, run, run_in_memory};
+use crate::engines::Fleet;
+use crate::report::{Engine, Phase, disagreements};
 use dyngroup_index::{DefinedTag, DynamicGroup, Principal};
 use serde_json::json;
 
@@ -287,7 +287,7 @@ fn options(dir: &Path, duckdb: bool) -> Options {
         runs: 1,
         peer_runs: 1,
         duckdb,
-        venv: dyngroup_benches::duckdb::default_venv(),
+        venv: crate::duckdb::default_venv(),
         work_dir: dir.join("work"),
         bandwidth_mib: 1,
         measure_heap: false,
@@ -298,7 +298,7 @@ fn options(dir: &Path, duckdb: bool) -> Options {
 fn the_whole_comparison_from_files_without_duckdb() {
     let dir = scratch("files");
     write_fleet(&dir.join("data"));
-    let report = compare::run(&options(&dir, false)).expect("the comparison runs");
+    let report = run(&options(&dir, false)).expect("the comparison runs");
     let _ = std::fs::remove_dir_all(&dir);
 
     assert!(report.counts_agree(), "{}", report.table());
@@ -354,7 +354,7 @@ fn duckdb_agrees_when_enabled() {
     }
     let dir = scratch("duckdb");
     write_fleet(&dir.join("data"));
-    let report = compare::run(&options(&dir, true)).expect("the comparison runs");
+    let report = run(&options(&dir, true)).expect("the comparison runs");
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(report.duckdb_skipped, None, "{}", report.table());
     assert!(report.compared.iter().any(|l| l == "duckdb evaluate"));
