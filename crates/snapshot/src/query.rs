@@ -199,12 +199,11 @@ impl Snapshot {
             .collect()
     }
 
-    /// A group's members, decoded from the `members` section (roaring's fast loader:
-    /// the section's checksum was verified at open). Panics if `g` is not a group of
-    /// this snapshot.
+    /// A group's members, decoded from the `members` section with roaring's checked
+    /// loader. Panics if `g` is not a group of this snapshot.
     pub fn members(&self, g: GroupId) -> Result<RoaringBitmap, Error> {
         assert!(g.index() < self.group_count(), "group {g:?} out of range");
-        let members = self.bitmap_list(Kind::Members).get_fast(g.index())?;
+        let members = self.bitmap_list(Kind::Members).get(g.index())?;
         if members
             .max()
             .is_some_and(|p| p as usize >= self.principal_count())

@@ -175,9 +175,7 @@ fn parse_options_are_stored_and_used_to_rebuild() {
         let index = b.build();
         let m = index.evaluate();
         assert_eq!(m.members(g).len(), u64::from(!strict));
-        let options = WriteOptions {
-            parse_options,
-        };
+        let options = WriteOptions { parse_options };
         let s = Snapshot::from_bytes(&dyngroup_snapshot::to_bytes(&index, &m, &options).unwrap())
             .unwrap();
         assert_eq!(s.parse_options(), parse_options);
