@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Compute OCI dynamic-group memberships, exactly, over inventory files.
 ///
@@ -23,6 +23,12 @@ pub(crate) enum Command {
     Compute(ComputeArgs),
     /// Show why a principal is or is not in each group of its tenancy.
     Explain(ExplainArgs),
+    /// Answer from a snapshot file: a principal's groups or a group's members.
+    Query(QueryArgs),
+    /// Show a snapshot file's header and sections, and whether it is valid.
+    Inspect(InspectArgs),
+    /// Per group, the principals that joined and left between two snapshots.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +148,10 @@ pub(crate) struct ComputeArgs {
     /// Most groups a principal may be in before it is reported.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub(crate) max_groups_per_principal: usize,
+    /// Also write the index and memberships as a snapshot file (`.dgs`), for
+    /// `query`, `diff` and services that embed the index.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) snapshot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +165,49 @@ pub(crate) struct ExplainArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) group: Option<String>,
     /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("question").required(true).args(["principal", "group"])))]
+pub(crate) struct QueryArgs {
+    /// The snapshot file to answer from (written by `compute --snapshot`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) snapshot: PathBuf,
+    /// Print the groups of the principal with this OCID.
+    #[arg(long, value_name = "OCID")]
+    pub(crate) principal: Option<String>,
+    /// Print the members of the group with this name (compared case-insensitively).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) group: Option<String>,
+    /// The group's tenancy; needed when several tenancies have a group of that name.
+    #[arg(long, value_name = "OCID", requires = "group")]
+    pub(crate) tenancy: Option<String>,
+    /// Print one JSON record instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The snapshot file.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier snapshot.
+    #[arg(value_name = "OLD")]
+    pub(crate) old: PathBuf,
+    /// The later snapshot.
+    #[arg(value_name = "NEW")]
+    pub(crate) new: PathBuf,
+    /// Print JSON Lines, one record per changed group, instead of text.
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -35,6 +35,16 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
 
     phases.start("write");
     write_memberships(args, &index, &memberships)?;
+    if let Some(path) = &args.snapshot {
+        phases.start("snapshot");
+        let options = dyngroup_snapshot::WriteOptions {
+            parse_options: dyngroup_rules::ParseOptions {
+                strict: args.input.strict,
+                ..Default::default()
+            },
+        };
+        dyngroup_snapshot::write(path, &index, &memberships, &options)?;
+    }
     let timings = phases.finish();
 
     let totals = Totals::new(&loaded, &index, &memberships, &report, refused);

@@ -15,6 +15,7 @@ mod explain;
 mod input;
 mod progress;
 mod report;
+mod snapshot_cmds;
 
 use args::{Cli, Command};
 
@@ -46,6 +47,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Compute(args) => compute::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Query(args) => snapshot_cmds::query(&args),
+        Command::Inspect(args) => snapshot_cmds::inspect(&args),
+        Command::Diff(args) => snapshot_cmds::diff(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
