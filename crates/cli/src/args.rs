@@ -182,7 +182,7 @@ pub(crate) struct QueryArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) group: Option<String>,
     /// The group's tenancy; needed when several tenancies have a group of that name.
-    #[arg(long, value_name = "OCID", requires = "group")]
+    #[arg(long, value_name = "OCID", conflicts_with = "principal")]
     pub(crate) tenancy: Option<String>,
     /// Print one JSON record instead of text.
     #[arg(long)]
