@@ -6,8 +6,9 @@ use hashbrown::HashMap;
 use std::sync::Arc;
 
 /// What one change (or one batch of changes) did to memberships: for each group
-/// touched, the principals that joined and left. Groups are sorted by OCID, principals
-/// by OCID.
+/// touched, the principals that joined and left. Groups are sorted by OCID; the
+/// principals of a group are in no particular order (sorting tens of thousands of
+/// OCIDs after a broad rule change would cost more than computing the change).
 ///
 /// A created group lists all its first members as joined, and a deleted one all its
 /// last members as left, so the memberships before plus the delta are the
@@ -33,9 +34,9 @@ pub struct GroupDelta {
     pub updated: bool,
     /// The group was deleted.
     pub deleted: bool,
-    /// OCIDs of the principals that became members, sorted.
+    /// OCIDs of the principals that became members (no particular order).
     pub joined: Vec<Arc<str>>,
-    /// OCIDs of the principals that stopped being members, sorted.
+    /// OCIDs of the principals that stopped being members (no particular order).
     pub left: Vec<Arc<str>>,
 }
 
@@ -78,6 +79,8 @@ impl MembershipDelta {
 #[derive(Debug, Default)]
 pub(crate) struct DeltaBuilder {
     groups: HashMap<Atom, Entry>,
+    /// Which change of the batch is being recorded.
+    change: u64,
     /// Record nothing (building an engine from an inventory: nobody wants a delta
     /// listing every membership).
     off: bool,
@@ -90,8 +93,14 @@ struct Entry {
     created: bool,
     updated: bool,
     deleted: bool,
-    /// Principal → joined (true) or left (false), net so far.
-    net: HashMap<Atom, bool>,
+    joined: Vec<Atom>,
+    left: Vec<Atom>,
+    /// The first change that touched the entry.
+    first: u64,
+    /// Whether a later change touched it too: only then can a principal be in both
+    /// lists, and only then is netting needed (one change moves a principal at most
+    /// once per group).
+    several: bool,
 }
 
 /// The group a delta entry is about.
@@ -115,15 +124,26 @@ impl DeltaBuilder {
         self.off
     }
 
+    /// Starts recording the next change of a batch.
+    pub(crate) fn next_change(&mut self) {
+        self.change += 1;
+    }
+
     fn entry(&mut self, g: GroupKey<'_>) -> &mut Entry {
-        self.groups.entry(g.id.clone()).or_insert_with(|| Entry {
+        let change = self.change;
+        let e = self.groups.entry(g.id.clone()).or_insert_with(|| Entry {
             tenancy: g.tenancy.clone(),
             name: g.name.clone(),
             created: false,
             updated: false,
             deleted: false,
-            net: HashMap::new(),
-        })
+            joined: Vec::new(),
+            left: Vec::new(),
+            first: change,
+            several: false,
+        });
+        e.several |= e.first != change;
+        e
     }
 
     pub(crate) fn created(&mut self, g: GroupKey<'_>) {
@@ -151,20 +171,14 @@ impl DeltaBuilder {
         if self.off {
             return;
         }
-        let net = &mut self.entry(g).net;
-        if net.remove(principal) != Some(false) {
-            net.insert(principal.clone(), true);
-        }
+        self.entry(g).joined.push(principal.clone());
     }
 
     pub(crate) fn left(&mut self, g: GroupKey<'_>, principal: &Atom) {
         if self.off {
             return;
         }
-        let net = &mut self.entry(g).net;
-        if net.remove(principal) != Some(true) {
-            net.insert(principal.clone(), false);
-        }
+        self.entry(g).left.push(principal.clone());
     }
 
     /// Adds a finished group delta (for [`MembershipDelta::merge`]).
@@ -175,6 +189,7 @@ impl DeltaBuilder {
             tenancy: &tenancy,
             name: &d.name,
         };
+        self.next_change();
         let e = self.entry(key);
         e.name = d.name.clone();
         e.created |= d.created;
@@ -192,27 +207,44 @@ impl DeltaBuilder {
         let mut groups: Vec<GroupDelta> = self
             .groups
             .into_iter()
-            .filter(|(_, e)| e.created || e.updated || e.deleted || !e.net.is_empty())
-            .map(|(id, e)| {
-                let (mut joined, mut left) = (Vec::new(), Vec::new());
-                for (p, j) in e.net {
-                    if j { &mut joined } else { &mut left }.push(p.arc().clone());
+            .filter_map(|(id, mut e)| {
+                if e.several {
+                    net(&mut e.joined, &mut e.left);
                 }
-                joined.sort_unstable();
-                left.sort_unstable();
-                GroupDelta {
+                let touched = e.created || e.updated || e.deleted;
+                (touched || !e.joined.is_empty() || !e.left.is_empty()).then(|| GroupDelta {
                     group_id: id.arc().clone(),
                     tenancy_id: e.tenancy.arc().clone(),
                     name: e.name,
                     created: e.created,
                     updated: e.updated,
                     deleted: e.deleted,
-                    joined,
-                    left,
-                }
+                    joined: e.joined.into_iter().map(|p| p.arc().clone()).collect(),
+                    left: e.left.into_iter().map(|p| p.arc().clone()).collect(),
+                })
             })
             .collect();
         groups.sort_unstable_by(|a, b| a.group_id.cmp(&b.group_id));
         MembershipDelta { groups }
+    }
+}
+
+/// Cancels joins against leaves. Within a group a principal's moves alternate (it
+/// cannot join twice without leaving between), so its joins and leaves differ by at
+/// most one, and the sign says which list it stays in.
+fn net(joined: &mut Vec<Atom>, left: &mut Vec<Atom>) {
+    let mut count: HashMap<Atom, i32> = HashMap::new();
+    for p in joined.drain(..) {
+        *count.entry(p).or_default() += 1;
+    }
+    for p in left.drain(..) {
+        *count.entry(p).or_default() -= 1;
+    }
+    for (p, c) in count {
+        match c {
+            1 => joined.push(p),
+            -1 => left.push(p),
+            _ => {}
+        }
     }
 }

@@ -7,7 +7,8 @@ use super::change::GroupUpdate;
 use super::delta::{DeltaBuilder, GroupKey};
 use super::errors::{ChangeError, MAX_DESCRIPTION_LEN};
 use super::eval::{Postings, members};
-use super::state::{GroupLoc, GroupView, TenancyView};
+use super::state::{GroupLoc, GroupView};
+use super::tenancy::TenancyIndex;
 use super::{Engine, tenancy_view_mut};
 use crate::groups::{ParsedRule, is_valid_group_name};
 use crate::ids::GroupId;
@@ -78,8 +79,8 @@ impl Engine {
             rule: Arc::new(rule),
             members,
         };
+        record(delta, index, &view, &view.members, true);
         let tv = tenancy_view_mut(&mut self.state, &tenancy);
-        record(delta, tv, &view, &view.members, true);
         delta.created(key(&view));
         let at = tv.groups.partition_point(|v| v.id < id);
         let ocid = view.ocid.clone();
@@ -126,9 +127,8 @@ impl Engine {
                 for o in &left {
                     index.set_member(o, loc.id, false);
                 }
-                let tv = &self.state.tenancies[&loc.tenancy];
-                record(delta, tv, &view, &joined, true);
-                record(delta, tv, &view, &left, false);
+                record(delta, index, &view, &joined, true);
+                record(delta, index, &view, &left, false);
             }
             None => view.members = old.members.clone(),
         }
@@ -202,12 +202,12 @@ impl Engine {
                 members: old.members.len(),
             });
         }
-        record(delta, tv, &old, &old.members, false);
-        delta.deleted(key(&old));
         let index = self
             .tenancies
             .get_mut(&loc.tenancy)
             .expect("a live tenancy");
+        record(delta, index, &old, &old.members, false);
+        delta.deleted(key(&old));
         for o in &old.members {
             index.set_member(o, loc.id, false);
         }
@@ -304,10 +304,12 @@ fn key(view: &GroupView) -> GroupKey<'_> {
     }
 }
 
-/// Records the principals at `ordinals` as joining (or leaving) `group`.
+/// Records the principals at `ordinals` as joining (or leaving) `group`. Reads the
+/// writer's plain vector of records, not the readers' persistent one: a broad rule
+/// change moves tens of thousands of principals.
 fn record(
     delta: &mut DeltaBuilder,
-    tv: &TenancyView,
+    index: &TenancyIndex,
     group: &GroupView,
     ordinals: &RoaringBitmap,
     joined: bool,
@@ -316,7 +318,7 @@ fn record(
         return;
     }
     for o in ordinals {
-        let p = &tv.principal(o).expect("members are live principals").id;
+        let p = &index.record(o).view.id;
         if joined {
             delta.joined(key(group), p);
         } else {

@@ -268,6 +268,7 @@ impl Engine {
     }
 
     fn change(&mut self, change: Change, delta: &mut DeltaBuilder) -> Result<(), ChangeError> {
+        delta.next_change();
         match change {
             Change::UpsertPrincipal(p) => {
                 self.upsert_principal(&p, delta);
