@@ -274,18 +274,19 @@ impl Index {
         let strings = intern_all(&string_part)?;
         drop(string_part);
         let string_count = strings.len();
-        let sym = |what: &str, s: StrId| -> Result<Sym, PartsError> {
+        // `what` names the reference; it is only formatted for an error.
+        let sym = |what: &dyn Fn() -> String, s: StrId| -> Result<Sym, PartsError> {
             if s.index() < string_count {
                 Ok(Sym(s.0))
             } else {
-                Err(out_of_range(what, s.0, string_count))
+                Err(out_of_range(what(), s.0, string_count))
             }
         };
 
         // Tenancies: ascending string numbers (the index binary-searches them).
         let mut tenancies = Vec::with_capacity(tenancy_parts.len());
         for (t, &ocid) in tenancy_parts.iter().enumerate() {
-            let s = sym(&format!("tenancy {t}"), ocid)?;
+            let s = sym(&|| format!("tenancy {t}"), ocid)?;
             if tenancies.last().is_some_and(|prev: &Tenancy| prev.sym >= s) {
                 return Err(PartsError::Inconsistent(format!(
                     "tenancy {t}: tenancies are not in ascending string order"
@@ -311,9 +312,9 @@ impl Index {
             let ordinal = ordinal as u32;
             let what = |field: &str| format!("principal {ordinal}: {field}");
             let record = PrincipalRecord {
-                id: sym(&what("id"), p.id)?,
-                compartment: sym(&what("compartment"), p.compartment)?,
-                resource_type: sym(&what("resource type"), p.resource_type)?,
+                id: sym(&|| what("id"), p.id)?,
+                compartment: sym(&|| what("compartment"), p.compartment)?,
+                resource_type: sym(&|| what("resource type"), p.resource_type)?,
                 tenancy: p.tenancy,
             };
             let Some(t) = tenancies.get_mut(p.tenancy.index()) else {
@@ -372,20 +373,17 @@ impl Index {
         postings.terms.reserve(terms.len());
         for (i, (&term, list)) in terms.iter().zip(&lists).enumerate() {
             let key = term_key(term);
-            let used = match key {
-                TermKey::Compartment(a) | TermKey::Type(a) => vec![a],
-                TermKey::TagKey(a, b) => vec![a, b],
-                TermKey::TagValue(a, b, c) => vec![a, b, c],
+            // The strings a term names, and how many of them are folded names.
+            let (syms, used, folded) = match key {
+                TermKey::Compartment(c) => ([c, c, c], 1, 0),
+                TermKey::Type(t) => ([t, t, t], 1, 1),
+                TermKey::TagKey(n, k) => ([n, k, k], 2, 2),
+                TermKey::TagValue(n, k, v) => ([n, k, v], 3, 2),
             };
-            for s in used {
-                sym(&format!("term {i}"), StrId(s.0))?;
+            for s in &syms[..used] {
+                sym(&|| format!("term {i}"), StrId(s.0))?;
             }
-            let folded = match key {
-                TermKey::Compartment(_) => vec![],
-                TermKey::Type(t) => vec![t],
-                TermKey::TagKey(ns, k) | TermKey::TagValue(ns, k, _) => vec![ns, k],
-            };
-            if folded
+            if syms[..folded]
                 .iter()
                 .any(|&s| strings.resolve(s).bytes().any(|b| b.is_ascii_uppercase()))
             {

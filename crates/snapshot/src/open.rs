@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::layout::{self, Kind, SectionInfo};
 use crate::storage::Storage;
 use rayon::prelude::*;
+use rkyv::rend::u32_le;
 use std::ops::Range;
 use std::path::Path;
 
@@ -140,78 +141,60 @@ impl Snapshot {
                 ))
             }
         };
-        let in_range = |kind: Kind, what: &str, value: u32, len: usize| {
+        // `what` names the reference; it is only formatted for an error.
+        let in_range = |kind: Kind, what: &dyn Fn() -> String, value: u32, len: usize| {
             if (value as usize) < len {
                 Ok(())
             } else {
                 Err(bad(
                     kind,
-                    format!("{what} refers to {value}, past the {len} there are"),
+                    format!("{} refers to {value}, past the {len} there are", what()),
                 ))
             }
         };
 
         let strings = archive::validate::<StringsSection>(self.section_bytes(Kind::Strings))?;
         count(Kind::Strings, strings.ends.len(), n_strings)?;
-        let text = std::str::from_utf8(&strings.bytes)
-            .map_err(|e| bad(Kind::Strings, format!("is not UTF-8: {e}")))?;
-        let mut start = 0usize;
-        for (i, end) in strings.ends.iter().enumerate() {
-            let end = end.to_native() as usize;
-            if end < start || end > text.len() || !text.is_char_boundary(end) {
-                return Err(bad(Kind::Strings, format!("string {i} has invalid bounds")));
-            }
-            start = end;
-        }
+        check_strings(&strings.ends, &strings.bytes)?;
 
         let principals =
             archive::validate::<PrincipalsSection>(self.section_bytes(Kind::Principals))?;
         count(Kind::Principals, principals.len(), n_principals)?;
-        for (p, row) in principals.iter().enumerate() {
-            let what = |field: &str| format!("principal {p}'s {field}");
-            in_range(Kind::Principals, &what("id"), row.id.to_native(), n_strings)?;
-            in_range(
-                Kind::Principals,
-                &what("compartment"),
-                row.compartment.to_native(),
-                n_strings,
-            )?;
-            in_range(
-                Kind::Principals,
-                &what("resource type"),
-                row.resource_type.to_native(),
-                n_strings,
-            )?;
-            in_range(
-                Kind::Principals,
-                &what("tenancy"),
-                row.tenancy.to_native(),
-                n_tenancies,
-            )?;
+        // Branch-free maxima first (the common, valid case); the offender only on error.
+        let (max_string, max_tenancy) = principals.iter().fold((0, 0), |(s, t), r| {
+            let string = r.id.to_native().max(r.compartment.to_native());
+            (
+                s.max(string.max(r.resource_type.to_native())),
+                t.max(r.tenancy.to_native()),
+            )
+        });
+        if !below(max_string, n_strings) || !below(max_tenancy, n_tenancies) {
+            for (p, row) in principals.iter().enumerate() {
+                let fields = [
+                    ("id", row.id.to_native(), n_strings),
+                    ("compartment", row.compartment.to_native(), n_strings),
+                    ("resource type", row.resource_type.to_native(), n_strings),
+                    ("tenancy", row.tenancy.to_native(), n_tenancies),
+                ];
+                for (field, value, len) in fields {
+                    in_range(
+                        Kind::Principals,
+                        &|| format!("principal {p}'s {field}"),
+                        value,
+                        len,
+                    )?;
+                }
+            }
         }
 
         let by_ocid =
             archive::validate::<PrincipalIndexSection>(self.section_bytes(Kind::PrincipalIndex))?;
         count(Kind::PrincipalIndex, by_ocid.len(), n_principals)?;
-        for (i, p) in by_ocid.iter().enumerate() {
-            in_range(
-                Kind::PrincipalIndex,
-                &format!("entry {i}"),
-                p.to_native(),
-                n_principals,
-            )?;
-        }
+        all_below(Kind::PrincipalIndex, by_ocid, n_principals)?;
 
         let tenancies = archive::validate::<TenanciesSection>(self.section_bytes(Kind::Tenancies))?;
         count(Kind::Tenancies, tenancies.len(), n_tenancies)?;
-        for (t, s) in tenancies.iter().enumerate() {
-            in_range(
-                Kind::Tenancies,
-                &format!("tenancy {t}"),
-                s.to_native(),
-                n_strings,
-            )?;
-        }
+        all_below(Kind::Tenancies, tenancies, n_strings)?;
 
         let terms = archive::validate::<TermsSection>(self.section_bytes(Kind::Terms))?;
         count(Kind::Terms, terms.len(), n_terms)?;
@@ -230,7 +213,7 @@ impl Snapshot {
             let fields = [row.a.to_native(), row.b.to_native(), row.c.to_native()];
             for (f, &value) in fields.iter().enumerate() {
                 if f < used {
-                    in_range(Kind::Terms, &format!("term {i}"), value, n_strings)?;
+                    in_range(Kind::Terms, &|| format!("term {i}"), value, n_strings)?;
                 } else if value != 0 {
                     return Err(bad(
                         Kind::Terms,
@@ -246,7 +229,7 @@ impl Snapshot {
         for (g, row) in groups.iter().enumerate() {
             in_range(
                 Kind::Groups,
-                &format!("group {g}'s tenancy"),
+                &|| format!("group {g}'s tenancy"),
                 row.tenancy.to_native(),
                 n_tenancies,
             )?;
@@ -256,36 +239,8 @@ impl Snapshot {
         let csr =
             archive::validate::<PrincipalGroupsSection>(self.section_bytes(Kind::PrincipalGroups))?;
         count(Kind::PrincipalGroups, csr.offsets.len(), n_principals + 1)?;
-        let mut previous = 0u32;
-        for (p, offset) in csr.offsets.iter().enumerate() {
-            let offset = offset.to_native();
-            let ok = if p == 0 {
-                offset == 0
-            } else {
-                offset >= previous && offset as usize <= csr.groups.len()
-            };
-            if !ok {
-                return Err(bad(
-                    Kind::PrincipalGroups,
-                    format!("offset {p} is out of order or bounds"),
-                ));
-            }
-            previous = offset;
-        }
-        if previous as usize != csr.groups.len() {
-            return Err(bad(
-                Kind::PrincipalGroups,
-                "the last offset is not the end of the groups".into(),
-            ));
-        }
-        for (i, g) in csr.groups.iter().enumerate() {
-            in_range(
-                Kind::PrincipalGroups,
-                &format!("entry {i}"),
-                g.to_native(),
-                n_groups,
-            )?;
-        }
+        check_offsets(Kind::PrincipalGroups, &csr.offsets, csr.groups.len())?;
+        all_below(Kind::PrincipalGroups, &csr.groups, n_groups)?;
         Ok(())
     }
 
@@ -308,5 +263,115 @@ impl Snapshot {
     /// copied into memory.
     pub fn is_mapped(&self) -> bool {
         self.storage.is_mapped()
+    }
+}
+
+fn below(value: u32, len: usize) -> bool {
+    (value as usize) < len
+}
+
+/// Checks that every value is below `len`: a branch-free maximum, then, only when it
+/// fails, the first offender for the message.
+fn all_below(kind: Kind, values: &[u32_le], len: usize) -> Result<(), Error> {
+    let max = values.iter().fold(0, |m, v| m.max(v.to_native()));
+    if values.is_empty() || below(max, len) {
+        return Ok(());
+    }
+    let i = values
+        .iter()
+        .position(|v| !below(v.to_native(), len))
+        .unwrap_or_default();
+    Err(Error::section(
+        kind.name(),
+        format!(
+            "entry {i} refers to {}, past the {len} there are",
+            values[i].to_native()
+        ),
+    ))
+}
+
+/// Checks compressed-row offsets: from 0, ascending, ending at `len`.
+fn check_offsets(kind: Kind, offsets: &[u32_le], len: usize) -> Result<(), Error> {
+    let ascending = offsets
+        .windows(2)
+        .fold(true, |ok, w| ok & (w[0].to_native() <= w[1].to_native()));
+    let first = offsets.first().map(|o| o.to_native());
+    let last = offsets.last().map(|o| o.to_native() as usize);
+    if ascending && first == Some(0) && last == Some(len) {
+        Ok(())
+    } else {
+        Err(Error::section(
+            kind.name(),
+            "offsets do not ascend from 0 to the end of the entries",
+        ))
+    }
+}
+
+/// Checks the string table: ends ascending and within the bytes, the bytes UTF-8 and
+/// every end on a character boundary. All-ASCII bytes (the usual case: OCIDs and tag
+/// names) need one pass and no per-string check.
+fn check_strings(ends: &[u32_le], bytes: &[u8]) -> Result<(), Error> {
+    let bad = |problem: String| Error::section(Kind::Strings.name(), problem);
+    let ascending = ends
+        .windows(2)
+        .fold(true, |ok, w| ok & (w[0].to_native() <= w[1].to_native()));
+    let last = ends.last().map_or(0, |e| e.to_native() as usize);
+    if !ascending || last > bytes.len() {
+        return Err(bad("string ends are out of order or bounds".into()));
+    }
+    if bytes.is_ascii() {
+        return Ok(());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("is not UTF-8: {e}")))?;
+    match ends
+        .iter()
+        .position(|e| !text.is_char_boundary(e.to_native() as usize))
+    {
+        Some(i) => Err(bad(format!(
+            "string {i} does not end on a character boundary"
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(e: &[u32]) -> Vec<u32_le> {
+        e.iter().map(|&v| u32_le::from_native(v)).collect()
+    }
+
+    #[test]
+    fn string_tables() {
+        let text = "ocidcafé".as_bytes();
+        assert!(check_strings(&ends(&[4, 9]), text).is_ok());
+        assert!(check_strings(&ends(&[]), b"").is_ok());
+        let e = check_strings(&ends(&[4, 8]), text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "snapshot: section \"strings\" string 1 does not end on a character boundary"
+        );
+        assert!(check_strings(&ends(&[4, 10]), text).is_err());
+        assert!(check_strings(&ends(&[5, 4]), text).is_err());
+        assert!(check_strings(&ends(&[4]), b"ocid\xff").is_err());
+        assert!(check_strings(&ends(&[4]), b"oc\xffd").is_err());
+    }
+
+    #[test]
+    fn maxima_and_offsets() {
+        assert!(all_below(Kind::Groups, &ends(&[0, 3, 2]), 4).is_ok());
+        assert!(all_below(Kind::Groups, &ends(&[]), 0).is_ok());
+        assert_eq!(
+            all_below(Kind::Groups, &ends(&[0, 4, 9]), 4)
+                .unwrap_err()
+                .to_string(),
+            "snapshot: section \"groups\" entry 1 refers to 4, past the 4 there are"
+        );
+        assert!(check_offsets(Kind::Members, &ends(&[0, 2, 2, 5]), 5).is_ok());
+        assert!(check_offsets(Kind::Members, &ends(&[0, 3, 2, 5]), 5).is_err());
+        assert!(check_offsets(Kind::Members, &ends(&[1, 5]), 5).is_err());
+        assert!(check_offsets(Kind::Members, &ends(&[0, 4]), 5).is_err());
+        assert!(check_offsets(Kind::Members, &ends(&[]), 0).is_err());
     }
 }

@@ -5,7 +5,7 @@ use crate::bitmaps;
 use crate::error::Error;
 use crate::layout::{self, Kind};
 use dyngroup_index::parts::{IndexParts, TermPart};
-use dyngroup_index::{Index, Memberships};
+use dyngroup_index::{Index, Memberships, PrincipalId};
 use dyngroup_rules::ParseOptions;
 use rayon::prelude::*;
 use std::fs::{self, File};
@@ -115,9 +115,11 @@ fn sections(
         })
         .collect();
     // Ordinals sorted by OCID: `principal_id` binary-searches them.
-    let mut by_ocid: Vec<u32> = (0..meta.principals).collect();
-    let ocid = |p: u32| strings.get(principals[p as usize].id).unwrap_or("");
-    by_ocid.par_sort_unstable_by(|&a, &b| ocid(a).cmp(ocid(b)));
+    let mut sorted: Vec<(&str, u32)> = (0..meta.principals)
+        .map(|p| (index.principal_ocid(PrincipalId(p)), p))
+        .collect();
+    sorted.par_sort_unstable();
+    let by_ocid: Vec<u32> = sorted.into_iter().map(|(_, p)| p).collect();
     let tenancy_rows: Vec<u32> = tenancies.iter().map(|t| t.0).collect();
     let term_rows: Vec<TermRow> = terms.iter().map(|&t| term_row(t)).collect();
     let group_rows: Vec<GroupRow> = groups

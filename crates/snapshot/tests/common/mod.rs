@@ -17,7 +17,7 @@ const KINDS: [&str; 4] = ["instance", "fnfunc", "apigateway", "instance"];
 const STATES: [Option<&str>; 4] = [None, Some("RUNNING"), Some("TERMINATED"), None];
 const NAMESPACES: [&str; 3] = ["Ops", "ops", "fin"];
 const KEYS: [&str; 3] = ["Role", "env", "Count"];
-const VALUES: [&str; 4] = ["web", "db", "45", "Web"];
+const VALUES: [&str; 5] = ["web", "db", "45", "Web", "caf\u{e9}"];
 
 pub fn tenancy(t: usize) -> String {
     format!("ocid1.tenancy.oc1..t{t}")
