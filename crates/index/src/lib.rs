@@ -16,6 +16,10 @@
 //!   each condition's truth value.
 //! - [`reference`](mod@reference) is a deliberately naive evaluator over the syntax tree, the oracle
 //!   of the tests and the baseline of the benches.
+//! - [`engine`] keeps memberships current under a stream of changes (principals
+//!   launched, retagged, moved, terminated; groups created, edited, deleted), returns
+//!   each change's membership delta, and serves consistent snapshots to readers on
+//!   other threads while it writes.
 //!
 //! The semantics are DESIGN.md §2: `instance.*` conditions only hold for instances,
 //! `!=` is the complement within the variable's domain (a missing tag satisfies

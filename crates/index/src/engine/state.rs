@@ -29,6 +29,12 @@ pub(crate) fn new_map<K: Eq + std::hash::Hash, V>() -> Map<K, V> {
 /// A tenancy's principals by ordinal (a persistent vector); `None` for a free ordinal.
 pub(crate) type Slots = rpds::VectorSync<Option<Arc<PrincipalView>>>;
 
+/// Slots nodes have `2^SLOT_BITS` children. Every change of a principal's attributes
+/// copies one path, and each child of a copied node costs an atomic increment on a
+/// cold cache line: narrow nodes are cheaper to copy (at 100k principals, degree 8
+/// copies 6 nodes of 8, against rpds's default 4 nodes of 32).
+const SLOT_BITS: u8 = 3;
+
 /// Where a principal lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Loc {
@@ -83,7 +89,7 @@ impl TenancyView {
         TenancyView {
             id,
             groups: Vec::new(),
-            slots: Slots::new_sync(),
+            slots: Slots::new_with_bits(SLOT_BITS),
             principals: 0,
         }
     }
