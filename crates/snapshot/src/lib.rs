@@ -2,7 +2,7 @@
 //! its [`Memberships`](dyngroup_index::Memberships) in one checksummed, versioned file
 //! that opens in milliseconds and answers queries without recomputing anything.
 //!
-//! - [`write`] (atomically: temporary file, fsync, rename, fsync of the directory) or
+//! - [`write()`] (atomically: temporary file, fsync, rename, fsync of the directory) or
 //!   [`to_bytes`] encode an index and its memberships.
 //! - [`Snapshot::open`] memory-maps a file and validates it: header, section table,
 //!   every section's xxh3 checksum, every archived structure and every reference

@@ -50,7 +50,7 @@ impl Snapshot {
     ///
     /// **The file must not change while the snapshot is open**: no process may write
     /// to it or truncate it (replacing it by renaming another file over it is fine;
-    /// that is how [`write`](crate::write) replaces snapshots). The bytes are validated
+    /// that is how [`write`](crate::write()) replaces snapshots). The bytes are validated
     /// once, here, and read without checks afterwards; a file modified in place under
     /// an open snapshot breaks that assumption. Use [`Snapshot::read`] where that
     /// cannot be promised.

@@ -22,7 +22,7 @@ impl Snapshot {
     /// group's members belong to its tenancy; the principal → groups map is exactly
     /// the transpose of the members.
     ///
-    /// A file written by [`write`](crate::write) and intact always passes; a file that
+    /// A file written by [`write`](crate::write()) and intact always passes; a file that
     /// passes answers every query as the index it was written from.
     pub fn verify(&self) -> Result<(), Error> {
         let n = self.principal_count() as u32;
