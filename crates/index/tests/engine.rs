@@ -752,3 +752,12 @@ fn concurrent_readers_only_see_recomputed_states() {
         "each reader saw at least the 12 waited-for versions"
     );
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<dyngroup_index::engine::Reader>();
+    send_sync::<Snapshot>();
+    send_sync::<Engine>();
+    send_sync::<MembershipDelta>();
+}
