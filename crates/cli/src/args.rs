@@ -28,6 +28,14 @@ pub(crate) enum Command {
     /// Show a snapshot file's header and sections, and whether it is valid.
     Inspect(InspectArgs),
     /// Per group, the principals that joined and left between two snapshots.
+    ///
+    /// Groups are matched by tenancy and group OCID, principals by OCID. With --json,
+    /// one line per changed group: {"tenancy-id", "group-id", "name", "change",
+    /// "rule-changed", "joined": [OCID...], "left": [OCID...]}. "change" is "created"
+    /// (the group is only in NEW: every member is in "joined"), "deleted" (only in OLD:
+    /// every member is in "left") or "updated" (members joined or left, or the rule
+    /// text changed). Unchanged groups are not listed. Differences are not errors: the
+    /// exit code is 0.
     Diff(DiffArgs),
 }
 

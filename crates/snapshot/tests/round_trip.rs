@@ -196,3 +196,9 @@ fn memberships_of_another_index_are_refused() {
         "snapshot: cannot write: the memberships are not those of this index"
     );
 }
+
+#[test]
+fn a_snapshot_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Snapshot>();
+}
