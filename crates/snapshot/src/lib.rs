@@ -16,6 +16,8 @@
 //!   the index it was written from. [`Snapshot::to_index`] rebuilds that index.
 //! - [`Snapshot::verify`] checks deeper (bitmap contents, orders, transposes);
 //!   [`inspect`] reports on any file, valid or not.
+//! - [`Snapshot::principals`] and [`Snapshot::groups`] give back the inventory and
+//!   groups it was written from (tags case-folded), to change and write again.
 //! - [`diff`] lists, per group, the principals that joined and left between two
 //!   snapshots, and the groups created and deleted.
 //!
@@ -98,3 +100,4 @@ mod inspect;
 mod open;
 mod query;
 mod rebuild;
+mod reconstruct;
