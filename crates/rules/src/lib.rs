@@ -6,7 +6,7 @@
 //!
 //! 1. text → [`Ast`] with a [`Span`] on every node ([`parse`], [`parse_with`]); problems are
 //!    [`Diagnostic`] values that render the rule with `^^^` under the offending text;
-//! 2. [`Ast`] → canonical text ([`print`]), with `parse(print(ast))` giving back the tree;
+//! 2. [`Ast`] → canonical text ([`print()`]), with `parse(print(ast))` giving back the tree;
 //! 3. [`Ast`] → normalised [`Rule`] for the engine ([`Rule::lower`]).
 //!
 //! This crate knows nothing of principals, bitmaps, threads or files.
