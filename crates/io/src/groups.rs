@@ -234,21 +234,21 @@ pub fn assigned_group_id(tenancy: &str, name: &str) -> String {
 }
 
 /// What one group record gives.
-enum Outcome {
+pub(crate) enum Outcome {
     Group(Box<Found>),
     /// A deleted group, skipped with a note.
     Skipped(Problem),
 }
 
-struct Found {
-    group: DynamicGroup,
+pub(crate) struct Found {
+    pub(crate) group: DynamicGroup,
     name_at: Location,
     id_at: Location,
     /// Rule problems, reported only if the group is accepted.
-    notes: Vec<Problem>,
+    pub(crate) notes: Vec<Problem>,
 }
 
-fn group(
+pub(crate) fn group(
     record: &RawRecord<'_>,
     ctx: &RecordCtx<'_>,
     default_tenancy: Option<&str>,

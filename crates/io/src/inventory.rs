@@ -196,7 +196,7 @@ pub fn read_inventory_from(
 }
 
 /// Builds a principal from one record; also returns where its id is.
-fn principal(
+pub(crate) fn principal(
     record: &RawRecord<'_>,
     ctx: &RecordCtx<'_>,
     default_tenancy: Option<&str>,

@@ -15,6 +15,10 @@
 //!   [`DynamicGroup`](dyngroup_index::DynamicGroup)s: `id` (assigned by
 //!   [`assigned_group_id`] when absent), `name`, `description`, `matching-rule`,
 //!   `compartment-id` (the tenancy); deleted groups are skipped with a note.
+//! - [`read_changes`] / [`read_changes_from`] give [`Changes`]: JSON Lines of
+//!   principal and group changes (`{"op": "upsert-principal", "principal": {…}}`, …)
+//!   for the [`Engine`](dyngroup_index::engine::Engine), the nested records read as
+//!   above.
 //!
 //! Every record that is wrong is reported as a [`Problem`] —
 //! `file:line:column: what is wrong` — and left out; the valid rest is returned. A
@@ -50,6 +54,7 @@
 #![deny(missing_docs)]
 
 pub use atomic::{AtomicFile, write_atomically};
+pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
 pub use error::Error;
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
@@ -64,6 +69,7 @@ pub use write::{
 };
 
 mod atomic;
+mod changes;
 mod container;
 mod error;
 mod fields;
