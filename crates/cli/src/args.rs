@@ -37,6 +37,26 @@ pub(crate) enum Command {
     /// text changed). Unchanged groups are not listed. Differences are not errors: the
     /// exit code is 0.
     Diff(DiffArgs),
+    /// Apply a changes file to a snapshot: print the membership delta, write the new
+    /// snapshot.
+    ///
+    /// CHANGES is JSON Lines, one change per line:
+    /// {"op": "upsert-principal", "principal": {...}} (an inventory record: launched,
+    /// retagged, moved; "lifecycle-state": "TERMINATED" removes it from every group),
+    /// {"op": "remove-principal", "id": OCID},
+    /// {"op": "upsert-group", "group": {...}} (a groups-file record: with an "id" or
+    /// the name of an existing group it updates that group's rule and description,
+    /// else it creates a group, given a new OCID when it has no "id"),
+    /// {"op": "delete-group", "id": OCID, "force": false} (refused while the group
+    /// has members, unless "force" is true).
+    ///
+    /// The delta goes to stdout in `diff --json`'s record shape and order, so it equals
+    /// `dyngroup diff OLD NEW --json` on the two snapshots. A line that cannot be read,
+    /// and a change that is refused (a taken name, the tenancy's group limit, a delete
+    /// with members, an unknown group…), is reported on stderr as `file:line: ...` and
+    /// skipped; the other changes apply. The new snapshot is written atomically, before
+    /// the delta is printed. Exit code 1 if any line or change was rejected.
+    Apply(ApplyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -218,4 +238,29 @@ pub(crate) struct DiffArgs {
     /// Print JSON Lines, one record per changed group, instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// The snapshot to start from (written by `compute --snapshot` or `apply`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) snapshot: PathBuf,
+    /// The changes, as JSON Lines (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) changes: PathBuf,
+    /// Write the new snapshot here instead of over --snapshot.
+    #[arg(long, value_name = "NEWFILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Tenancy OCID for principal and group records that carry none.
+    #[arg(long, value_name = "OCID")]
+    pub(crate) tenancy: Option<String>,
+    /// Reject legacy rule forms instead of warning about them (also when the
+    /// snapshot was computed without --strict).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Most groups a tenancy may have: creating one more is refused. A tenancy the
+    /// snapshot already holds with more keeps them (the limit is raised to the
+    /// largest tenancy's count).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub(crate) max_groups_per_tenancy: usize,
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod apply;
 mod args;
 mod check;
 mod compute;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Query(args) => snapshot_cmds::query(&args),
         Command::Inspect(args) => snapshot_cmds::inspect(&args),
         Command::Diff(args) => snapshot_cmds::diff(&args),
+        Command::Apply(args) => apply::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,0 +1,333 @@
+//! The real `dyngroup` binary: `apply` on a snapshot of the built-in sample, checked
+//! against `diff` of the two snapshots and against a recompute from scratch.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy";
+const PRODUCTION: &str = "ocid1.compartment.oc1..aaaaaaaaproduction";
+const STAGING: &str = "ocid1.compartment.oc1..aaaaaaaastaging";
+const WEB01: &str = "ocid1.instance.oc1.phx.anyhqljrexampleweb01";
+const WEB02: &str = "ocid1.instance.oc1.phx.anyhqljrexampleweb02";
+const STAGE01: &str = "ocid1.instance.oc1.phx.anyhqljrexamplestage01";
+const NEW01: &str = "ocid1.instance.oc1.phx.anyhqljrexamplenew01";
+const FUNCTION: &str = "ocid1.fnfunc.oc1.phx.aaaaaaaaexamplefunction";
+const GATEWAY: &str = "ocid1.apigateway.oc1.phx.amaaaaaaexamplegateway";
+const WEB_TIER: &str = "ocid1.dynamicgroup.oc1..aaaaaaaawebtier";
+const FUNCTIONS: &str = "ocid1.dynamicgroup.oc1..aaaaaaaafunctions";
+const NOTEBOOKS: &str = "ocid1.dynamicgroup.oc1..aaaaaaaanotebooks";
+
+fn dyngroup(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dyngroup"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dyngroup-apply-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+fn jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Records sorted by group OCID, for comparing outputs whatever their order.
+fn by_group(mut records: Vec<Value>) -> Vec<Value> {
+    records.sort_by(|a, b| a["group-id"].as_str().cmp(&b["group-id"].as_str()));
+    records
+}
+
+fn sample_snapshot(dir: &Path) -> String {
+    let snapshot = path(dir, "old.dgs");
+    let out = dyngroup(&["compute", "--snapshot", &snapshot, "--out", &path(dir, "m")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    snapshot
+}
+
+fn principal(id: &str, compartment: &str, tags: Value) -> Value {
+    json!({"id": id, "compartment-id": compartment, "tenancy-id": TENANCY, "defined-tags": tags})
+}
+
+/// The changes file: one line per kind of change, a refused delete and a broken line.
+fn changes() -> Vec<String> {
+    let lines = [
+        // 1: retag: web02 is a database now.
+        json!({"op": "upsert-principal", "principal": principal(WEB02, PRODUCTION,
+            json!({"Operations": {"CostCenter": 42, "Role": "database"}}))}),
+        // 2: move: stage01 to production.
+        json!({"op": "upsert-principal", "principal": principal(STAGE01, PRODUCTION,
+            json!({"operations": {"role": "web"}}))}),
+        // 3: termination.
+        json!({"op": "upsert-principal", "principal": {"id": WEB01, "compartment-id": PRODUCTION,
+            "tenancy-id": TENANCY, "lifecycle-state": "TERMINATED"}}),
+        // 4: a new principal.
+        json!({"op": "upsert-principal", "principal": principal(NEW01, STAGING,
+            json!({"Operations": {"Role": "web"}}))}),
+        // 5: a new group (the engine names it).
+        json!({"op": "upsert-group", "group": {"name": "staging", "description": "staging instances",
+            "matching-rule": format!("instance.compartment.id = '{STAGING}'"), "compartment-id": TENANCY}}),
+        // 6: a rule update.
+        json!({"op": "upsert-group", "group": {"id": NOTEBOOKS, "name": "data-science",
+            "matching-rule": "resource.type = 'datasciencenotebooksession'", "compartment-id": TENANCY}}),
+        // 7: a delete of a group with members, without force: refused.
+        json!({"op": "delete-group", "id": WEB_TIER, "force": false}),
+        // 8: a forced delete.
+        json!({"op": "delete-group", "id": FUNCTIONS, "force": true}),
+    ];
+    let mut text: Vec<String> = lines.iter().map(Value::to_string).collect();
+    // 9: broken JSON.
+    text.push(r#"{"op": "remove-principal", "id": "#.to_owned());
+    text
+}
+
+/// A `query --json` answer with its lists sorted (ordinals, and so list orders, may
+/// differ between two snapshots of the same memberships).
+fn normalized(text: &str) -> Value {
+    let mut v: Value = serde_json::from_str(text).expect("a JSON answer");
+    for key in ["members", "groups", "group-ids"] {
+        if let Some(list) = v.get_mut(key).and_then(Value::as_array_mut) {
+            list.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
+    }
+    v
+}
+
+fn members(records: &[Value], group: &str, list: &str) -> Vec<String> {
+    let r = records
+        .iter()
+        .find(|r| r["group-id"] == group)
+        .unwrap_or_else(|| panic!("a record for {group}"));
+    r[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn apply_prints_the_delta_diff_would_and_writes_what_a_recompute_gives() {
+    let dir = scratch("sample");
+    let old = sample_snapshot(&dir);
+    let changes_path = path(&dir, "changes.jsonl");
+    fs::write(&changes_path, changes().join("\n") + "\n").unwrap();
+    let new = path(&dir, "new.dgs");
+
+    let out = dyngroup(&[
+        "apply",
+        "--snapshot",
+        &old,
+        "--changes",
+        &changes_path,
+        "--out",
+        &new,
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{changes_path}:7: error: group {WEB_TIER} has 2 members; delete it with force, \
+             or empty it first"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{changes_path}:9:32: error: invalid JSON: EOF while parsing a value"
+        )),
+        "{err}"
+    );
+    let records = jsonl(&stdout(&out));
+
+    // The retag, the move, the termination and the new principal.
+    let not_web = "ocid1.dynamicgroup.oc1..aaaaaaaanotweb";
+    assert_eq!(members(&records, not_web, "joined"), [WEB02]);
+    let prod = "ocid1.dynamicgroup.oc1..aaaaaaaaprodinstances";
+    assert_eq!(members(&records, prod, "joined"), [STAGE01]);
+    assert_eq!(members(&records, prod, "left"), [WEB01]);
+    let all = "ocid1.dynamicgroup.oc1..aaaaaaaaallinstances";
+    assert_eq!(members(&records, all, "joined"), [NEW01]);
+    assert_eq!(members(&records, all, "left"), [WEB01]);
+    // web-tier was not deleted: web01 and web02 left, the new one joined.
+    assert_eq!(members(&records, WEB_TIER, "joined"), [NEW01]);
+    assert_eq!(members(&records, WEB_TIER, "left"), [WEB01, WEB02]);
+    let web_tier = records.iter().find(|r| r["group-id"] == WEB_TIER).unwrap();
+    assert_eq!(web_tier["change"], "updated");
+    // The new group, with an OCID the engine made up.
+    let staging = records
+        .iter()
+        .find(|r| r["name"] == "staging")
+        .expect("the new group");
+    assert_eq!(staging["change"], "created");
+    assert_eq!(staging["tenancy-id"], TENANCY);
+    assert_eq!(staging["joined"], json!([NEW01]));
+    let staging_id = staging["group-id"].as_str().unwrap().to_owned();
+    assert!(
+        staging_id.starts_with("ocid1.dynamicgroup.oc1.."),
+        "{staging_id}"
+    );
+    // The rule update and the forced delete.
+    let notebooks = records.iter().find(|r| r["group-id"] == NOTEBOOKS).unwrap();
+    assert_eq!(notebooks["change"], "updated");
+    assert_eq!(notebooks["rule-changed"], true);
+    assert_eq!(notebooks["left"], json!([GATEWAY]));
+    let functions = records.iter().find(|r| r["group-id"] == FUNCTIONS).unwrap();
+    assert_eq!(functions["change"], "deleted");
+    assert_eq!(functions["left"], json!([FUNCTION]));
+
+    // `diff OLD NEW --json` says the same, in the same order.
+    let diff = dyngroup(&["diff", &old, &new, "--json"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+    let diffed = jsonl(&stdout(&diff));
+    assert_eq!(by_group(diffed.clone()), by_group(records.clone()));
+    assert_eq!(diffed, records);
+
+    // A recompute from scratch of the changed inventory gives the new snapshot's
+    // memberships.
+    let sample = |name: &str| {
+        fs::read_to_string(format!("{}/src/sample/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let mut inventory: Vec<Value> = jsonl(&sample("inventory.jsonl"))
+        .into_iter()
+        .filter(|p| p["id"] != WEB01 && p["id"] != WEB02 && p["id"] != STAGE01)
+        .collect();
+    for line in &changes()[..4] {
+        let change: Value = serde_json::from_str(line).unwrap();
+        inventory.push(change["principal"].clone());
+    }
+    let mut groups: Vec<Value> = jsonl(&sample("groups.jsonl"))
+        .into_iter()
+        .filter(|g| g["id"] != FUNCTIONS)
+        .map(|mut g| {
+            if g["id"] == NOTEBOOKS {
+                g["matching-rule"] = json!("resource.type = 'datasciencenotebooksession'");
+            }
+            g
+        })
+        .collect();
+    groups.push(json!({"id": staging_id, "name": "staging",
+        "matching-rule": format!("instance.compartment.id = '{STAGING}'"), "compartment-id": TENANCY}));
+    let lines = |v: &[Value]| v.iter().map(|r| r.to_string() + "\n").collect::<String>();
+    let (inv_path, groups_path) = (path(&dir, "inventory.jsonl"), path(&dir, "groups.jsonl"));
+    fs::write(&inv_path, lines(&inventory)).unwrap();
+    fs::write(&groups_path, lines(&groups)).unwrap();
+    let fresh = path(&dir, "fresh.dgs");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &inv_path,
+        "--groups",
+        &groups_path,
+        "--snapshot",
+        &fresh,
+        "--out",
+        &path(&dir, "m2"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let query = |snapshot: &str, flag: &str, what: &str| {
+        let out = dyngroup(&["query", "--snapshot", snapshot, flag, what, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        normalized(&stdout(&out))
+    };
+    for p in [WEB02, STAGE01, NEW01, GATEWAY] {
+        assert_eq!(
+            query(&new, "--principal", p),
+            query(&fresh, "--principal", p),
+            "{p}"
+        );
+    }
+    for g in [
+        "web-tier",
+        "staging",
+        "data-science",
+        "prod-instances",
+        "not-web",
+    ] {
+        let args = ["--tenancy", TENANCY];
+        let run = |s: &str| {
+            let out = dyngroup(&[
+                "query",
+                "--snapshot",
+                s,
+                "--group",
+                g,
+                args[0],
+                args[1],
+                "--json",
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            normalized(&stdout(&out))
+        };
+        assert_eq!(run(&new), run(&fresh), "{g}");
+    }
+    let out = dyngroup(&["query", "--snapshot", &new, "--principal", WEB01]);
+    assert_eq!(out.status.code(), Some(1), "web01 is terminated");
+    let same = dyngroup(&["diff", &new, &fresh, "--json"]);
+    assert_eq!(stdout(&same), "", "the new snapshot is a recompute's");
+}
+
+#[test]
+fn without_out_the_snapshot_is_replaced_and_a_clean_run_exits_0() {
+    let dir = scratch("inplace");
+    let snapshot = sample_snapshot(&dir);
+    let before = fs::read(&snapshot).unwrap();
+    let changes_path = path(&dir, "changes.jsonl");
+    let line = json!({"op": "remove-principal", "id": GATEWAY});
+    fs::write(&changes_path, format!("{line}\n")).unwrap();
+    let out = dyngroup(&["apply", "--snapshot", &snapshot, "--changes", &changes_path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = jsonl(&stdout(&out));
+    let groups: Vec<&str> = records
+        .iter()
+        .map(|r| r["group-id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        groups,
+        ["ocid1.dynamicgroup.oc1..aaaaaaaanotweb", NOTEBOOKS]
+    );
+    assert!(records.iter().all(|r| r["left"] == json!([GATEWAY])));
+    assert_ne!(fs::read(&snapshot).unwrap(), before, "replaced in place");
+    let out = dyngroup(&["query", "--snapshot", &snapshot, "--principal", GATEWAY]);
+    assert_eq!(out.status.code(), Some(1), "the gateway is gone");
+}
+
+#[test]
+fn a_damaged_snapshot_is_fatal() {
+    let dir = scratch("damaged");
+    let snapshot = sample_snapshot(&dir);
+    let mut bytes = fs::read(&snapshot).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&snapshot, &bytes).unwrap();
+    let changes_path = path(&dir, "changes.jsonl");
+    fs::write(&changes_path, "").unwrap();
+    let out = dyngroup(&["apply", "--snapshot", &snapshot, "--changes", &changes_path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("dyngroup: snapshot: section "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+}
