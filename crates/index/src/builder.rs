@@ -3,10 +3,10 @@
 
 use crate::groups::{GroupEntry, GroupError, GroupNames, ParsedRule, is_valid_group_name};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
-use crate::index::{Index, PrincipalRecord, Tenancy};
+use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
-use crate::postings::{Postings, TermKey};
+use crate::postings::{PostingsBuilder, TermKey};
 use crate::{limits, plan};
 use dyngroup_rules::{ParseOptions, Rule, parse_with};
 use hashbrown::HashMap;
@@ -196,7 +196,7 @@ impl IndexBuilder {
 
         let instance_type = strings.get("instance");
         let mut principals = Vec::with_capacity(order.len());
-        let mut postings = Postings::default();
+        let mut postings = PostingsBuilder::default();
         for (ordinal, &i) in order.iter().enumerate() {
             let p = &pending[i as usize];
             let ordinal = ordinal as u32;
@@ -217,7 +217,6 @@ impl IndexBuilder {
                 resource_type: p.resource_type,
                 tenancy,
             });
-            postings.add_id(p.id, pid);
             postings.add(TermKey::Compartment(p.compartment), pid);
             postings.add(TermKey::Type(p.resource_type), pid);
             for &(ns, key, value) in &tags[p.tags.start as usize..p.tags.end as usize] {
@@ -225,7 +224,10 @@ impl IndexBuilder {
                 postings.add(TermKey::TagValue(ns, key, value), pid);
             }
         }
-        postings.optimize();
+        drop(tags);
+        drop(pending);
+        let postings = postings.finish();
+        let by_id = ordinals_by_id(&principals);
         for t in &mut tenancies {
             t.universe.insert_range(t.range.clone());
             t.universe.optimize();
@@ -243,6 +245,7 @@ impl IndexBuilder {
             principals,
             tenancies,
             postings,
+            by_id,
             groups,
             group_names,
             plans: Vec::new(),

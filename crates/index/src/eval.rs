@@ -8,7 +8,7 @@ use crate::ids::{GroupId, PrincipalId};
 use crate::index::{Index, Tenancy};
 use crate::memberships::Memberships;
 use crate::plan::{Domain, Node, NodeId, TenancyPlan};
-use crate::postings::TermRef;
+use crate::postings::{PostingList, TermRef};
 use rayon::prelude::*;
 use roaring::{MultiOps, RoaringBitmap};
 use smallvec::SmallVec;
@@ -164,6 +164,8 @@ fn evaluate_tenancy(
 enum Operand<'a> {
     Empty,
     One(u32),
+    /// A short posting list: ascending ordinals.
+    Slice(&'a [u32]),
     Bitmap(&'a RoaringBitmap),
 }
 
@@ -171,7 +173,10 @@ fn operand(index: &Index, term: TermRef) -> Operand<'_> {
     match term {
         TermRef::Empty => Operand::Empty,
         TermRef::One(p) => Operand::One(p.0),
-        TermRef::List(t) => Operand::Bitmap(index.postings.list(t)),
+        TermRef::List(t) => match index.postings.list(t) {
+            PostingList::Small(s) => Operand::Slice(s),
+            PostingList::Large(b) => Operand::Bitmap(b),
+        },
     }
 }
 
@@ -189,28 +194,41 @@ fn evaluate_node(
             subs,
         } => {
             let mut ones: SmallVec<[u32; 2]> = SmallVec::new();
+            let mut slices: SmallVec<[&[u32]; 4]> = SmallVec::new();
             let mut bitmaps: SmallVec<[&RoaringBitmap; 8]> = SmallVec::new();
             bitmaps.push(domain_of(t, *domain));
             for &term in pos {
                 match operand(index, term) {
                     Operand::Empty => return RoaringBitmap::new(),
                     Operand::One(p) => ones.push(p),
+                    Operand::Slice(s) => slices.push(s),
                     Operand::Bitmap(b) => bitmaps.push(b),
                 }
             }
             bitmaps.extend(subs.iter().map(|s| &values[s.0 as usize]));
-            let mut acc = match ones.first() {
+            let mut acc = if let Some(&p) = ones.first() {
                 // An id condition leaves at most one candidate: test it against the rest.
-                Some(&p) => {
-                    let keep =
-                        ones.iter().all(|&q| q == p) && bitmaps.iter().all(|b| b.contains(p));
-                    if keep {
-                        RoaringBitmap::from_iter([p])
-                    } else {
-                        RoaringBitmap::new()
-                    }
+                let keep = ones.iter().all(|&q| q == p)
+                    && slices.iter().all(|s| s.binary_search(&p).is_ok())
+                    && bitmaps.iter().all(|b| b.contains(p));
+                if keep {
+                    RoaringBitmap::from_iter([p])
+                } else {
+                    RoaringBitmap::new()
                 }
-                None => intersect_smallest_first(&mut bitmaps),
+            } else if !slices.is_empty() {
+                // A short list bounds the result: keep those of its ordinals that every
+                // other operand holds, testing the smallest operands first.
+                slices.sort_by_key(|s| s.len());
+                bitmaps.sort_by_key(|b| b.len());
+                let (shortest, others) = slices.split_first().expect("not empty");
+                let kept = shortest.iter().copied().filter(|&p| {
+                    others.iter().all(|s| s.binary_search(&p).is_ok())
+                        && bitmaps.iter().all(|b| b.contains(p))
+                });
+                RoaringBitmap::from_sorted_iter(kept).expect("posting lists ascend")
+            } else {
+                intersect_smallest_first(&mut bitmaps)
             };
             // And-not one negative at a time rather than subtracting their union: each
             // step costs in proportion to `acc` (at most the tenancy), whereas a union
@@ -224,6 +242,11 @@ fn evaluate_node(
                     Operand::One(p) => {
                         acc.remove(p);
                     }
+                    Operand::Slice(s) => {
+                        for &p in s {
+                            acc.remove(p);
+                        }
+                    }
                     Operand::Bitmap(b) => acc -= b,
                 }
             }
@@ -231,6 +254,8 @@ fn evaluate_node(
         }
         Node::Any { pos, inst, subs } => {
             let mut parts: SmallVec<[RoaringBitmap; 8]> = SmallVec::new();
+            // The ordinals of ids and short lists, gathered into one bitmap.
+            let mut loose: SmallVec<[u32; 16]> = SmallVec::new();
             let restricted = pos
                 .iter()
                 .map(|&x| (x, &t.universe))
@@ -241,12 +266,22 @@ fn evaluate_node(
                 // containers without touching them).
                 match operand(index, term) {
                     Operand::Empty => {}
-                    Operand::One(p) if domain.contains(p) => {
-                        parts.push(RoaringBitmap::from_iter([p]))
+                    Operand::One(p) => {
+                        if domain.contains(p) {
+                            loose.push(p);
+                        }
                     }
-                    Operand::One(_) => {}
+                    Operand::Slice(s) => {
+                        loose.extend(s.iter().copied().filter(|&p| domain.contains(p)))
+                    }
                     Operand::Bitmap(b) => parts.push(b & domain),
                 }
+            }
+            if !loose.is_empty() {
+                loose.sort_unstable();
+                loose.dedup();
+                parts
+                    .push(RoaringBitmap::from_sorted_iter(loose).expect("sorted and deduplicated"));
             }
             parts
                 .iter()

@@ -82,6 +82,9 @@ pub struct Index {
     pub(crate) principals: Vec<PrincipalRecord>,
     pub(crate) tenancies: Vec<Tenancy>,
     pub(crate) postings: Postings,
+    /// Every ordinal, sorted by the principal's OCID symbol: the OCID → ordinal map
+    /// (4 bytes a principal, searched through `principals`).
+    pub(crate) by_id: Vec<PrincipalId>,
     pub(crate) groups: Vec<GroupEntry>,
     pub(crate) group_names: GroupNames,
     pub(crate) plans: Vec<TenancyPlan>,
@@ -98,7 +101,16 @@ impl Index {
 
     /// The ordinal of the principal with this OCID, if indexed.
     pub fn principal_id(&self, ocid: &str) -> Option<PrincipalId> {
-        self.postings.principal(self.strings.get(ocid)?)
+        self.principal_by_sym(self.strings.get(ocid)?)
+    }
+
+    /// The ordinal of the principal whose OCID is the interned string `id`.
+    pub(crate) fn principal_by_sym(&self, id: Sym) -> Option<PrincipalId> {
+        let i = self
+            .by_id
+            .binary_search_by_key(&id, |p| self.principals[p.index()].id)
+            .ok()?;
+        Some(self.by_id[i])
     }
 
     /// A principal's data. Panics if `p` is not an ordinal of this index.
@@ -229,7 +241,7 @@ impl Index {
         };
         match test {
             Test::InstanceId(id) | Test::ResourceId(id) => {
-                match s.get(id).and_then(|sym| self.postings.principal(sym)) {
+                match s.get(id).and_then(|sym| self.principal_by_sym(sym)) {
                     Some(p) => TermRef::One(p),
                     None => TermRef::Empty,
                 }
@@ -258,4 +270,11 @@ impl Index {
         (!test.is_instance_only() || self.is_instance(p))
             && self.postings.holds(self.resolve(test), p)
     }
+}
+
+/// Every ordinal sorted by OCID symbol (then ordinal), for [`Index::by_id`].
+pub(crate) fn ordinals_by_id(principals: &[PrincipalRecord]) -> Vec<PrincipalId> {
+    let mut by_id: Vec<PrincipalId> = (0..principals.len() as u32).map(PrincipalId).collect();
+    by_id.sort_unstable_by_key(|p| (principals[p.index()].id, *p));
+    by_id
 }

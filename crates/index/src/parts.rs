@@ -13,8 +13,8 @@
 //! an untrusted file are safe to pass in.
 
 use crate::groups::{GroupEntry, GroupNames, ParsedRule, is_valid_group_name};
-use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
-use crate::index::{Index, PrincipalRecord, Tenancy};
+use crate::ids::{GroupId, TenancyId, TermId};
+use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::memberships::Memberships;
 use crate::model::DynamicGroup;
@@ -125,7 +125,7 @@ pub struct GroupPart {
 pub struct IndexParts {
     /// Every interned string, numbered as the index numbers them.
     pub strings: StringsPart,
-    /// Principals in ordinal ([`PrincipalId`]) order: grouped by tenancy, tenancies
+    /// Principals in ordinal ([`PrincipalId`](crate::PrincipalId)) order: grouped by tenancy, tenancies
     /// ascending.
     pub principals: Vec<PrincipalPart>,
     /// Tenancy OCIDs in [`TenancyId`] order (ascending string numbers).
@@ -231,10 +231,12 @@ impl Index {
             })
             .collect();
         let tenancies = self.tenancies.iter().map(|t| StrId(t.sym.0)).collect();
-        let mut terms = vec![TermPart::Compartment(StrId(0)); self.postings.lists.len()];
-        for (&key, &id) in &self.postings.terms {
-            terms[id.index()] = term_part(key);
-        }
+        let terms = self.postings.keys().iter().map(|&k| term_part(k)).collect();
+        // Short lists are bitmaps here, compressed as the index used to keep them, so
+        // the parts (and the snapshot) do not depend on how the index stores them.
+        let postings = (0..self.postings.len() as u32)
+            .map(|t| self.postings.list(TermId(t)).to_bitmap())
+            .collect();
         let groups = self
             .groups
             .iter()
@@ -251,7 +253,7 @@ impl Index {
             principals,
             tenancies,
             terms,
-            postings: self.postings.lists.clone(),
+            postings,
             groups,
         }
     }
@@ -306,8 +308,6 @@ impl Index {
         let n = u32::try_from(principal_parts.len())
             .map_err(|_| PartsError::Inconsistent("2^32 principals or more".into()))?;
         let mut principals = Vec::with_capacity(principal_parts.len());
-        let mut postings = Postings::default();
-        postings.ids.reserve(principal_parts.len());
         for (ordinal, p) in principal_parts.iter().enumerate() {
             let ordinal = ordinal as u32;
             let what = |field: &str| format!("principal {ordinal}: {field}");
@@ -345,16 +345,18 @@ impl Index {
             if Some(record.resource_type) == instance_type {
                 let _ = t.instances.try_push(ordinal);
             }
-            if postings
-                .ids
-                .insert(record.id, PrincipalId(ordinal))
-                .is_some()
-            {
-                return Err(PartsError::Inconsistent(format!(
-                    "principal {ordinal}: its OCID is another principal's"
-                )));
-            }
             principals.push(record);
+        }
+        let by_id = ordinals_by_id(&principals);
+        // Sorted by (OCID, ordinal): a repeated OCID is two neighbours, the later last.
+        if let Some(w) = by_id
+            .windows(2)
+            .find(|w| principals[w[0].index()].id == principals[w[1].index()].id)
+        {
+            return Err(PartsError::Inconsistent(format!(
+                "principal {}: its OCID is another principal's",
+                w[1].0
+            )));
         }
         for t in &mut tenancies {
             t.universe.insert_range(t.range.clone());
@@ -370,9 +372,10 @@ impl Index {
                 lists.len()
             )));
         }
-        postings.terms.reserve(terms.len());
+        let mut keys = Vec::with_capacity(terms.len());
         for (i, (&term, list)) in terms.iter().zip(&lists).enumerate() {
             let key = term_key(term);
+            keys.push(key);
             // The strings a term names, and how many of them are folded names.
             let (syms, used, folded) = match key {
                 TermKey::Compartment(c) => ([c, c, c], 1, 0),
@@ -400,13 +403,10 @@ impl Index {
                     principals.len(),
                 ));
             }
-            if postings.terms.insert(key, TermId(i as u32)).is_some() {
-                return Err(PartsError::Inconsistent(format!(
-                    "term {i} repeats an earlier term"
-                )));
-            }
         }
-        postings.lists = lists;
+        drop(terms);
+        let postings = Postings::from_lists(keys, lists)
+            .map_err(|i| PartsError::Inconsistent(format!("term {i} repeats an earlier term")))?;
 
         // Groups: names valid and unique per tenancy, rules parsed again.
         let mut groups: Vec<GroupEntry> = Vec::with_capacity(group_parts.len());
@@ -458,6 +458,7 @@ impl Index {
             principals,
             tenancies,
             postings,
+            by_id,
             groups,
             group_names,
             plans: Vec::new(),
@@ -526,7 +527,7 @@ impl Memberships {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DefinedTag, IndexBuilder, Principal};
+    use crate::{DefinedTag, IndexBuilder, Principal, PrincipalId};
 
     fn sample() -> Index {
         let t = |n: usize| format!("ocid1.tenancy.oc1..t{n}");

@@ -1,10 +1,22 @@
-//! Inverted lists: for each term, the roaring bitmap of principals that have it.
+//! Inverted lists: for each term, the principals that have it.
+//!
+//! Most terms are rare: a unique tag value (a `CreatedOn` timestamp, say) gives one
+//! list per principal. A roaring bitmap per list costs ~100 bytes of headers and
+//! allocations before its first element, so only lists longer than
+//! [`SMALL_LIST_MAX`] are bitmaps; shorter ones are sorted runs of ordinals in one
+//! shared arena (CSR: an offset per term), 4 bytes per element and no allocation of
+//! their own. The builder counts first and fills second, so nothing is over-allocated.
 
 use crate::ids::{PrincipalId, TermId};
 use crate::intern::Sym;
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
+use std::hash::BuildHasher;
+
+/// Lists with at most this many principals live in the shared arena, longer ones are
+/// roaring bitmaps. Below ~40 elements an arena slice is the smaller of the two.
+pub(crate) const SMALL_LIST_MAX: usize = 32;
 
 /// What a posting list is about. Names are interned; tag namespaces, tag keys and
 /// resource types are interned ASCII lower-cased (OCI compares them that way), tag
@@ -30,68 +42,186 @@ pub(crate) enum TermRef {
     List(TermId),
     /// Exactly one principal: an id condition. Ids are unique after de-duplication, so
     /// their postings are kept as the one ordinal rather than a million one-element
-    /// bitmaps.
+    /// lists.
     One(PrincipalId),
 }
 
-/// Every posting list of an index, plus the id → ordinal map.
-#[derive(Clone, Debug, Default)]
+/// One posting list, as stored.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PostingList<'a> {
+    /// At most [`SMALL_LIST_MAX`] ordinals, ascending.
+    Small(&'a [u32]),
+    /// A longer list.
+    Large(&'a RoaringBitmap),
+}
+
+impl PostingList<'_> {
+    /// Whether ordinal `p` is in the list.
+    pub(crate) fn contains(self, p: u32) -> bool {
+        match self {
+            PostingList::Small(s) => s.binary_search(&p).is_ok(),
+            PostingList::Large(b) => b.contains(p),
+        }
+    }
+
+    /// The list as a bitmap, compressed as [`RoaringBitmap::optimize`] would.
+    pub(crate) fn to_bitmap(self) -> RoaringBitmap {
+        match self {
+            PostingList::Small(s) => {
+                let mut b = RoaringBitmap::from_sorted_iter(s.iter().copied())
+                    .expect("small lists are sorted and distinct");
+                b.optimize();
+                b
+            }
+            PostingList::Large(b) => b.clone(),
+        }
+    }
+}
+
+/// The terms: a key per [`TermId`], and a hash table from key to id that stores only
+/// the ids (it hashes through `keys`).
+#[derive(Clone, Default)]
+struct Terms {
+    keys: Vec<TermKey>,
+    table: HashTable<TermId>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Terms {
+    fn get(&self, key: TermKey) -> Option<TermId> {
+        let hash = self.hasher.hash_one(key);
+        self.table
+            .find(hash, |&t| self.keys[t.index()] == key)
+            .copied()
+    }
+
+    /// The id of `key` and whether it is new.
+    fn insert(&mut self, key: TermKey) -> (TermId, bool) {
+        let hash = self.hasher.hash_one(key);
+        if let Some(&t) = self.table.find(hash, |&t| self.keys[t.index()] == key) {
+            return (t, false);
+        }
+        let t = TermId(u32::try_from(self.keys.len()).expect("fewer than 2^32 terms"));
+        self.keys.push(key);
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .insert_unique(hash, t, |&other| hasher.hash_one(keys[other.index()]));
+        (t, true)
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .shrink_to_fit(|&t| hasher.hash_one(keys[t.index()]));
+    }
+}
+
+/// Every posting list of an index.
+#[derive(Clone, Default)]
 pub(crate) struct Postings {
-    // `pub(crate)` so that `parts` can take the postings apart and put them back.
-    pub(crate) terms: HashMap<TermKey, TermId>,
-    pub(crate) lists: Vec<RoaringBitmap>,
-    pub(crate) ids: HashMap<Sym, PrincipalId>,
+    terms: Terms,
+    /// `small[offsets[t]..offsets[t + 1]]` is term `t`'s list when it is short; the
+    /// range is empty for a long list.
+    offsets: Vec<u32>,
+    small: Vec<u32>,
+    /// The terms with long lists, ascending, and their bitmaps.
+    large_terms: Vec<TermId>,
+    large: Vec<RoaringBitmap>,
+}
+
+impl std::fmt::Debug for Postings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postings")
+            .field("terms", &self.terms.keys.len())
+            .field("small_ordinals", &self.small.len())
+            .field("large_lists", &self.large.len())
+            .finish()
+    }
 }
 
 impl Postings {
-    /// Records that principal `p` has term `key`. Principals must be added in
-    /// ascending ordinal order, which makes every insert an append.
-    pub(crate) fn add(&mut self, key: TermKey, p: PrincipalId) {
-        let lists = &mut self.lists;
-        let id = *self.terms.entry(key).or_insert_with(|| {
-            lists.push(RoaringBitmap::new());
-            TermId(u32::try_from(lists.len() - 1).expect("fewer than 2^32 terms"))
-        });
-        // A principal that carries the same folded tag twice pushes twice; the
-        // second push is refused because it is already there, which is what we want.
-        let _ = self.lists[id.index()].try_push(p.0);
+    /// Postings from whole lists in [`TermId`] order (a snapshot's parts). Returns the
+    /// index of the first term that repeats an earlier one as the error.
+    pub(crate) fn from_lists(
+        keys: Vec<TermKey>,
+        lists: Vec<RoaringBitmap>,
+    ) -> Result<Postings, usize> {
+        debug_assert_eq!(keys.len(), lists.len());
+        let mut terms = Terms {
+            keys: Vec::with_capacity(keys.len()),
+            ..Terms::default()
+        };
+        terms.table.reserve(keys.len(), |_| 0);
+        for (i, &key) in keys.iter().enumerate() {
+            if !terms.insert(key).1 {
+                return Err(i);
+            }
+        }
+        drop(keys);
+        let small_len: u64 = lists
+            .iter()
+            .map(RoaringBitmap::len)
+            .filter(|&n| n <= SMALL_LIST_MAX as u64)
+            .sum();
+        let mut offsets = Vec::with_capacity(lists.len() + 1);
+        let mut small = Vec::with_capacity(small_len as usize);
+        let mut large_terms = Vec::new();
+        let mut large = Vec::new();
+        offsets.push(0);
+        for (t, list) in lists.into_iter().enumerate() {
+            if list.len() <= SMALL_LIST_MAX as u64 {
+                small.extend(list.iter());
+            } else {
+                large_terms.push(TermId(t as u32));
+                large.push(list);
+            }
+            offsets.push(u32::try_from(small.len()).expect("fewer than 2^32 postings"));
+        }
+        Ok(Postings {
+            terms,
+            offsets,
+            small,
+            large_terms,
+            large,
+        })
     }
 
-    /// Records the ordinal of the principal with OCID `id`.
-    pub(crate) fn add_id(&mut self, id: Sym, p: PrincipalId) {
-        self.ids.insert(id, p);
-    }
-
-    /// Compresses every list (runs for clustered compartments and tenancies).
-    pub(crate) fn optimize(&mut self) {
-        self.lists.par_iter_mut().for_each(|list| {
-            list.optimize();
-        });
+    /// Every term's key, in [`TermId`] order.
+    pub(crate) fn keys(&self) -> &[TermKey] {
+        &self.terms.keys
     }
 
     /// The term id of `key`, if any principal has it.
     pub(crate) fn term(&self, key: TermKey) -> Option<TermId> {
-        self.terms.get(&key).copied()
+        self.terms.get(key)
     }
 
     /// The principals of a term.
-    pub(crate) fn list(&self, term: TermId) -> &RoaringBitmap {
-        &self.lists[term.index()]
-    }
-
-    /// The ordinal of the principal with this OCID symbol.
-    pub(crate) fn principal(&self, id: Sym) -> Option<PrincipalId> {
-        self.ids.get(&id).copied()
+    pub(crate) fn list(&self, term: TermId) -> PostingList<'_> {
+        let t = term.index();
+        let (start, end) = (self.offsets[t] as usize, self.offsets[t + 1] as usize);
+        if start == end
+            && let Ok(i) = self.large_terms.binary_search(&term)
+        {
+            return PostingList::Large(&self.large[i]);
+        }
+        PostingList::Small(&self.small[start..end])
     }
 
     /// How many posting lists there are.
     pub(crate) fn len(&self) -> usize {
-        self.lists.len()
+        self.terms.keys.len()
     }
 
     /// Bytes the lists take in the portable roaring format (a fair size measure).
     pub(crate) fn serialized_bytes(&self) -> usize {
-        self.lists.iter().map(RoaringBitmap::serialized_size).sum()
+        (0..self.len() as u32)
+            .map(|t| match self.list(TermId(t)) {
+                PostingList::Large(b) => b.serialized_size(),
+                small => small.to_bitmap().serialized_size(),
+            })
+            .sum()
     }
 
     /// Whether principal `p` has the posting `term`.
@@ -101,5 +231,147 @@ impl Postings {
             TermRef::List(t) => self.list(t).contains(p.0),
             TermRef::One(q) => q == p,
         }
+    }
+}
+
+/// Collects (term, principal) pairs in ascending principal order, then lays the lists
+/// out in [`PostingsBuilder::finish`].
+#[derive(Default)]
+pub(crate) struct PostingsBuilder {
+    terms: Terms,
+    /// Principals per term (a principal that repeats a term counts once).
+    counts: Vec<u32>,
+    /// The terms of every principal, principal after principal.
+    occurrences: Vec<TermId>,
+    /// `occurrences[firsts[p]..firsts[p + 1]]` are principal `p`'s terms.
+    firsts: Vec<u32>,
+}
+
+impl PostingsBuilder {
+    /// Records that principal `p` has term `key`. Principals must come in ascending
+    /// ordinal order.
+    pub(crate) fn add(&mut self, key: TermKey, p: PrincipalId) {
+        let here = u32::try_from(self.occurrences.len()).expect("fewer than 2^32 postings");
+        while self.firsts.len() <= p.index() {
+            self.firsts.push(here);
+        }
+        let (t, new) = self.terms.insert(key);
+        if new {
+            self.counts.push(0);
+        }
+        // A principal that carries the same folded tag twice lists it once.
+        let mine = &self.occurrences[self.firsts[p.index()] as usize..];
+        if !mine.contains(&t) {
+            self.occurrences.push(t);
+            self.counts[t.index()] += 1;
+        }
+    }
+
+    /// Lays the lists out: short ones in the arena, long ones as compressed bitmaps.
+    pub(crate) fn finish(self) -> Postings {
+        let PostingsBuilder {
+            mut terms,
+            counts,
+            occurrences,
+            mut firsts,
+        } = self;
+        terms.shrink_to_fit();
+        firsts.push(occurrences.len() as u32);
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        let mut large_terms = Vec::new();
+        offsets.push(0u32);
+        let mut end = 0u32;
+        for (t, &n) in counts.iter().enumerate() {
+            if n as usize <= SMALL_LIST_MAX {
+                end += n;
+            } else {
+                large_terms.push(TermId(t as u32));
+            }
+            offsets.push(end);
+        }
+        // Where each list's next ordinal goes: an arena position, or (for a long list)
+        // the index of its bitmap.
+        let mut next: Vec<u32> = offsets[..counts.len()].to_vec();
+        for (i, t) in large_terms.iter().enumerate() {
+            next[t.index()] = i as u32;
+        }
+        drop(counts);
+        let mut small = vec![0u32; end as usize];
+        let mut large = vec![RoaringBitmap::new(); large_terms.len()];
+        for (p, w) in firsts.windows(2).enumerate() {
+            let p = p as u32;
+            for &t in &occurrences[w[0] as usize..w[1] as usize] {
+                let t = t.index();
+                let slot = &mut next[t];
+                if offsets[t] == offsets[t + 1] {
+                    large[*slot as usize]
+                        .try_push(p)
+                        .expect("principals come in ascending order");
+                } else {
+                    small[*slot as usize] = p;
+                    *slot += 1;
+                }
+            }
+        }
+        large.par_iter_mut().for_each(|list| {
+            list.optimize();
+        });
+        Postings {
+            terms,
+            offsets,
+            small,
+            large_terms,
+            large,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_lists_in_the_arena_long_ones_as_bitmaps() {
+        let mut b = PostingsBuilder::default();
+        let busy = TermKey::Type(Sym(0));
+        let rare = TermKey::Compartment(Sym(1));
+        let n = SMALL_LIST_MAX as u32 + 5;
+        for p in 0..n {
+            b.add(busy, PrincipalId(p));
+            b.add(busy, PrincipalId(p));
+            if p % 10 == 3 {
+                b.add(rare, PrincipalId(p));
+            }
+            b.add(
+                TermKey::TagValue(Sym(2), Sym(3), Sym(10 + p)),
+                PrincipalId(p),
+            );
+        }
+        let postings = b.finish();
+        assert_eq!(postings.len(), 2 + n as usize);
+        let busy = postings.term(busy).unwrap();
+        assert!(matches!(postings.list(busy), PostingList::Large(l) if l.len() == n as u64));
+        let rare = postings.term(rare).unwrap();
+        match postings.list(rare) {
+            PostingList::Small(s) => assert_eq!(s, &[3, 13, 23, 33]),
+            PostingList::Large(_) => panic!("a short list became a bitmap"),
+        }
+        let one = postings
+            .term(TermKey::TagValue(Sym(2), Sym(3), Sym(17)))
+            .unwrap();
+        assert!(postings.holds(TermRef::List(one), PrincipalId(7)));
+        assert!(!postings.holds(TermRef::List(one), PrincipalId(8)));
+        assert_eq!(postings.term(TermKey::Type(Sym(9))), None);
+
+        let lists: Vec<RoaringBitmap> = (0..postings.len() as u32)
+            .map(|t| postings.list(TermId(t)).to_bitmap())
+            .collect();
+        let again = Postings::from_lists(postings.keys().to_vec(), lists.clone()).unwrap();
+        for (t, list) in lists.iter().enumerate() {
+            assert_eq!(&again.list(TermId(t as u32)).to_bitmap(), list);
+        }
+        let mut keys = postings.keys().to_vec();
+        keys[4] = keys[1];
+        assert_eq!(Postings::from_lists(keys, lists).err(), Some(4));
     }
 }
