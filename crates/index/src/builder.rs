@@ -150,7 +150,7 @@ impl IndexBuilder {
     /// and compresses the postings, and compiles every group's plan.
     pub fn build(self) -> Index {
         let IndexBuilder {
-            strings,
+            mut strings,
             pending,
             tags,
             by_id: _,
@@ -194,6 +194,7 @@ impl IndexBuilder {
             })
             .collect();
 
+        strings.shrink_to_fit();
         let instance_type = strings.get("instance");
         let mut principals = Vec::with_capacity(order.len());
         let mut postings = PostingsBuilder::default();

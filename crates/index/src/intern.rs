@@ -10,10 +10,10 @@ use std::hash::BuildHasher;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Sym(pub(crate) u32);
 
-fn slice<'a>(arena: &'a str, ends: &[usize], sym: Sym) -> &'a str {
+fn slice<'a>(arena: &'a str, ends: &[u32], sym: Sym) -> &'a str {
     let i = sym.0 as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    &arena[start..ends[i]]
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &arena[start..ends[i] as usize]
 }
 
 /// One arena of string bytes plus a hash table from string to [`Sym`].
@@ -24,8 +24,9 @@ pub(crate) struct Interner {
     hasher: DefaultHashBuilder,
     /// Every string, back to back.
     arena: String,
-    /// `ends[i]` is one past the last byte of string `i` in `arena`.
-    ends: Vec<usize>,
+    /// `ends[i]` is one past the last byte of string `i` in `arena` (the arena is
+    /// under 4 GiB).
+    ends: Vec<u32>,
 }
 
 impl std::fmt::Debug for Interner {
@@ -62,7 +63,8 @@ impl Interner {
         }
         let sym = Sym(u32::try_from(self.ends.len()).expect("fewer than 2^32 distinct strings"));
         self.arena.push_str(s);
-        self.ends.push(self.arena.len());
+        self.ends
+            .push(u32::try_from(self.arena.len()).expect("under 4 GiB of strings"));
         // Growing the table rehashes entries from their strings in the arena.
         self.table.insert_unique(hash, sym, |&other| {
             self.hasher.hash_one(slice(&self.arena, &self.ends, other))
@@ -87,6 +89,27 @@ impl Interner {
         } else {
             self.get(s)
         }
+    }
+
+    /// An empty interner with room for `strings` strings of `bytes` bytes in all.
+    pub(crate) fn with_capacity(strings: usize, bytes: usize) -> Interner {
+        let mut i = Interner {
+            arena: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+            ..Interner::default()
+        };
+        i.table.reserve(strings, |_| 0);
+        i
+    }
+
+    /// Gives back the room the arena and the table grew into but do not use (the
+    /// arena doubles as it grows: up to half of it can be spare).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.arena.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        self.table
+            .shrink_to_fit(|&sym| hasher.hash_one(slice(arena, ends, sym)));
     }
 
     /// How many distinct strings are interned.

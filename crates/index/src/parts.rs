@@ -473,7 +473,10 @@ impl Index {
 
 /// Interns every string in order, so that string `i` gets symbol `i`.
 fn intern_all(part: &StringsPart) -> Result<Interner, PartsError> {
-    let mut strings = Interner::default();
+    if u32::try_from(part.bytes.len()).is_err() {
+        return Err(PartsError::Inconsistent("4 GiB of strings or more".into()));
+    }
+    let mut strings = Interner::with_capacity(part.ends.len(), part.bytes.len());
     let mut start = 0;
     for (i, &end) in part.ends.iter().enumerate() {
         let s = part
