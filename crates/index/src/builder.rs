@@ -1,14 +1,14 @@
 //! [`IndexBuilder`]: collects principals and groups, then builds the immutable
 //! [`Index`].
 
-use crate::groups::{GroupEntry, GroupError, GroupNames, ParsedRule, is_valid_group_name};
+use crate::groups::{GroupEntry, GroupError, GroupNames, LoweredRule, is_valid_group_name};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
 use crate::postings::{PostingsBuilder, TermKey};
 use crate::{limits, plan};
-use dyngroup_rules::{ParseOptions, Rule, parse_with};
+use dyngroup_rules::ParseOptions;
 use hashbrown::HashMap;
 use roaring::RoaringBitmap;
 use std::ops::Range;
@@ -130,11 +130,7 @@ impl IndexBuilder {
                 tenancy_id: group.tenancy_id,
             });
         }
-        let rule = parse_with(&group.matching_rule, &self.parse_options).map(|parsed| ParsedRule {
-            rule: Rule::lower(&parsed.ast),
-            ast: parsed.ast,
-            warnings: parsed.warnings,
-        });
+        let rule = LoweredRule::parse(&group.matching_rule, &self.parse_options);
         let id = GroupId(u32::try_from(self.groups.len()).expect("fewer than 2^32 groups"));
         self.groups.push(GroupEntry {
             def: group,
@@ -156,7 +152,7 @@ impl IndexBuilder {
             by_id: _,
             mut groups,
             group_names,
-            parse_options: _,
+            parse_options,
         } = self;
 
         // Clustered ordinals: sort live records by (tenancy, compartment). Symbols are
@@ -252,6 +248,7 @@ impl IndexBuilder {
             plans: Vec::new(),
             unknown: Vec::new(),
             instance_type,
+            parse_options,
         };
         index.plans = plan::compile_all(&index);
         index.unknown = limits::unknown_references(&index);

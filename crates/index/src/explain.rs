@@ -80,7 +80,10 @@ impl Index {
         let principal = self.principal(p);
         let same_tenancy = self.tenancy_of(p) == entry.tenancy;
         let (tree, rule_error) = match &entry.rule {
-            Ok(parsed) => (Some(self.explain_expr(&parsed.ast.root, p)), None),
+            Ok(_) => (
+                self.group_ast(g).map(|ast| self.explain_expr(&ast.root, p)),
+                None,
+            ),
             Err(e) => (None, Some(e.render(&entry.def.matching_rule))),
         };
         let member = same_tenancy && tree.as_ref().is_some_and(|t| t.holds);

@@ -4,7 +4,7 @@
 use crate::ids::{GroupId, TenancyId};
 use crate::intern::Sym;
 use crate::model::DynamicGroup;
-use dyngroup_rules::{Ast, Diagnostic, ParseError, Rule};
+use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, parse_with};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::{BuildHasher, Hash, Hasher};
 
@@ -42,12 +42,33 @@ pub fn is_valid_group_name(name: &str) -> bool {
 }
 
 /// A rule that parsed: the tree as written (for explain), the normalised IR (for the
-/// planner), and any legacy-form warnings.
+/// planner), and any legacy-form warnings. The incremental engine keeps these.
 #[derive(Clone, Debug)]
 pub(crate) struct ParsedRule {
     pub(crate) ast: Ast,
     pub(crate) rule: Rule,
+    // The engine fills it; nothing reads it since the index keeps `LoweredRule`.
+    #[allow(dead_code)]
     pub(crate) warnings: Vec<Diagnostic>,
+}
+
+/// A rule that parsed, as the [`Index`](crate::Index) keeps it: the normalised IR
+/// (for the planner) and any legacy-form warnings. Not the tree as written: it is
+/// several times the size of the rule text, and explain parses the text again.
+#[derive(Clone, Debug)]
+pub(crate) struct LoweredRule {
+    pub(crate) rule: Rule,
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+impl LoweredRule {
+    /// Parses and lowers a rule.
+    pub(crate) fn parse(text: &str, options: &ParseOptions) -> Result<LoweredRule, ParseError> {
+        parse_with(text, options).map(|parsed| LoweredRule {
+            rule: Rule::lower(&parsed.ast),
+            warnings: parsed.warnings,
+        })
+    }
 }
 
 /// A group inside the index.
@@ -58,7 +79,7 @@ pub(crate) struct GroupEntry {
     /// Set when the index is built.
     pub(crate) tenancy: TenancyId,
     /// The parsed rule, or why it did not parse (then the group has no members).
-    pub(crate) rule: Result<ParsedRule, ParseError>,
+    pub(crate) rule: Result<LoweredRule, ParseError>,
 }
 
 /// Group name → group, per tenancy, ASCII case-insensitively; the names themselves

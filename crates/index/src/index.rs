@@ -8,7 +8,7 @@ use crate::limits::UnknownReference;
 use crate::model::DynamicGroup;
 use crate::plan::TenancyPlan;
 use crate::postings::{Postings, TermKey, TermRef};
-use dyngroup_rules::{Ast, Diagnostic, ParseError, Rule, Test};
+use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, parse_with};
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
@@ -90,6 +90,8 @@ pub struct Index {
     pub(crate) plans: Vec<TenancyPlan>,
     pub(crate) unknown: Vec<UnknownReference>,
     pub(crate) instance_type: Option<Sym>,
+    /// How the rules were parsed (to parse one again for its tree).
+    pub(crate) parse_options: ParseOptions,
 }
 
 impl Index {
@@ -203,9 +205,14 @@ impl Index {
         self.groups[g.index()].rule.as_ref().map(|p| &p.rule)
     }
 
-    /// A group's syntax tree, if its rule parsed.
-    pub fn group_ast(&self, g: GroupId) -> Option<&Ast> {
-        self.groups[g.index()].rule.as_ref().ok().map(|p| &p.ast)
+    /// A group's syntax tree, if its rule parsed. The index does not keep trees (they
+    /// are several times the size of the rule text): this parses the rule again.
+    pub fn group_ast(&self, g: GroupId) -> Option<Ast> {
+        let entry = &self.groups[g.index()];
+        entry.rule.as_ref().ok()?;
+        parse_with(&entry.def.matching_rule, &self.parse_options)
+            .ok()
+            .map(|parsed| parsed.ast)
     }
 
     /// Warnings about legacy forms in a group's rule.

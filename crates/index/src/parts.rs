@@ -12,7 +12,7 @@
 //! uniqueness) and returns a [`PartsError`] rather than panicking, so parts read from
 //! an untrusted file are safe to pass in.
 
-use crate::groups::{GroupEntry, GroupNames, ParsedRule, is_valid_group_name};
+use crate::groups::{GroupEntry, GroupNames, LoweredRule, is_valid_group_name};
 use crate::ids::{GroupId, TenancyId, TermId};
 use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
@@ -20,7 +20,7 @@ use crate::memberships::Memberships;
 use crate::model::DynamicGroup;
 use crate::postings::{Postings, TermKey};
 use crate::{limits, plan};
-use dyngroup_rules::{ParseOptions, Rule, parse_with};
+use dyngroup_rules::ParseOptions;
 use roaring::RoaringBitmap;
 
 /// An interned string's number: an index into [`StringsPart`].
@@ -431,11 +431,7 @@ impl Index {
                     part.name
                 )));
             }
-            let rule = parse_with(&part.matching_rule, options).map(|parsed| ParsedRule {
-                rule: Rule::lower(&parsed.ast),
-                ast: parsed.ast,
-                warnings: parsed.warnings,
-            });
+            let rule = LoweredRule::parse(&part.matching_rule, options);
             let id = GroupId(g as u32);
             t.groups.push(id);
             groups.push(GroupEntry {
@@ -464,6 +460,7 @@ impl Index {
             plans: Vec::new(),
             unknown: Vec::new(),
             instance_type,
+            parse_options: *options,
         };
         index.plans = plan::compile_all(&index);
         index.unknown = limits::unknown_references(&index);
