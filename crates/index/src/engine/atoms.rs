@@ -35,6 +35,11 @@ impl Atom {
     pub(crate) fn arc(&self) -> &Arc<str> {
         &self.0
     }
+
+    /// The shared allocation, without touching its reference count.
+    pub(crate) fn into_arc(self) -> Arc<str> {
+        self.0
+    }
 }
 
 impl PartialEq for Atom {

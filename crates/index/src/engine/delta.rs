@@ -168,17 +168,28 @@ impl DeltaBuilder {
     }
 
     pub(crate) fn joined(&mut self, g: GroupKey<'_>, principal: &Atom) {
-        if self.off {
-            return;
-        }
-        self.entry(g).joined.push(principal.clone());
+        self.moved(g, true, std::iter::once(principal));
     }
 
     pub(crate) fn left(&mut self, g: GroupKey<'_>, principal: &Atom) {
+        self.moved(g, false, std::iter::once(principal));
+    }
+
+    /// Records principals joining (or leaving) one group. One entry lookup for all of
+    /// them: a broad rule change moves tens of thousands, and hashing the group's
+    /// OCID for each was most of its cost.
+    pub(crate) fn moved<'p>(
+        &mut self,
+        g: GroupKey<'_>,
+        joined: bool,
+        principals: impl IntoIterator<Item = &'p Atom>,
+    ) {
         if self.off {
             return;
         }
-        self.entry(g).left.push(principal.clone());
+        let e = self.entry(g);
+        let list = if joined { &mut e.joined } else { &mut e.left };
+        list.extend(principals.into_iter().cloned());
     }
 
     /// Adds a finished group delta (for [`MembershipDelta::merge`]).
@@ -219,8 +230,8 @@ impl DeltaBuilder {
                     created: e.created,
                     updated: e.updated,
                     deleted: e.deleted,
-                    joined: e.joined.into_iter().map(|p| p.arc().clone()).collect(),
-                    left: e.left.into_iter().map(|p| p.arc().clone()).collect(),
+                    joined: e.joined.into_iter().map(Atom::into_arc).collect(),
+                    left: e.left.into_iter().map(Atom::into_arc).collect(),
                 })
             })
             .collect();

@@ -317,14 +317,8 @@ fn record(
     if delta.is_off() {
         return;
     }
-    for o in ordinals {
-        let p = &index.record(o).view.id;
-        if joined {
-            delta.joined(key(group), p);
-        } else {
-            delta.left(key(group), p);
-        }
-    }
+    let principals = ordinals.iter().map(|o| &index.record(o).view.id);
+    delta.moved(key(group), joined, principals);
 }
 
 /// `ocid1.dynamicgroup.oc1..aaaaaaaa` + 26 base32 characters of a 128-bit hash of
