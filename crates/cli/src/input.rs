@@ -115,7 +115,8 @@ pub(crate) fn print_problems(problems: &[Problem]) {
         };
         let _ = writeln!(err, "{at}: {}: {}", problem.severity, problem.message);
         if let Some(rendered) = &problem.rendered {
-            for line in rendered.lines() {
+            // The rendering's first line repeats the message just printed.
+            for line in rendered.lines().skip(1) {
                 let _ = writeln!(err, "    {line}");
             }
         }
