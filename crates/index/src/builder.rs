@@ -1,14 +1,14 @@
 //! [`IndexBuilder`]: collects principals and groups, then builds the immutable
 //! [`Index`].
 
-use crate::groups::{GroupEntry, GroupError, GroupNames, LoweredRule, is_valid_group_name};
+use crate::groups::{GroupEntry, GroupError, GroupNames, is_valid_group_name, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
-use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
+use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id, populated_tenancies};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
 use crate::postings::{PostingsBuilder, TermKey};
 use crate::{limits, plan};
-use dyngroup_rules::ParseOptions;
+use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
 use roaring::RoaringBitmap;
 use std::ops::Range;
@@ -44,6 +44,9 @@ pub struct IndexBuilder {
     /// OCID → its live record in `pending`.
     by_id: HashMap<Sym, u32>,
     groups: Vec<GroupEntry>,
+    /// Each group's lowered rule (`None` when it did not parse), until the plans are
+    /// compiled: the index does not keep them.
+    rules: Vec<Option<Rule>>,
     group_names: GroupNames,
     parse_options: ParseOptions,
 }
@@ -130,14 +133,18 @@ impl IndexBuilder {
                 tenancy_id: group.tenancy_id,
             });
         }
-        let rule = LoweredRule::parse(&group.matching_rule, &self.parse_options);
+        let (rule, warnings) = match lower_rule(&group.matching_rule, &self.parse_options) {
+            Ok((rule, warnings)) => (Some(rule), Ok(warnings)),
+            Err(e) => (None, Err(e)),
+        };
         let id = GroupId(u32::try_from(self.groups.len()).expect("fewer than 2^32 groups"));
         self.groups.push(GroupEntry {
             def: group,
             tenancy_sym,
             tenancy: TenancyId(u32::MAX),
-            rule,
+            rule: warnings,
         });
+        self.rules.push(rule);
         self.group_names.insert(&self.groups, id);
         Ok(id)
     }
@@ -151,6 +158,7 @@ impl IndexBuilder {
             tags,
             by_id: _,
             mut groups,
+            rules,
             group_names,
             parse_options,
         } = self;
@@ -190,7 +198,7 @@ impl IndexBuilder {
             })
             .collect();
 
-        strings.shrink_to_fit();
+        strings.freeze();
         let instance_type = strings.get("instance");
         let mut principals = Vec::with_capacity(order.len());
         let mut postings = PostingsBuilder::default();
@@ -212,7 +220,6 @@ impl IndexBuilder {
                 id: p.id,
                 compartment: p.compartment,
                 resource_type: p.resource_type,
-                tenancy,
             });
             postings.add(TermKey::Compartment(p.compartment), pid);
             postings.add(TermKey::Type(p.resource_type), pid);
@@ -237,10 +244,12 @@ impl IndexBuilder {
                 .push(GroupId(g as u32));
         }
 
+        let populated = populated_tenancies(&tenancies);
         let mut index = Index {
             strings,
             principals,
             tenancies,
+            populated,
             postings,
             by_id,
             groups,
@@ -250,8 +259,8 @@ impl IndexBuilder {
             instance_type,
             parse_options,
         };
-        index.plans = plan::compile_all(&index);
-        index.unknown = limits::unknown_references(&index);
+        index.plans = plan::compile_all(&index, &rules);
+        index.unknown = limits::unknown_references(&index, &rules);
         index
     }
 }

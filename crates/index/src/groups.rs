@@ -47,28 +47,20 @@ pub fn is_valid_group_name(name: &str) -> bool {
 pub(crate) struct ParsedRule {
     pub(crate) ast: Ast,
     pub(crate) rule: Rule,
-    // The engine fills it; nothing reads it since the index keeps `LoweredRule`.
+    // The engine fills it; nothing reads it (the index keeps warnings of its own).
     #[allow(dead_code)]
     pub(crate) warnings: Vec<Diagnostic>,
 }
 
-/// A rule that parsed, as the [`Index`](crate::Index) keeps it: the normalised IR
-/// (for the planner) and any legacy-form warnings. Not the tree as written: it is
-/// several times the size of the rule text, and explain parses the text again.
-#[derive(Clone, Debug)]
-pub(crate) struct LoweredRule {
-    pub(crate) rule: Rule,
-    pub(crate) warnings: Vec<Diagnostic>,
-}
-
-impl LoweredRule {
-    /// Parses and lowers a rule.
-    pub(crate) fn parse(text: &str, options: &ParseOptions) -> Result<LoweredRule, ParseError> {
-        parse_with(text, options).map(|parsed| LoweredRule {
-            rule: Rule::lower(&parsed.ast),
-            warnings: parsed.warnings,
-        })
-    }
+/// Parses and lowers a rule: the normalised IR (for the planner) and any legacy-form
+/// warnings. The [`Index`](crate::Index) keeps only the warnings once its plans are
+/// compiled: the IR holds every string of the rule again (lists of hundreds of OCIDs),
+/// and [`Index::group_rule`](crate::Index::group_rule) parses the text again.
+pub(crate) fn lower_rule(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<(Rule, Vec<Diagnostic>), ParseError> {
+    parse_with(text, options).map(|parsed| (Rule::lower(&parsed.ast), parsed.warnings))
 }
 
 /// A group inside the index.
@@ -78,8 +70,9 @@ pub(crate) struct GroupEntry {
     pub(crate) tenancy_sym: Sym,
     /// Set when the index is built.
     pub(crate) tenancy: TenancyId,
-    /// The parsed rule, or why it did not parse (then the group has no members).
-    pub(crate) rule: Result<LoweredRule, ParseError>,
+    /// The rule's legacy-form warnings when it parsed, or why it did not parse (then
+    /// the group has no members).
+    pub(crate) rule: Result<Vec<Diagnostic>, ParseError>,
 }
 
 /// Group name → group, per tenancy, ASCII case-insensitively; the names themselves

@@ -1,7 +1,7 @@
 //! The immutable index: interned strings, principal records, tenancies, postings,
 //! groups and their compiled plans.
 
-use crate::groups::{GroupEntry, GroupNames};
+use crate::groups::{GroupEntry, GroupNames, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::intern::{Interner, Sym};
 use crate::limits::UnknownReference;
@@ -12,14 +12,13 @@ use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, pars
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
-/// What the index keeps per principal (12 bytes + the tenancy ordinal); the strings
-/// are interned.
+/// What the index keeps per principal (12 bytes); the strings are interned, and the
+/// tenancy is the one whose range of ordinals holds the principal.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PrincipalRecord {
     pub(crate) id: Sym,
     pub(crate) compartment: Sym,
     pub(crate) resource_type: Sym,
-    pub(crate) tenancy: TenancyId,
 }
 
 /// A tenancy: its contiguous range of ordinals, its universes, its groups.
@@ -81,6 +80,8 @@ pub struct Index {
     pub(crate) strings: Interner,
     pub(crate) principals: Vec<PrincipalRecord>,
     pub(crate) tenancies: Vec<Tenancy>,
+    /// The tenancies with principals, ascending (so are their ranges of ordinals).
+    pub(crate) populated: Vec<TenancyId>,
     pub(crate) postings: Postings,
     /// Every ordinal, sorted by the principal's OCID symbol: the OCID → ordinal map
     /// (4 bytes a principal, searched through `principals`).
@@ -122,7 +123,7 @@ impl Index {
             ordinal: p,
             id: self.strings.resolve(r.id),
             compartment_id: self.strings.resolve(r.compartment),
-            tenancy_id: self.strings.resolve(self.tenancies[r.tenancy.index()].sym),
+            tenancy_id: self.tenancy_ocid(self.tenancy_of(p)),
             resource_type: self.strings.resolve(r.resource_type),
         }
     }
@@ -133,8 +134,14 @@ impl Index {
     }
 
     /// The tenancy of a principal.
+    /// Panics if `p` is not an ordinal of this index.
     pub fn tenancy_of(&self, p: PrincipalId) -> TenancyId {
-        self.principals[p.index()].tenancy
+        assert!(p.index() < self.principals.len(), "{p:?} is not indexed");
+        // The last populated tenancy whose range starts at or before `p`.
+        let i = self
+            .populated
+            .partition_point(|t| self.tenancies[t.index()].range.start <= p.0);
+        self.populated[i - 1]
     }
 
     /// Whether a principal is an instance.
@@ -200,9 +207,15 @@ impl Index {
         self.group_names.get(&self.groups, tenancy, name)
     }
 
-    /// A group's normalised rule, or why its rule text did not parse.
-    pub fn group_rule(&self, g: GroupId) -> Result<&Rule, &ParseError> {
-        self.groups[g.index()].rule.as_ref().map(|p| &p.rule)
+    /// A group's normalised rule, or why its rule text did not parse. The index does
+    /// not keep lowered rules once their plans are compiled (they repeat every string
+    /// of the rule): this parses and lowers the rule text again.
+    pub fn group_rule(&self, g: GroupId) -> Result<Rule, ParseError> {
+        let entry = &self.groups[g.index()];
+        if let Err(e) = &entry.rule {
+            return Err(e.clone());
+        }
+        lower_rule(&entry.def.matching_rule, &self.parse_options).map(|(rule, _)| rule)
     }
 
     /// A group's syntax tree, if its rule parsed. The index does not keep trees (they
@@ -218,7 +231,7 @@ impl Index {
     /// Warnings about legacy forms in a group's rule.
     pub fn group_warnings(&self, g: GroupId) -> &[Diagnostic] {
         match &self.groups[g.index()].rule {
-            Ok(p) => &p.warnings,
+            Ok(warnings) => warnings,
             Err(_) => &[],
         }
     }
@@ -277,6 +290,14 @@ impl Index {
         (!test.is_instance_only() || self.is_instance(p))
             && self.postings.holds(self.resolve(test), p)
     }
+}
+
+/// The tenancies with principals, ascending, for [`Index::populated`].
+pub(crate) fn populated_tenancies(tenancies: &[Tenancy]) -> Vec<TenancyId> {
+    (0..tenancies.len() as u32)
+        .map(TenancyId)
+        .filter(|t| !tenancies[t.index()].range.is_empty())
+        .collect()
 }
 
 /// Every ordinal sorted by OCID symbol (then ordinal), for [`Index::by_id`].

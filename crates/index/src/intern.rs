@@ -3,6 +3,7 @@
 //! OCIDs are long (~80 bytes) and every principal repeats its tenancy and compartment,
 //! so the index keeps one copy of each string and refers to it by a [`Sym`].
 
+use crate::frozen::FrozenTable;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
 
@@ -16,11 +17,16 @@ fn slice<'a>(arena: &'a str, ends: &[u32], sym: Sym) -> &'a str {
     &arena[start..ends[i] as usize]
 }
 
-/// One arena of string bytes plus a hash table from string to [`Sym`].
+/// One arena of string bytes plus a hash table from string to [`Sym`]: a growable one
+/// while strings are added, a [`FrozenTable`] (half the size) once
+/// [`freeze`](Interner::freeze) says no more will be.
 #[derive(Clone, Default)]
 pub(crate) struct Interner {
-    /// `Sym`s, hashed by the string they name (the table stores no strings itself).
+    /// `Sym`s, hashed by the string they name (the table stores no strings itself);
+    /// empty once frozen.
     table: HashTable<Sym>,
+    /// Every `Sym` by the hash of its string, once frozen.
+    frozen: Option<FrozenTable>,
     hasher: DefaultHashBuilder,
     /// Every string, back to back.
     arena: String,
@@ -47,6 +53,9 @@ impl Interner {
     /// The symbol of `s`, if it was interned.
     pub(crate) fn get(&self, s: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(s);
+        if let Some(frozen) = &self.frozen {
+            return frozen.find(hash, |i| self.resolve(Sym(i)) == s).map(Sym);
+        }
         self.table
             .find(hash, |&sym| self.resolve(sym) == s)
             .copied()
@@ -54,6 +63,10 @@ impl Interner {
 
     /// The symbol of `s`, interning it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        assert!(
+            self.frozen.is_none(),
+            "no strings are added to a frozen interner"
+        );
         let hash = self.hasher.hash_one(s);
         if let Some(&sym) = self
             .table
@@ -102,14 +115,18 @@ impl Interner {
         i
     }
 
-    /// Gives back the room the arena and the table grew into but do not use (the
-    /// arena doubles as it grows: up to half of it can be spare).
-    pub(crate) fn shrink_to_fit(&mut self) {
+    /// Ends adding strings: gives back the room the arena grew into and does not use
+    /// (the arena doubles as it grows: up to half of it can be spare), and swaps the
+    /// growable table for a frozen one.
+    pub(crate) fn freeze(&mut self) {
         self.arena.shrink_to_fit();
         self.ends.shrink_to_fit();
+        self.table = HashTable::new();
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
-        self.table
-            .shrink_to_fit(|&sym| hasher.hash_one(slice(arena, ends, sym)));
+        let n = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
+        self.frozen = Some(FrozenTable::build(n, |i| {
+            hasher.hash_one(slice(arena, ends, Sym(i)))
+        }));
     }
 
     /// How many distinct strings are interned.
@@ -146,6 +163,12 @@ mod tests {
         }
         assert_eq!(i.resolve(a), "ocid1.instance.oc1..a");
         assert_eq!(i.get("s999").map(|s| i.resolve(s)), Some("s999"));
+        i.freeze();
+        assert_eq!(i.get("ocid1.instance.oc1..b"), Some(b));
+        assert_eq!(i.get("s999").map(|s| i.resolve(s)), Some("s999"));
+        assert_eq!(i.get(""), Some(e));
+        assert_eq!(i.get("nope"), None);
+        assert_eq!(i.resolve(a), "ocid1.instance.oc1..a");
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub use model::{DefinedTag, DynamicGroup, Principal, resource_type_of};
 mod builder;
 mod eval;
 mod explain;
+mod frozen;
 mod groups;
 mod ids;
 mod index;

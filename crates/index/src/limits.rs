@@ -5,7 +5,7 @@ use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::Index;
 use crate::memberships::Memberships;
 use crate::postings::TermRef;
-use dyngroup_rules::{ParseError, Test};
+use dyngroup_rules::{ParseError, Rule, Test};
 use rayon::prelude::*;
 
 /// The limits to check. The defaults are OCI's published ones.
@@ -169,13 +169,14 @@ impl Index {
 /// Every rule reference to a compartment, instance, resource or tag that no indexed
 /// principal has, deduplicated per group. Resource types are not checked: a type with
 /// no principal yet (no functions deployed) is normal, not a stale reference.
-pub(crate) fn unknown_references(index: &Index) -> Vec<UnknownReference> {
+/// `rules` holds each group's lowered rule (`None` when it did not parse).
+pub(crate) fn unknown_references(index: &Index, rules: &[Option<Rule>]) -> Vec<UnknownReference> {
     let mut out = Vec::new();
-    for (g, entry) in index.groups.iter().enumerate() {
-        let Ok(parsed) = &entry.rule else { continue };
+    for (g, rule) in rules.iter().enumerate() {
+        let Some(rule) = rule else { continue };
         let group = GroupId(g as u32);
         let start = out.len();
-        for leaf in parsed.rule.leaves() {
+        for leaf in rule.leaves() {
             let missing = match &leaf.test {
                 Test::InstanceId(id) => match index.resolve(&leaf.test) {
                     TermRef::One(p) if index.is_instance(p) => None,

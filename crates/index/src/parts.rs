@@ -12,9 +12,9 @@
 //! uniqueness) and returns a [`PartsError`] rather than panicking, so parts read from
 //! an untrusted file are safe to pass in.
 
-use crate::groups::{GroupEntry, GroupNames, LoweredRule, is_valid_group_name};
-use crate::ids::{GroupId, TenancyId, TermId};
-use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id};
+use crate::groups::{GroupEntry, GroupNames, is_valid_group_name, lower_rule};
+use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
+use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id, populated_tenancies};
 use crate::intern::{Interner, Sym};
 use crate::memberships::Memberships;
 use crate::model::DynamicGroup;
@@ -125,7 +125,7 @@ pub struct GroupPart {
 pub struct IndexParts {
     /// Every interned string, numbered as the index numbers them.
     pub strings: StringsPart,
-    /// Principals in ordinal ([`PrincipalId`](crate::PrincipalId)) order: grouped by tenancy, tenancies
+    /// Principals in ordinal ([`PrincipalId`]) order: grouped by tenancy, tenancies
     /// ascending.
     pub principals: Vec<PrincipalPart>,
     /// Tenancy OCIDs in [`TenancyId`] order (ascending string numbers).
@@ -223,15 +223,16 @@ impl Index {
         let principals = self
             .principals
             .iter()
-            .map(|p| PrincipalPart {
+            .enumerate()
+            .map(|(ordinal, p)| PrincipalPart {
                 id: StrId(p.id.0),
                 compartment: StrId(p.compartment.0),
                 resource_type: StrId(p.resource_type.0),
-                tenancy: p.tenancy,
+                tenancy: self.tenancy_of(PrincipalId(ordinal as u32)),
             })
             .collect();
         let tenancies = self.tenancies.iter().map(|t| StrId(t.sym.0)).collect();
-        let terms = self.postings.keys().iter().map(|&k| term_part(k)).collect();
+        let terms = self.postings.keys().map(term_part).collect();
         // Short lists are bitmaps here, compressed as the index used to keep them, so
         // the parts (and the snapshot) do not depend on how the index stores them.
         let postings = (0..self.postings.len() as u32)
@@ -273,7 +274,8 @@ impl Index {
             groups: group_parts,
         } = parts;
 
-        let strings = intern_all(&string_part)?;
+        let mut strings = intern_all(&string_part)?;
+        strings.freeze();
         drop(string_part);
         let string_count = strings.len();
         // `what` names the reference; it is only formatted for an error.
@@ -308,6 +310,7 @@ impl Index {
         let n = u32::try_from(principal_parts.len())
             .map_err(|_| PartsError::Inconsistent("2^32 principals or more".into()))?;
         let mut principals = Vec::with_capacity(principal_parts.len());
+        let mut previous_tenancy: Option<TenancyId> = None;
         for (ordinal, p) in principal_parts.iter().enumerate() {
             let ordinal = ordinal as u32;
             let what = |field: &str| format!("principal {ordinal}: {field}");
@@ -315,7 +318,6 @@ impl Index {
                 id: sym(&|| what("id"), p.id)?,
                 compartment: sym(&|| what("compartment"), p.compartment)?,
                 resource_type: sym(&|| what("resource type"), p.resource_type)?,
-                tenancy: p.tenancy,
             };
             let Some(t) = tenancies.get_mut(p.tenancy.index()) else {
                 return Err(out_of_range(
@@ -325,10 +327,7 @@ impl Index {
                 ));
             };
             if t.range.is_empty() {
-                if principals
-                    .last()
-                    .is_some_and(|prev: &PrincipalRecord| prev.tenancy >= p.tenancy)
-                {
+                if previous_tenancy.is_some_and(|prev| prev >= p.tenancy) {
                     return Err(PartsError::Inconsistent(format!(
                         "principal {ordinal}: principals are not grouped by tenancy in \
                          tenancy order"
@@ -345,6 +344,7 @@ impl Index {
             if Some(record.resource_type) == instance_type {
                 let _ = t.instances.try_push(ordinal);
             }
+            previous_tenancy = Some(p.tenancy);
             principals.push(record);
         }
         let by_id = ordinals_by_id(&principals);
@@ -410,6 +410,7 @@ impl Index {
 
         // Groups: names valid and unique per tenancy, rules parsed again.
         let mut groups: Vec<GroupEntry> = Vec::with_capacity(group_parts.len());
+        let mut rules = Vec::with_capacity(group_parts.len());
         let mut group_names = GroupNames::default();
         for (g, part) in group_parts.into_iter().enumerate() {
             let Some(t) = tenancies.get_mut(part.tenancy.index()) else {
@@ -431,7 +432,11 @@ impl Index {
                     part.name
                 )));
             }
-            let rule = LoweredRule::parse(&part.matching_rule, options);
+            let (rule, warnings) = match lower_rule(&part.matching_rule, options) {
+                Ok((rule, warnings)) => (Some(rule), Ok(warnings)),
+                Err(e) => (None, Err(e)),
+            };
+            rules.push(rule);
             let id = GroupId(g as u32);
             t.groups.push(id);
             groups.push(GroupEntry {
@@ -444,15 +449,17 @@ impl Index {
                 },
                 tenancy_sym: t.sym,
                 tenancy: part.tenancy,
-                rule,
+                rule: warnings,
             });
             group_names.insert(&groups, id);
         }
 
+        let populated = populated_tenancies(&tenancies);
         let mut index = Index {
             strings,
             principals,
             tenancies,
+            populated,
             postings,
             by_id,
             groups,
@@ -462,8 +469,8 @@ impl Index {
             instance_type,
             parse_options: *options,
         };
-        index.plans = plan::compile_all(&index);
-        index.unknown = limits::unknown_references(&index);
+        index.plans = plan::compile_all(&index, &rules);
+        index.unknown = limits::unknown_references(&index, &rules);
         Ok(index)
     }
 }

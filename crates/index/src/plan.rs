@@ -57,15 +57,20 @@ pub(crate) struct TenancyPlan {
     pub(crate) roots: Vec<(GroupId, NodeId)>,
 }
 
-/// Compiles every tenancy's groups.
-pub(crate) fn compile_all(index: &Index) -> Vec<TenancyPlan> {
+/// Compiles every tenancy's groups; `rules` holds each group's lowered rule (`None`
+/// when it did not parse).
+pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<TenancyPlan> {
     (0..index.tenancies.len() as u32)
-        .map(|t| compile_tenancy(index, TenancyId(t)))
+        .map(|t| compile_tenancy(index, rules, TenancyId(t)))
         .collect()
 }
 
 /// Compiles one tenancy's groups into one shared DAG.
-pub(crate) fn compile_tenancy(index: &Index, tenancy: TenancyId) -> TenancyPlan {
+pub(crate) fn compile_tenancy<'a>(
+    index: &'a Index,
+    rules: &'a [Option<Rule>],
+    tenancy: TenancyId,
+) -> TenancyPlan {
     let mut c = Compiler {
         index,
         memo: HashMap::new(),
@@ -74,8 +79,8 @@ pub(crate) fn compile_tenancy(index: &Index, tenancy: TenancyId) -> TenancyPlan 
     };
     let mut roots = Vec::new();
     for &g in &index.tenancies[tenancy.index()].groups {
-        if let Ok(parsed) = &index.groups[g.index()].rule {
-            roots.push((g, c.compile(&parsed.rule)));
+        if let Some(rule) = &rules[g.index()] {
+            roots.push((g, c.compile(rule)));
         }
     }
     let mut levels: Vec<Vec<NodeId>> = Vec::new();
@@ -86,9 +91,29 @@ pub(crate) fn compile_tenancy(index: &Index, tenancy: TenancyId) -> TenancyPlan 
         }
         levels[h].push(NodeId(i as u32));
     }
+    // The plans outlive the build: give back what the vectors grew into and do not use.
+    let mut nodes = c.nodes;
+    for node in &mut nodes {
+        match node {
+            Node::All { pos, neg, subs, .. } => {
+                pos.shrink_to_fit();
+                neg.shrink_to_fit();
+                subs.shrink_to_fit();
+            }
+            Node::Any { pos, inst, subs } => {
+                pos.shrink_to_fit();
+                inst.shrink_to_fit();
+                subs.shrink_to_fit();
+            }
+        }
+    }
+    nodes.shrink_to_fit();
+    levels.iter_mut().for_each(Vec::shrink_to_fit);
+    levels.shrink_to_fit();
+    roots.shrink_to_fit();
     TenancyPlan {
         tenancy,
-        nodes: c.nodes,
+        nodes,
         levels,
         roots,
     }

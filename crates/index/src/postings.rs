@@ -7,9 +7,10 @@
 //! shared arena (CSR: an offset per term), 4 bytes per element and no allocation of
 //! their own. The builder counts first and fills second, so nothing is over-allocated.
 
+use crate::frozen::FrozenTable;
 use crate::ids::{PrincipalId, TermId};
 use crate::intern::Sym;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::hash::BuildHasher;
@@ -78,18 +79,99 @@ impl PostingList<'_> {
     }
 }
 
+/// A [`TermKey`] in 8 bytes rather than 16: the kind in the top two bits of `head`,
+/// a tag's (namespace, key) as its number in [`Terms::tags`] in the rest of `head`,
+/// and the compartment, type or value symbol in `sym`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PackedKey {
+    head: u32,
+    sym: u32,
+}
+
+const KIND_SHIFT: u32 = 30;
+const COMPARTMENT: u32 = 0;
+const TYPE: u32 = 1;
+const TAG_KEY: u32 = 2;
+const TAG_VALUE: u32 = 3;
+
 /// The terms: a key per [`TermId`], and a hash table from key to id that stores only
-/// the ids (it hashes through `keys`).
+/// the ids (it hashes through `keys`): a growable one while terms are added, a
+/// [`FrozenTable`] once [`Terms::freeze`] says no more will be.
 #[derive(Clone, Default)]
 struct Terms {
-    keys: Vec<TermKey>,
+    keys: Vec<PackedKey>,
+    /// Every (namespace, key) of a tag term, numbered in first-seen order (a few
+    /// hundred, where the terms are millions).
+    tags: Vec<(Sym, Sym)>,
+    tag_numbers: HashMap<(Sym, Sym), u32>,
     table: HashTable<TermId>,
+    frozen: Option<FrozenTable>,
     hasher: DefaultHashBuilder,
 }
 
 impl Terms {
+    /// `key` packed, if its tag (namespace, key) is known.
+    fn pack(&self, key: TermKey) -> Option<PackedKey> {
+        let tag = |n, k| self.tag_numbers.get(&(n, k)).copied();
+        Some(match key {
+            TermKey::Compartment(c) => PackedKey {
+                head: COMPARTMENT << KIND_SHIFT,
+                sym: c.0,
+            },
+            TermKey::Type(t) => PackedKey {
+                head: TYPE << KIND_SHIFT,
+                sym: t.0,
+            },
+            TermKey::TagKey(n, k) => PackedKey {
+                head: (TAG_KEY << KIND_SHIFT) | tag(n, k)?,
+                sym: 0,
+            },
+            TermKey::TagValue(n, k, v) => PackedKey {
+                head: (TAG_VALUE << KIND_SHIFT) | tag(n, k)?,
+                sym: v.0,
+            },
+        })
+    }
+
+    /// `key` packed, numbering its tag (namespace, key) if new.
+    fn pack_new(&mut self, key: TermKey) -> PackedKey {
+        if let TermKey::TagKey(n, k) | TermKey::TagValue(n, k, _) = key
+            && !self.tag_numbers.contains_key(&(n, k))
+        {
+            let number = u32::try_from(self.tags.len())
+                .ok()
+                .filter(|&t| t < 1 << KIND_SHIFT)
+                .expect("fewer than 2^30 tag keys");
+            self.tags.push((n, k));
+            self.tag_numbers.insert((n, k), number);
+        }
+        self.pack(key).expect("its tag was just numbered")
+    }
+
+    fn unpack(&self, key: PackedKey) -> TermKey {
+        let tag = || self.tags[(key.head & ((1 << KIND_SHIFT) - 1)) as usize];
+        match key.head >> KIND_SHIFT {
+            COMPARTMENT => TermKey::Compartment(Sym(key.sym)),
+            TYPE => TermKey::Type(Sym(key.sym)),
+            TAG_KEY => {
+                let (n, k) = tag();
+                TermKey::TagKey(n, k)
+            }
+            _ => {
+                let (n, k) = tag();
+                TermKey::TagValue(n, k, Sym(key.sym))
+            }
+        }
+    }
+
     fn get(&self, key: TermKey) -> Option<TermId> {
+        let key = self.pack(key)?;
         let hash = self.hasher.hash_one(key);
+        if let Some(frozen) = &self.frozen {
+            return frozen
+                .find(hash, |t| self.keys[t as usize] == key)
+                .map(TermId);
+        }
         self.table
             .find(hash, |&t| self.keys[t.index()] == key)
             .copied()
@@ -97,6 +179,11 @@ impl Terms {
 
     /// The id of `key` and whether it is new.
     fn insert(&mut self, key: TermKey) -> (TermId, bool) {
+        assert!(
+            self.frozen.is_none(),
+            "no terms are added to frozen postings"
+        );
+        let key = self.pack_new(key);
         let hash = self.hasher.hash_one(key);
         if let Some(&t) = self.table.find(hash, |&t| self.keys[t.index()] == key) {
             return (t, false);
@@ -109,11 +196,16 @@ impl Terms {
         (t, true)
     }
 
-    fn shrink_to_fit(&mut self) {
+    /// Ends adding terms: gives back spare room and swaps the growable table for a
+    /// frozen one (half the size).
+    fn freeze(&mut self) {
         self.keys.shrink_to_fit();
+        self.tags.shrink_to_fit();
+        self.table = HashTable::new();
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table
-            .shrink_to_fit(|&t| hasher.hash_one(keys[t.index()]));
+        self.frozen = Some(FrozenTable::build(keys.len() as u32, |t| {
+            hasher.hash_one(keys[t as usize])
+        }));
     }
 }
 
@@ -159,6 +251,7 @@ impl Postings {
             }
         }
         drop(keys);
+        terms.freeze();
         let small_len: u64 = lists
             .iter()
             .map(RoaringBitmap::len)
@@ -188,8 +281,8 @@ impl Postings {
     }
 
     /// Every term's key, in [`TermId`] order.
-    pub(crate) fn keys(&self) -> &[TermKey] {
-        &self.terms.keys
+    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = TermKey> + '_ {
+        self.terms.keys.iter().map(|&k| self.terms.unpack(k))
     }
 
     /// The term id of `key`, if any principal has it.
@@ -275,7 +368,7 @@ impl PostingsBuilder {
             occurrences,
             mut firsts,
         } = self;
-        terms.shrink_to_fit();
+        terms.freeze();
         firsts.push(occurrences.len() as u32);
         let mut offsets = Vec::with_capacity(counts.len() + 1);
         let mut large_terms = Vec::new();
@@ -366,11 +459,11 @@ mod tests {
         let lists: Vec<RoaringBitmap> = (0..postings.len() as u32)
             .map(|t| postings.list(TermId(t)).to_bitmap())
             .collect();
-        let again = Postings::from_lists(postings.keys().to_vec(), lists.clone()).unwrap();
+        let again = Postings::from_lists(postings.keys().collect(), lists.clone()).unwrap();
         for (t, list) in lists.iter().enumerate() {
             assert_eq!(&again.list(TermId(t as u32)).to_bitmap(), list);
         }
-        let mut keys = postings.keys().to_vec();
+        let mut keys: Vec<TermKey> = postings.keys().collect();
         keys[4] = keys[1];
         assert_eq!(Postings::from_lists(keys, lists).err(), Some(4));
     }
