@@ -174,6 +174,7 @@ fn operand(index: &Index, term: TermRef) -> Operand<'_> {
         TermRef::Empty => Operand::Empty,
         TermRef::One(p) => Operand::One(p.0),
         TermRef::List(t) => match index.postings.list(t) {
+            PostingList::One(p) => Operand::One(p),
             PostingList::Small(s) => Operand::Slice(s),
             PostingList::Large(b) => Operand::Bitmap(b),
         },

@@ -4,8 +4,9 @@
 //! list per principal. A roaring bitmap per list costs ~100 bytes of headers and
 //! allocations before its first element, so only lists longer than
 //! [`SMALL_LIST_MAX`] are bitmaps; shorter ones are sorted runs of ordinals in one
-//! shared arena (CSR: an offset per term), 4 bytes per element and no allocation of
-//! their own. The builder counts first and fills second, so nothing is over-allocated.
+//! shared arena (its length, then its ordinals), 4 bytes per element and no allocation
+//! of their own, and a list of one principal is its ordinal, kept in the term's slot.
+//! The builder counts first and fills second, so nothing is over-allocated.
 
 use crate::frozen::FrozenTable;
 use crate::ids::{PrincipalId, TermId};
@@ -50,6 +51,8 @@ pub(crate) enum TermRef {
 /// One posting list, as stored.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum PostingList<'a> {
+    /// Exactly one ordinal (most terms: unique tag values such as timestamps).
+    One(u32),
     /// At most [`SMALL_LIST_MAX`] ordinals, ascending.
     Small(&'a [u32]),
     /// A longer list.
@@ -60,6 +63,7 @@ impl PostingList<'_> {
     /// Whether ordinal `p` is in the list.
     pub(crate) fn contains(self, p: u32) -> bool {
         match self {
+            PostingList::One(q) => q == p,
             PostingList::Small(s) => s.binary_search(&p).is_ok(),
             PostingList::Large(b) => b.contains(p),
         }
@@ -68,6 +72,11 @@ impl PostingList<'_> {
     /// The list as a bitmap, compressed as [`RoaringBitmap::optimize`] would.
     pub(crate) fn to_bitmap(self) -> RoaringBitmap {
         match self {
+            PostingList::One(p) => {
+                let mut b = RoaringBitmap::from_iter([p]);
+                b.optimize();
+                b
+            }
             PostingList::Small(s) => {
                 let mut b = RoaringBitmap::from_sorted_iter(s.iter().copied())
                     .expect("small lists are sorted and distinct");
@@ -209,16 +218,23 @@ impl Terms {
     }
 }
 
+/// A term's slot holds its one ordinal, with this bit set, when its list has one
+/// principal; otherwise the position of the list's header in [`Postings::lists`].
+const ONE: u32 = 1 << 31;
+/// The header of a long list in [`Postings::lists`]; the index of its bitmap follows.
+const LARGE: u32 = u32::MAX;
+
 /// Every posting list of an index.
 #[derive(Clone, Default)]
 pub(crate) struct Postings {
     terms: Terms,
-    /// `small[offsets[t]..offsets[t + 1]]` is term `t`'s list when it is short; the
-    /// range is empty for a long list.
-    offsets: Vec<u32>,
-    small: Vec<u32>,
-    /// The terms with long lists, ascending, and their bitmaps.
-    large_terms: Vec<TermId>,
+    /// Per term: `ONE | ordinal` for a list of one principal (4 bytes, where a slice
+    /// of the arena would cost an offset and an element), else where its list starts
+    /// in `lists`.
+    slots: Vec<u32>,
+    /// The other lists back to back: a short one as its length then its ordinals, a
+    /// long one as [`LARGE`] then the index of its bitmap in `large`.
+    lists: Vec<u32>,
     large: Vec<RoaringBitmap>,
 }
 
@@ -226,10 +242,61 @@ impl std::fmt::Debug for Postings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Postings")
             .field("terms", &self.terms.keys.len())
-            .field("small_ordinals", &self.small.len())
+            .field("arena", &self.lists.len())
             .field("large_lists", &self.large.len())
             .finish()
     }
+}
+
+/// How a list of `n` principals is stored: inline in its slot, in the arena, or as a
+/// bitmap. `principals` bounds the ordinals (only those below [`ONE`] fit a slot).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    One,
+    Small,
+    Large,
+}
+
+fn layout(n: u64, principals: u64) -> Layout {
+    if n == 1 && principals <= u64::from(ONE) {
+        Layout::One
+    } else if n <= SMALL_LIST_MAX as u64 {
+        Layout::Small
+    } else {
+        Layout::Large
+    }
+}
+
+/// Lays out lists of the given lengths: each term's slot (a placeholder for inline
+/// ones), the arena with its headers written, and the number of bitmaps.
+fn lay_out(counts: impl Iterator<Item = u64>, principals: u64) -> (Vec<u32>, Vec<u32>, u32) {
+    let mut slots = Vec::new();
+    let mut lists = Vec::new();
+    let mut large = 0u32;
+    for n in counts {
+        let here = || {
+            u32::try_from(lists.len())
+                .ok()
+                .filter(|&at| at < ONE)
+                .expect("fewer than 2^31 postings in the arena")
+        };
+        match layout(n, principals) {
+            Layout::One => slots.push(ONE),
+            Layout::Small => {
+                slots.push(here());
+                lists.push(n as u32);
+                lists.resize(lists.len() + n as usize, 0);
+            }
+            Layout::Large => {
+                slots.push(here());
+                lists.extend([LARGE, large]);
+                large += 1;
+            }
+        }
+    }
+    slots.shrink_to_fit();
+    lists.shrink_to_fit();
+    (slots, lists, large)
 }
 
 impl Postings {
@@ -252,30 +319,31 @@ impl Postings {
         }
         drop(keys);
         terms.freeze();
-        let small_len: u64 = lists
+        // Ordinals index the principals, so any list's maximum bounds their number.
+        let principals = lists
             .iter()
-            .map(RoaringBitmap::len)
-            .filter(|&n| n <= SMALL_LIST_MAX as u64)
-            .sum();
-        let mut offsets = Vec::with_capacity(lists.len() + 1);
-        let mut small = Vec::with_capacity(small_len as usize);
-        let mut large_terms = Vec::new();
+            .filter_map(|l| l.max())
+            .max()
+            .map_or(0, |m| u64::from(m) + 1);
+        let (mut slots, mut arena, _) = lay_out(lists.iter().map(RoaringBitmap::len), principals);
         let mut large = Vec::new();
-        offsets.push(0);
         for (t, list) in lists.into_iter().enumerate() {
-            if list.len() <= SMALL_LIST_MAX as u64 {
-                small.extend(list.iter());
-            } else {
-                large_terms.push(TermId(t as u32));
-                large.push(list);
+            let slot = &mut slots[t];
+            match layout(list.len(), principals) {
+                Layout::One => *slot |= list.min().expect("one element"),
+                Layout::Small => {
+                    let start = *slot as usize + 1;
+                    for (cell, p) in arena[start..].iter_mut().zip(list.iter()) {
+                        *cell = p;
+                    }
+                }
+                Layout::Large => large.push(list),
             }
-            offsets.push(u32::try_from(small.len()).expect("fewer than 2^32 postings"));
         }
         Ok(Postings {
             terms,
-            offsets,
-            small,
-            large_terms,
+            slots,
+            lists: arena,
             large,
         })
     }
@@ -292,19 +360,20 @@ impl Postings {
 
     /// The principals of a term.
     pub(crate) fn list(&self, term: TermId) -> PostingList<'_> {
-        let t = term.index();
-        let (start, end) = (self.offsets[t] as usize, self.offsets[t + 1] as usize);
-        if start == end
-            && let Ok(i) = self.large_terms.binary_search(&term)
-        {
-            return PostingList::Large(&self.large[i]);
+        let slot = self.slots[term.index()];
+        if slot & ONE != 0 {
+            return PostingList::One(slot & !ONE);
         }
-        PostingList::Small(&self.small[start..end])
+        let start = slot as usize;
+        match self.lists[start] {
+            LARGE => PostingList::Large(&self.large[self.lists[start + 1] as usize]),
+            n => PostingList::Small(&self.lists[start + 1..start + 1 + n as usize]),
+        }
     }
 
     /// How many posting lists there are.
     pub(crate) fn len(&self) -> usize {
-        self.terms.keys.len()
+        self.slots.len()
     }
 
     /// Bytes the lists take in the portable roaring format (a fair size measure).
@@ -370,39 +439,33 @@ impl PostingsBuilder {
         } = self;
         terms.freeze();
         firsts.push(occurrences.len() as u32);
-        let mut offsets = Vec::with_capacity(counts.len() + 1);
-        let mut large_terms = Vec::new();
-        offsets.push(0u32);
-        let mut end = 0u32;
-        for (t, &n) in counts.iter().enumerate() {
-            if n as usize <= SMALL_LIST_MAX {
-                end += n;
-            } else {
-                large_terms.push(TermId(t as u32));
-            }
-            offsets.push(end);
-        }
+        let principals = (firsts.len() - 1) as u64;
+        let (mut slots, mut lists, large_count) =
+            lay_out(counts.iter().map(|&n| u64::from(n)), principals);
         // Where each list's next ordinal goes: an arena position, or (for a long list)
-        // the index of its bitmap.
-        let mut next: Vec<u32> = offsets[..counts.len()].to_vec();
-        for (i, t) in large_terms.iter().enumerate() {
-            next[t.index()] = i as u32;
-        }
-        drop(counts);
-        let mut small = vec![0u32; end as usize];
-        let mut large = vec![RoaringBitmap::new(); large_terms.len()];
+        // the index of its bitmap; unused for an inline one.
+        let mut next: Vec<u32> = slots
+            .iter()
+            .map(|&slot| match slot {
+                ONE => 0,
+                start if lists[start as usize] == LARGE => lists[start as usize + 1],
+                start => start + 1,
+            })
+            .collect();
+        let mut large = vec![RoaringBitmap::new(); large_count as usize];
         for (p, w) in firsts.windows(2).enumerate() {
             let p = p as u32;
             for &t in &occurrences[w[0] as usize..w[1] as usize] {
                 let t = t.index();
-                let slot = &mut next[t];
-                if offsets[t] == offsets[t + 1] {
-                    large[*slot as usize]
+                match layout(u64::from(counts[t]), principals) {
+                    Layout::One => slots[t] |= p,
+                    Layout::Small => {
+                        lists[next[t] as usize] = p;
+                        next[t] += 1;
+                    }
+                    Layout::Large => large[next[t] as usize]
                         .try_push(p)
-                        .expect("principals come in ascending order");
-                } else {
-                    small[*slot as usize] = p;
-                    *slot += 1;
+                        .expect("principals come in ascending order"),
                 }
             }
         }
@@ -411,9 +474,8 @@ impl PostingsBuilder {
         });
         Postings {
             terms,
-            offsets,
-            small,
-            large_terms,
+            slots,
+            lists,
             large,
         }
     }
@@ -447,11 +509,12 @@ mod tests {
         let rare = postings.term(rare).unwrap();
         match postings.list(rare) {
             PostingList::Small(s) => assert_eq!(s, &[3, 13, 23, 33]),
-            PostingList::Large(_) => panic!("a short list became a bitmap"),
+            other => panic!("a short list became {other:?}"),
         }
         let one = postings
             .term(TermKey::TagValue(Sym(2), Sym(3), Sym(17)))
             .unwrap();
+        assert!(matches!(postings.list(one), PostingList::One(7)));
         assert!(postings.holds(TermRef::List(one), PrincipalId(7)));
         assert!(!postings.holds(TermRef::List(one), PrincipalId(8)));
         assert_eq!(postings.term(TermKey::Type(Sym(9))), None);
