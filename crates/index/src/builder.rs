@@ -3,10 +3,11 @@
 
 use crate::groups::{GroupEntry, GroupError, GroupNames, is_valid_group_name, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
-use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id, populated_tenancies};
+use crate::index::{Index, Tenancy, ordinals_by_id, populated_tenancies};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
 use crate::postings::{PostingsBuilder, TermKey};
+use crate::records::{PrincipalRecord, Records};
 use crate::{limits, plan};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
@@ -231,6 +232,7 @@ impl IndexBuilder {
         drop(tags);
         drop(pending);
         let postings = postings.finish();
+        let principals = Records::new(&principals);
         let by_id = ordinals_by_id(&principals);
         for t in &mut tenancies {
             t.universe.insert_range(t.range.clone());

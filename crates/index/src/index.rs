@@ -8,18 +8,10 @@ use crate::limits::UnknownReference;
 use crate::model::DynamicGroup;
 use crate::plan::TenancyPlan;
 use crate::postings::{Postings, TermKey, TermRef};
+use crate::records::Records;
 use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, parse_with};
 use roaring::RoaringBitmap;
 use std::ops::Range;
-
-/// What the index keeps per principal (12 bytes); the strings are interned, and the
-/// tenancy is the one whose range of ordinals holds the principal.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct PrincipalRecord {
-    pub(crate) id: Sym,
-    pub(crate) compartment: Sym,
-    pub(crate) resource_type: Sym,
-}
 
 /// A tenancy: its contiguous range of ordinals, its universes, its groups.
 #[derive(Clone, Debug)]
@@ -78,7 +70,9 @@ pub struct IndexStats {
 #[derive(Clone, Debug)]
 pub struct Index {
     pub(crate) strings: Interner,
-    pub(crate) principals: Vec<PrincipalRecord>,
+    /// The principals' strings; the tenancy is the one whose range of ordinals holds
+    /// the principal.
+    pub(crate) principals: Records,
     pub(crate) tenancies: Vec<Tenancy>,
     /// The tenancies with principals, ascending (so are their ranges of ordinals).
     pub(crate) populated: Vec<TenancyId>,
@@ -111,14 +105,14 @@ impl Index {
     pub(crate) fn principal_by_sym(&self, id: Sym) -> Option<PrincipalId> {
         let i = self
             .by_id
-            .binary_search_by_key(&id, |p| self.principals[p.index()].id)
+            .binary_search_by_key(&id, |&p| self.principals.id(p))
             .ok()?;
         Some(self.by_id[i])
     }
 
     /// A principal's data. Panics if `p` is not an ordinal of this index.
     pub fn principal(&self, p: PrincipalId) -> PrincipalRef<'_> {
-        let r = &self.principals[p.index()];
+        let r = self.principals.get(p);
         PrincipalRef {
             ordinal: p,
             id: self.strings.resolve(r.id),
@@ -130,7 +124,7 @@ impl Index {
 
     /// A principal's OCID. Panics if `p` is not an ordinal of this index.
     pub fn principal_ocid(&self, p: PrincipalId) -> &str {
-        self.strings.resolve(self.principals[p.index()].id)
+        self.strings.resolve(self.principals.id(p))
     }
 
     /// The tenancy of a principal.
@@ -146,7 +140,7 @@ impl Index {
 
     /// Whether a principal is an instance.
     pub fn is_instance(&self, p: PrincipalId) -> bool {
-        Some(self.principals[p.index()].resource_type) == self.instance_type
+        Some(self.principals.resource_type(p)) == self.instance_type
     }
 
     /// How many tenancies the index knows (from principals or groups).
@@ -301,8 +295,8 @@ pub(crate) fn populated_tenancies(tenancies: &[Tenancy]) -> Vec<TenancyId> {
 }
 
 /// Every ordinal sorted by OCID symbol (then ordinal), for [`Index::by_id`].
-pub(crate) fn ordinals_by_id(principals: &[PrincipalRecord]) -> Vec<PrincipalId> {
+pub(crate) fn ordinals_by_id(principals: &Records) -> Vec<PrincipalId> {
     let mut by_id: Vec<PrincipalId> = (0..principals.len() as u32).map(PrincipalId).collect();
-    by_id.sort_unstable_by_key(|p| (principals[p.index()].id, *p));
+    by_id.sort_unstable_by_key(|&p| (principals.id(p), p));
     by_id
 }

@@ -110,6 +110,7 @@ mod memberships;
 mod model;
 mod plan;
 mod postings;
+mod records;
 pub mod reference;
 
 pub mod engine;

@@ -14,11 +14,12 @@
 
 use crate::groups::{GroupEntry, GroupNames, is_valid_group_name, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
-use crate::index::{Index, PrincipalRecord, Tenancy, ordinals_by_id, populated_tenancies};
+use crate::index::{Index, Tenancy, ordinals_by_id, populated_tenancies};
 use crate::intern::{Interner, Sym};
 use crate::memberships::Memberships;
 use crate::model::DynamicGroup;
 use crate::postings::{Postings, TermKey};
+use crate::records::{PrincipalRecord, Records};
 use crate::{limits, plan};
 use dyngroup_rules::ParseOptions;
 use roaring::RoaringBitmap;
@@ -220,15 +221,16 @@ impl Index {
             strings.bytes.push_str(self.strings.resolve(Sym(i as u32)));
             strings.ends.push(strings.bytes.len());
         }
-        let principals = self
-            .principals
-            .iter()
-            .enumerate()
-            .map(|(ordinal, p)| PrincipalPart {
-                id: StrId(p.id.0),
-                compartment: StrId(p.compartment.0),
-                resource_type: StrId(p.resource_type.0),
-                tenancy: self.tenancy_of(PrincipalId(ordinal as u32)),
+        let principals = (0..self.principals.len() as u32)
+            .map(PrincipalId)
+            .map(|ordinal| {
+                let p = self.principals.get(ordinal);
+                PrincipalPart {
+                    id: StrId(p.id.0),
+                    compartment: StrId(p.compartment.0),
+                    resource_type: StrId(p.resource_type.0),
+                    tenancy: self.tenancy_of(ordinal),
+                }
             })
             .collect();
         let tenancies = self.tenancies.iter().map(|t| StrId(t.sym.0)).collect();
@@ -347,11 +349,12 @@ impl Index {
             previous_tenancy = Some(p.tenancy);
             principals.push(record);
         }
+        let principals = Records::new(&principals);
         let by_id = ordinals_by_id(&principals);
         // Sorted by (OCID, ordinal): a repeated OCID is two neighbours, the later last.
         if let Some(w) = by_id
             .windows(2)
-            .find(|w| principals[w[0].index()].id == principals[w[1].index()].id)
+            .find(|w| principals.id(w[0]) == principals.id(w[1]))
         {
             return Err(PartsError::Inconsistent(format!(
                 "principal {}: its OCID is another principal's",
