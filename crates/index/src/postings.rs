@@ -20,6 +20,13 @@ use std::hash::BuildHasher;
 /// roaring bitmaps. Below ~40 elements an arena slice is the smaller of the two.
 pub(crate) const SMALL_LIST_MAX: usize = 32;
 
+/// Heap bytes of a roaring bitmap before its elements (its slot in a `Vec`)…
+const BITMAP_BYTES: u64 = 24;
+/// …and per container (the container itself; its elements take 2 bytes each in an
+/// array container). A list spread over many containers (a tag value used across
+/// tenancies) is smaller in the arena, at 4 bytes an element, even when long.
+const CONTAINER_BYTES: u64 = 40;
+
 /// What a posting list is about. Names are interned; tag namespaces, tag keys and
 /// resource types are interned ASCII lower-cased (OCI compares them that way), tag
 /// values and OCIDs exactly.
@@ -53,7 +60,8 @@ pub(crate) enum TermRef {
 pub(crate) enum PostingList<'a> {
     /// Exactly one ordinal (most terms: unique tag values such as timestamps).
     One(u32),
-    /// At most [`SMALL_LIST_MAX`] ordinals, ascending.
+    /// Ordinals in the arena, ascending: at most [`SMALL_LIST_MAX`], or more when the
+    /// list spreads over so many roaring containers that a bitmap would be larger.
     Small(&'a [u32]),
     /// A longer list.
     Large(&'a RoaringBitmap),
@@ -257,10 +265,10 @@ enum Layout {
     Large,
 }
 
-fn layout(n: u64, principals: u64) -> Layout {
+fn layout(n: u64, containers: u64, principals: u64) -> Layout {
     if n == 1 && principals <= u64::from(ONE) {
         Layout::One
-    } else if n <= SMALL_LIST_MAX as u64 {
+    } else if n <= SMALL_LIST_MAX as u64 || 2 * n < BITMAP_BYTES + CONTAINER_BYTES * containers {
         Layout::Small
     } else {
         Layout::Large
@@ -269,18 +277,18 @@ fn layout(n: u64, principals: u64) -> Layout {
 
 /// Lays out lists of the given lengths: each term's slot (a placeholder for inline
 /// ones), the arena with its headers written, and the number of bitmaps.
-fn lay_out(counts: impl Iterator<Item = u64>, principals: u64) -> (Vec<u32>, Vec<u32>, u32) {
+fn lay_out(counts: impl Iterator<Item = (u64, u64)>, principals: u64) -> (Vec<u32>, Vec<u32>, u32) {
     let mut slots = Vec::new();
     let mut lists = Vec::new();
     let mut large = 0u32;
-    for n in counts {
+    for (n, containers) in counts {
         let here = || {
             u32::try_from(lists.len())
                 .ok()
                 .filter(|&at| at < ONE)
                 .expect("fewer than 2^31 postings in the arena")
         };
-        match layout(n, principals) {
+        match layout(n, containers, principals) {
             Layout::One => slots.push(ONE),
             Layout::Small => {
                 slots.push(here());
@@ -325,11 +333,20 @@ impl Postings {
             .filter_map(|l| l.max())
             .max()
             .map_or(0, |m| u64::from(m) + 1);
-        let (mut slots, mut arena, _) = lay_out(lists.iter().map(RoaringBitmap::len), principals);
+        let (mut slots, mut arena, _) = lay_out(
+            lists
+                .iter()
+                .map(|l| (l.len(), u64::from(l.statistics().n_containers))),
+            principals,
+        );
         let mut large = Vec::new();
         for (t, list) in lists.into_iter().enumerate() {
             let slot = &mut slots[t];
-            match layout(list.len(), principals) {
+            match layout(
+                list.len(),
+                u64::from(list.statistics().n_containers),
+                principals,
+            ) {
                 Layout::One => *slot |= list.min().expect("one element"),
                 Layout::Small => {
                     let start = *slot as usize + 1;
@@ -403,6 +420,10 @@ pub(crate) struct PostingsBuilder {
     terms: Terms,
     /// Principals per term (a principal that repeats a term counts once).
     counts: Vec<u32>,
+    /// Roaring containers (ranges of 2^16 ordinals) per term, and the last one seen
+    /// plus one.
+    containers: Vec<u32>,
+    last_container: Vec<u32>,
     /// The terms of every principal, principal after principal.
     occurrences: Vec<TermId>,
     /// `occurrences[firsts[p]..firsts[p + 1]]` are principal `p`'s terms.
@@ -420,12 +441,19 @@ impl PostingsBuilder {
         let (t, new) = self.terms.insert(key);
         if new {
             self.counts.push(0);
+            self.containers.push(0);
+            self.last_container.push(0);
         }
         // A principal that carries the same folded tag twice lists it once.
         let mine = &self.occurrences[self.firsts[p.index()] as usize..];
         if !mine.contains(&t) {
             self.occurrences.push(t);
             self.counts[t.index()] += 1;
+            let container = (p.0 >> 16) + 1;
+            if self.last_container[t.index()] != container {
+                self.last_container[t.index()] = container;
+                self.containers[t.index()] += 1;
+            }
         }
     }
 
@@ -434,14 +462,22 @@ impl PostingsBuilder {
         let PostingsBuilder {
             mut terms,
             counts,
+            containers,
+            last_container,
             occurrences,
             mut firsts,
         } = self;
         terms.freeze();
         firsts.push(occurrences.len() as u32);
         let principals = (firsts.len() - 1) as u64;
-        let (mut slots, mut lists, large_count) =
-            lay_out(counts.iter().map(|&n| u64::from(n)), principals);
+        let (mut slots, mut lists, large_count) = lay_out(
+            counts
+                .iter()
+                .zip(&containers)
+                .map(|(&n, &c)| (u64::from(n), u64::from(c))),
+            principals,
+        );
+        drop(last_container);
         // Where each list's next ordinal goes: an arena position, or (for a long list)
         // the index of its bitmap; unused for an inline one.
         let mut next: Vec<u32> = slots
@@ -457,7 +493,7 @@ impl PostingsBuilder {
             let p = p as u32;
             for &t in &occurrences[w[0] as usize..w[1] as usize] {
                 let t = t.index();
-                match layout(u64::from(counts[t]), principals) {
+                match layout(u64::from(counts[t]), u64::from(containers[t]), principals) {
                     Layout::One => slots[t] |= p,
                     Layout::Small => {
                         lists[next[t] as usize] = p;
@@ -471,6 +507,9 @@ impl PostingsBuilder {
         }
         large.par_iter_mut().for_each(|list| {
             list.optimize();
+            // Containers grew by doubling as ordinals were pushed; a clone allocates
+            // each vector at its length.
+            *list = list.clone();
         });
         Postings {
             terms,
@@ -529,5 +568,33 @@ mod tests {
         let mut keys: Vec<TermKey> = postings.keys().collect();
         keys[4] = keys[1];
         assert_eq!(Postings::from_lists(keys, lists).err(), Some(4));
+    }
+
+    #[test]
+    fn a_long_list_over_many_containers_stays_in_the_arena() {
+        let mut b = PostingsBuilder::default();
+        let spread = TermKey::Type(Sym(0));
+        let dense = TermKey::Type(Sym(1));
+        let ordinals: Vec<u32> = (0..40).map(|i| i * 70_000).collect();
+        for &p in &ordinals {
+            b.add(spread, PrincipalId(p));
+            for q in p..p + 40 {
+                b.add(dense, PrincipalId(q));
+            }
+        }
+        let postings = b.finish();
+        let spread = postings.term(spread).unwrap();
+        match postings.list(spread) {
+            PostingList::Small(s) => assert_eq!(s, &ordinals[..]),
+            other => panic!("40 containers of one ordinal became {other:?}"),
+        }
+        let dense = postings.term(dense).unwrap();
+        assert!(matches!(postings.list(dense), PostingList::Large(l) if l.len() == 1600));
+        let lists: Vec<RoaringBitmap> = (0..postings.len() as u32)
+            .map(|t| postings.list(TermId(t)).to_bitmap())
+            .collect();
+        let again = Postings::from_lists(postings.keys().collect(), lists.clone()).unwrap();
+        assert!(matches!(again.list(spread), PostingList::Small(s) if s.len() == 40));
+        assert!(matches!(again.list(dense), PostingList::Large(_)));
     }
 }
