@@ -121,6 +121,8 @@ struct Terms {
     /// hundred, where the terms are millions).
     tags: Vec<(Sym, Sym)>,
     tag_numbers: HashMap<(Sym, Sym), u32>,
+    /// The tag numbered last, while terms are added.
+    last_tag: Option<(Sym, Sym, u32)>,
     table: HashTable<TermId>,
     frozen: Option<FrozenTable>,
     hasher: DefaultHashBuilder,
@@ -152,17 +154,39 @@ impl Terms {
 
     /// `key` packed, numbering its tag (namespace, key) if new.
     fn pack_new(&mut self, key: TermKey) -> PackedKey {
-        if let TermKey::TagKey(n, k) | TermKey::TagValue(n, k, _) = key
-            && !self.tag_numbers.contains_key(&(n, k))
+        match key {
+            TermKey::TagKey(n, k) => PackedKey {
+                head: (TAG_KEY << KIND_SHIFT) | self.tag_number_new(n, k),
+                sym: 0,
+            },
+            TermKey::TagValue(n, k, v) => PackedKey {
+                head: (TAG_VALUE << KIND_SHIFT) | self.tag_number_new(n, k),
+                sym: v.0,
+            },
+            other => self.pack(other).expect("only tags are numbered"),
+        }
+    }
+
+    /// The number of tag (namespace, key), numbering it if new. A principal's tag
+    /// adds a key term then a value term: the last number is remembered.
+    fn tag_number_new(&mut self, n: Sym, k: Sym) -> u32 {
+        if let Some((last_n, last_k, number)) = self.last_tag
+            && (last_n, last_k) == (n, k)
         {
-            let number = u32::try_from(self.tags.len())
+            return number;
+        }
+        let next = self.tags.len();
+        let number = *self.tag_numbers.entry((n, k)).or_insert_with(|| {
+            u32::try_from(next)
                 .ok()
                 .filter(|&t| t < 1 << KIND_SHIFT)
-                .expect("fewer than 2^30 tag keys");
+                .expect("fewer than 2^30 tag keys")
+        });
+        if number as usize == next {
             self.tags.push((n, k));
-            self.tag_numbers.insert((n, k), number);
         }
-        self.pack(key).expect("its tag was just numbered")
+        self.last_tag = Some((n, k, number));
+        number
     }
 
     fn unpack(&self, key: PackedKey) -> TermKey {
@@ -277,9 +301,22 @@ fn layout(n: u64, containers: u64, principals: u64) -> Layout {
 
 /// Lays out lists of the given lengths: each term's slot (a placeholder for inline
 /// ones), the arena with its headers written, and the number of bitmaps.
-fn lay_out(counts: impl Iterator<Item = (u64, u64)>, principals: u64) -> (Vec<u32>, Vec<u32>, u32) {
-    let mut slots = Vec::new();
-    let mut lists = Vec::new();
+fn lay_out(
+    counts: impl Iterator<Item = (u64, u64)> + Clone,
+    principals: u64,
+) -> (Vec<u32>, Vec<u32>, u32) {
+    // Sized first, so that neither vector grows (and is copied) as it fills.
+    let (mut terms, mut cells) = (0, 0);
+    for (n, containers) in counts.clone() {
+        terms += 1;
+        cells += match layout(n, containers, principals) {
+            Layout::One => 0,
+            Layout::Small => 1 + n as usize,
+            Layout::Large => 2,
+        };
+    }
+    let mut slots = Vec::with_capacity(terms);
+    let mut lists = Vec::with_capacity(cells);
     let mut large = 0u32;
     for (n, containers) in counts {
         let here = || {
