@@ -1,17 +1,19 @@
 //! A read-only hash table of dense ids that stores no hashes and no keys: 4 bytes per
-//! id plus 1 byte per id of bucket starts.
+//! id plus half a byte per id of bucket starts.
 //!
 //! The interner and the term table look their keys up through a growable
 //! `hashbrown::HashTable` while the index is built. Once built, nothing is added, and
 //! a `HashTable` of a few million `u32`s costs 5 bytes per bucket at up to 7/8 load
 //! in a power-of-two table: up to 10 bytes per id. Here the ids are laid out bucket
-//! after bucket (a counting sort by hash), about four to a bucket, and a lookup scans
-//! its bucket comparing keys through the caller.
+//! after bucket (a counting sort by hash), about eight to a bucket, and a lookup scans
+//! its bucket comparing keys through the caller. Lookups only compile rules and
+//! answer point queries (an OCID, a tenancy), never evaluation, so a longer scan for
+//! a smaller table is the right trade.
 
 use rayon::prelude::*;
 
 /// Ids per bucket, on average.
-const IDS_PER_BUCKET: usize = 4;
+const IDS_PER_BUCKET: usize = 8;
 
 /// Ids `0..n` grouped by the bucket their key hashes to.
 #[derive(Clone, Debug, Default)]
