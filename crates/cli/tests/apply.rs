@@ -1,9 +1,12 @@
 //! The real `dyngroup` binary: `apply` on a snapshot of the built-in sample, checked
 //! against `diff` of the two snapshots and against a recompute from scratch.
 
+mod common;
+
+use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -19,38 +22,6 @@ const GATEWAY: &str = "ocid1.apigateway.oc1.phx.amaaaaaaexamplegateway";
 const WEB_TIER: &str = "ocid1.dynamicgroup.oc1..aaaaaaaawebtier";
 const FUNCTIONS: &str = "ocid1.dynamicgroup.oc1..aaaaaaaafunctions";
 const NOTEBOOKS: &str = "ocid1.dynamicgroup.oc1..aaaaaaaanotebooks";
-
-fn dyngroup(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dyngroup"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dyngroup-apply-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn path(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
-}
-
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
 
 /// Records sorted by group OCID, for comparing outputs whatever their order.
 fn by_group(mut records: Vec<Value>) -> Vec<Value> {

@@ -1,46 +1,20 @@
 //! The real `dyngroup` binary on real files.
 
+mod common;
+
+use common::{dyngroup, jsonl, scratch, stderr, stdout};
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::Value;
 
 const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy";
 
-fn dyngroup(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dyngroup"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
-}
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dyngroup-cli-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     fs::write(&path, text).expect("write input");
     path.to_string_lossy().into_owned()
-}
-
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 fn members_of<'a>(records: &'a [Value], name: &str) -> Vec<&'a str> {

@@ -1,46 +1,17 @@
 //! The real `dyngroup` binary with snapshot files: `compute --snapshot`, `query`,
 //! `inspect`, `diff`, and damaged files.
 
+mod common;
+
+use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy";
 const PARTNER: &str = "ocid1.tenancy.oc1..aaaaaaaapartnertenancy";
-
-fn dyngroup(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dyngroup"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dyngroup-snap-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn path(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
-}
-
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
 
 /// `compute --snapshot` on the built-in sample; returns the snapshot's path.
 fn sample_snapshot(dir: &Path) -> String {
