@@ -30,32 +30,13 @@ use dyngroup_index::{DefinedTag, DynamicGroup, Index, IndexBuilder, Principal};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use dyngroup_benches::rng::Rng;
+
 const SEED: u64 = 0x5eed_d16e_0007;
 const BIG_GROUPS: usize = 50;
 const GROUPS_PER_TENANCY: usize = 20;
 const PRINCIPALS_PER_TENANCY: usize = 5_000;
 const BIG_COMPARTMENTS: usize = 100;
-
-/// splitmix64: tiny, seeded, good enough to spread a fleet.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 const ROLES: [&str; 8] = [
     "web", "db", "cache", "batch", "api", "worker", "proxy", "ml",

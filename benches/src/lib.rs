@@ -13,7 +13,8 @@
 //! - [`compare`]: the run itself; [`report`]: the table and the JSON;
 //! - [`duckdb`]: the venv and the Python runner; [`heap`]: the index's heap, measured
 //!   by the `index-heap` binary; [`data`]: finding or generating the
-//!   data; [`machine`]: bandwidth and peak RSS; [`timing`]: runs and medians.
+//!   data; [`machine`]: bandwidth and peak RSS; [`timing`]: runs and medians;
+//! - [`rng`]: the seeded generator of the criterion benches' fleets.
 #![deny(missing_docs)]
 
 pub mod compare;
@@ -23,5 +24,6 @@ pub mod engines;
 pub mod heap;
 pub mod machine;
 pub mod report;
+pub mod rng;
 pub mod sql;
 pub mod timing;
