@@ -26,9 +26,10 @@
 //! 0.8 archives (validated zero-copy access), bitmaps in the standard Roaring portable
 //! format.
 //!
-//! This is the only crate of the workspace with `unsafe` code, in two places: the
-//! memory map ([`Snapshot::open`]: the file must not change while it is open) and
-//! reading rkyv archives without re-validating them after open validated them.
+//! This is the only crate of the workspace with `unsafe` code, in three modules: the
+//! memory map (`storage`; [`Snapshot::open`]: the file must not change while it is
+//! open), reading rkyv archives without re-validating them (`archive`), and `open`,
+//! which does so only on bytes it has validated.
 //!
 //! ```
 //! use dyngroup_index::{DynamicGroup, IndexBuilder, Principal};
