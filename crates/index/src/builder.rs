@@ -3,12 +3,11 @@
 
 use crate::groups::{GroupEntry, GroupError, GroupNames, is_valid_group_name, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
-use crate::index::{Index, Tenancy, ordinals_by_id, populated_tenancies};
+use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
 use crate::postings::{PostingsBuilder, TermKey};
 use crate::records::{PrincipalRecord, Records};
-use crate::{limits, plan};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
 use roaring::RoaringBitmap;
@@ -246,12 +245,11 @@ impl IndexBuilder {
                 .push(GroupId(g as u32));
         }
 
-        let populated = populated_tenancies(&tenancies);
-        let mut index = Index {
+        Index {
             strings,
             principals,
             tenancies,
-            populated,
+            populated: Vec::new(),
             postings,
             by_id,
             groups,
@@ -260,9 +258,7 @@ impl IndexBuilder {
             unknown: Vec::new(),
             instance_type,
             parse_options,
-        };
-        index.plans = plan::compile_all(&index, &rules);
-        index.unknown = limits::unknown_references(&index, &rules);
-        index
+        }
+        .derive(&rules)
     }
 }

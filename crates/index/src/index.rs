@@ -286,8 +286,20 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Computes what follows from the rest — the populated tenancies, each tenancy's
+    /// plan, the unknown references — in one place, so that building and rebuilding
+    /// from parts cannot drift apart.
+    pub(crate) fn derive(mut self, rules: &[Option<Rule>]) -> Index {
+        self.populated = populated_tenancies(&self.tenancies);
+        self.plans = crate::plan::compile_all(&self, rules);
+        self.unknown = crate::limits::unknown_references(&self, rules);
+        self
+    }
+}
+
 /// The tenancies with principals, ascending, for [`Index::populated`].
-pub(crate) fn populated_tenancies(tenancies: &[Tenancy]) -> Vec<TenancyId> {
+fn populated_tenancies(tenancies: &[Tenancy]) -> Vec<TenancyId> {
     (0..tenancies.len() as u32)
         .map(TenancyId)
         .filter(|t| !tenancies[t.index()].range.is_empty())

@@ -14,13 +14,12 @@
 
 use crate::groups::{GroupEntry, GroupNames, is_valid_group_name, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
-use crate::index::{Index, Tenancy, ordinals_by_id, populated_tenancies};
+use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::memberships::Memberships;
 use crate::model::DynamicGroup;
 use crate::postings::{Postings, TermKey};
 use crate::records::{PrincipalRecord, Records};
-use crate::{limits, plan};
 use dyngroup_rules::ParseOptions;
 use roaring::RoaringBitmap;
 
@@ -457,12 +456,11 @@ impl Index {
             group_names.insert(&groups, id);
         }
 
-        let populated = populated_tenancies(&tenancies);
-        let mut index = Index {
+        let index = Index {
             strings,
             principals,
             tenancies,
-            populated,
+            populated: Vec::new(),
             postings,
             by_id,
             groups,
@@ -471,9 +469,8 @@ impl Index {
             unknown: Vec::new(),
             instance_type,
             parse_options: *options,
-        };
-        index.plans = plan::compile_all(&index, &rules);
-        index.unknown = limits::unknown_references(&index, &rules);
+        }
+        .derive(&rules);
         Ok(index)
     }
 }
