@@ -4,10 +4,11 @@ use dyngroup_index::{ExplainKind, ExplainNode, Explanation};
 use serde_json::{Value, json};
 
 use crate::args::ExplainArgs;
-use crate::input::{build_index, configure_threads, load, print_problems};
+use crate::input::{build_index, check_distinct_paths, configure_threads, load, print_problems};
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
+    check_distinct_paths(&args.input, &[])?;
     configure_threads(&args.input)?;
     let loaded = load(&args.input)?;
     print_problems(&loaded.problems);

@@ -1,7 +1,9 @@
 //! Loading principals and groups from files, or from the built-in sample.
 
+use std::path::Path;
+
 use dyngroup_index::{DynamicGroup, Index, IndexBuilder, Principal};
-use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions};
+use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, same_file};
 
 use crate::Fatal;
 use crate::args::InputArgs;
@@ -74,12 +76,63 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
     if let Some(shard) = args.shard {
         principals.retain(|p| shard.owns(&p.tenancy_id));
         groups.retain(|g| shard.owns(&g.tenancy_id));
+        // A problem is reported by the shard of its record's tenancy; one that belongs
+        // to no tenancy (a line that is not JSON) by shard 0, so that the shards'
+        // reports add up to the whole run's.
+        problems.retain(|p| match &p.tenancy {
+            Some(tenancy) => shard.owns(tenancy),
+            None => shard.index == 0,
+        });
     }
     Ok(Loaded {
         principals,
         groups,
         problems,
     })
+}
+
+/// Usage errors in the paths (exit code 2): standard input (`-`) given for two
+/// inputs, two outputs naming one file (however spelled or linked), an output naming
+/// an input. An existing file that is not a regular file (`/dev/null`) is written in
+/// place and may be named twice.
+pub(crate) fn check_distinct_paths(
+    input: &InputArgs,
+    outputs: &[(&str, Option<&Path>)],
+) -> Result<(), Fatal> {
+    let stdin = |p: &Path| p.as_os_str() == "-";
+    let inputs: Vec<(&str, &Path)> = (input.inventory.iter().map(|p| ("--inventory", p)))
+        .chain(input.groups.iter().map(|p| ("--groups", p)))
+        .map(|(flag, p)| (flag, p.as_path()))
+        .collect();
+    if inputs.iter().filter(|(_, p)| stdin(p)).count() > 1 {
+        return Err(Fatal(
+            "standard input (`-`) is given for two inputs: it can be read only once".into(),
+        ));
+    }
+    let outputs: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|&(flag, p)| Some((flag, p?)))
+        .collect();
+    let in_place = |p: &Path| !stdin(p) && std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+    for (i, &(flag, path)) in outputs.iter().enumerate() {
+        for &(other, other_path) in &outputs[i + 1..] {
+            if same_file(path, other_path) && !in_place(path) {
+                return Err(Fatal(format!(
+                    "{flag} and {other} name one file ({}): each output needs its own",
+                    other_path.display()
+                )));
+            }
+        }
+        for &(input_flag, input_path) in &inputs {
+            if !stdin(path) && !stdin(input_path) && same_file(path, input_path) {
+                return Err(Fatal(format!(
+                    "{flag} names the {input_flag} file {}: an output never replaces an input",
+                    input_path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the index; returns it with how many groups it refused (a name clash the

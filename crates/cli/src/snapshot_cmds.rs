@@ -5,6 +5,7 @@
 //! snapshot crate's message, which names the section and the problem.
 
 use std::io::{BufWriter, Write};
+use std::path::Path;
 
 use dyngroup_index::GroupId;
 use dyngroup_snapshot::{Change, Inspection, Snapshot};
@@ -13,11 +14,29 @@ use serde_json::{Value, json};
 use crate::args::{DiffArgs, InspectArgs, QueryArgs};
 use crate::{Fatal, Outcome};
 
+/// Stops a command given a directory as a snapshot, with one message for every
+/// command (reading one, or writing one).
+pub(crate) fn not_a_directory(path: &Path) -> Result<(), Fatal> {
+    if path.is_dir() {
+        return Err(Fatal(format!(
+            "snapshot: {}: is a directory, not a snapshot file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a snapshot file for `query`, `diff` and `apply`.
+pub(crate) fn open_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
+    not_a_directory(path)?;
+    Ok(Snapshot::open(path)?)
+}
+
 /// `query --snapshot FILE (--principal OCID | --group NAME [--tenancy OCID])`.
 ///
 /// An unknown principal or group is reported on stderr with exit code 1.
 pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
-    let snapshot = Snapshot::open(&args.snapshot)?;
+    let snapshot = open_snapshot(&args.snapshot)?;
     if let Some(ocid) = &args.principal {
         let Some(p) = snapshot.principal_id(ocid) else {
             eprintln!(
@@ -54,7 +73,9 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         return Ok(Outcome::Rejected);
     };
     let group = snapshot.group(g);
-    let members = snapshot.member_ocids(g)?;
+    let mut members = snapshot.member_ocids(g)?;
+    // In OCID order, as `compute` writes them.
+    members.sort_unstable();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
@@ -104,6 +125,7 @@ fn find_group(
 /// `inspect FILE [--json]`: the report on stdout; a file that is not valid also ends
 /// with its error on stderr and exit code 2.
 pub(crate) fn inspect(args: &InspectArgs) -> Result<Outcome, Fatal> {
+    not_a_directory(&args.file)?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| Fatal(format!("snapshot: {}: {e}", args.file.display())))?;
     let report = dyngroup_snapshot::inspect(&bytes);
@@ -192,8 +214,8 @@ fn print_inspection(file: &str, report: &Inspection) {
 
 /// `diff OLD NEW [--json]`. Differences are not rejections: exit code 0.
 pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
-    let old = Snapshot::open(&args.old)?;
-    let new = Snapshot::open(&args.new)?;
+    let old = open_snapshot(&args.old)?;
+    let new = open_snapshot(&args.new)?;
     let changes = dyngroup_snapshot::diff(&old, &new)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

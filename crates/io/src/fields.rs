@@ -135,6 +135,20 @@ pub(crate) struct RawRecord<'a> {
 
 impl<'a> RawRecord<'a> {
     /// The raw value of a field, if present.
+    /// The first of `fields` that is a non-empty string, else `default`: the tenancy
+    /// a problem with this record belongs to (the record may be wrong elsewhere).
+    pub(crate) fn tenancy(
+        &self,
+        fields: &[Field],
+        ctx: &RecordCtx<'_>,
+        default: Option<&str>,
+    ) -> Option<String> {
+        fields
+            .iter()
+            .find_map(|&f| self.string(f, ctx).ok().flatten().filter(|t| !t.is_empty()))
+            .or_else(|| default.map(str::to_owned))
+    }
+
     pub(crate) fn raw(&self, field: Field) -> Option<&'a RawValue> {
         self.fields[field.slot()]
     }

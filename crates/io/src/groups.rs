@@ -95,7 +95,15 @@ impl GroupsReader {
         let rule_options = self.options.rule_options();
         let chunk_bytes = self.options.chunk_bytes;
         let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
-            group(record, ctx, tenancy.as_deref(), &rule_options)
+            let of_record = || {
+                let fields = [Field::CompartmentId, Field::TenancyId];
+                record.tenancy(&fields, ctx, tenancy.as_deref())
+            };
+            match group(record, ctx, tenancy.as_deref(), &rule_options) {
+                Ok(Outcome::Skipped(note)) => Ok(Outcome::Skipped(note.in_tenancy(of_record()))),
+                Ok(found) => Ok(found),
+                Err(problem) => Err(problem.in_tenancy(of_record())),
+            }
         };
         read_records(
             input.reader,
@@ -155,8 +163,10 @@ impl GroupsReader {
         };
         if let Some((at, kind, message, first)) = first {
             let message = format!("{message} (first at {})", first.describe(file, &self.files));
-            self.problems
-                .push(Problem::error(&self.files[file], at, kind, message));
+            self.problems.push(
+                Problem::error(&self.files[file], at, kind, message)
+                    .in_tenancy(Some(group.tenancy_id)),
+            );
             return;
         }
         self.by_name.insert(
@@ -173,7 +183,12 @@ impl GroupsReader {
                 line: id_at.line,
             },
         );
-        self.problems.extend(notes);
+        let tenancy = &group.tenancy_id;
+        self.problems.extend(
+            notes
+                .into_iter()
+                .map(|note| note.in_tenancy(Some(tenancy.clone()))),
+        );
         self.groups.push(group);
     }
 }

@@ -109,7 +109,9 @@ impl InventoryReader {
         let tenancy = self.options.default_tenancy().map(str::to_owned);
         let chunk_bytes = self.options.chunk_bytes;
         let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
-            principal(record, ctx, tenancy.as_deref())
+            principal(record, ctx, tenancy.as_deref()).map_err(|problem| {
+                problem.in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
+            })
         };
         read_records(
             input.reader,
@@ -149,12 +151,10 @@ impl InventoryReader {
                     seen.describe(file, &self.files)
                 );
                 let name = &self.files[file];
-                self.problems.push(Problem::error(
-                    name,
-                    id_at,
-                    ProblemKind::DuplicateId,
-                    message,
-                ));
+                self.problems.push(
+                    Problem::error(name, id_at, ProblemKind::DuplicateId, message)
+                        .in_tenancy(Some(principal.tenancy_id)),
+                );
             }
             None => {
                 let index = self.principals.len();

@@ -28,7 +28,9 @@
 //!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
-//! [`write_atomically`] replace an output file only when the whole run succeeded.
+//! [`write_atomically`] replace an output file only when the whole run succeeded;
+//! [`AtomicFile::finish`] and [`commit_all`] replace several outputs only when all of
+//! them were written.
 //!
 //! ```
 //! use dyngroup_io::{read_inventory_from, ReadOptions};
@@ -53,7 +55,7 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use atomic::{AtomicFile, write_atomically};
+pub use atomic::{AtomicFile, Finished, commit_all, same_file, write_atomically};
 pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
 pub use error::Error;
 pub use groups::{

@@ -89,6 +89,10 @@ pub struct Problem {
     /// For rule problems, the rule rendered with `^^^` under the offending text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
+    /// The tenancy of the record, when the record names one (or `--tenancy` gives
+    /// it): a shard reports only its own tenancies' problems.
+    #[serde(rename = "tenancy-id", skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<String>,
 }
 
 impl Problem {
@@ -106,7 +110,14 @@ impl Problem {
             kind,
             message: message.into(),
             rendered: None,
+            tenancy: None,
         }
+    }
+
+    /// The problem, about a record of `tenancy`.
+    pub(crate) fn in_tenancy(mut self, tenancy: Option<String>) -> Problem {
+        self.tenancy = tenancy;
+        self
     }
 
     pub(crate) fn with_severity(mut self, severity: Severity) -> Problem {
