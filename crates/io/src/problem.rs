@@ -92,7 +92,8 @@ pub struct Problem {
     /// The tenancy of the record, when the record names one (or `--tenancy` gives
     /// it): a shard reports only its own tenancies' problems.
     #[serde(rename = "tenancy-id", skip_serializing_if = "Option::is_none")]
-    pub tenancy: Option<String>,
+    /// (Boxed: a `Problem` is the error of many small functions and stays small.)
+    pub tenancy: Option<Box<str>>,
 }
 
 impl Problem {
@@ -116,7 +117,7 @@ impl Problem {
 
     /// The problem, about a record of `tenancy`.
     pub(crate) fn in_tenancy(mut self, tenancy: Option<String>) -> Problem {
-        self.tenancy = tenancy;
+        self.tenancy = tenancy.map(String::into_boxed_str);
         self
     }
 
