@@ -113,7 +113,12 @@ impl Shard {
     /// Whether the tenancy belongs to this shard. xxh3 is fixed by its specification,
     /// so every machine and version splits alike.
     pub(crate) fn owns(&self, tenancy: &str) -> bool {
-        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count == self.index
+        self.of(tenancy) == self.index
+    }
+
+    /// The shard (K of this N) that a tenancy belongs to.
+    pub(crate) fn of(&self, tenancy: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count
     }
 }
 

@@ -6,7 +6,7 @@ use dyngroup_index::{DynamicGroup, Index, IndexBuilder, Principal};
 use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, same_file};
 
 use crate::Fatal;
-use crate::args::InputArgs;
+use crate::args::{InputArgs, Shard};
 
 /// The sample dataset built into the binary: the OCI documentation's examples.
 const SAMPLE_INVENTORY: &str = include_str!("sample/inventory.jsonl");
@@ -49,9 +49,19 @@ pub(crate) fn read_options(args: &InputArgs) -> ReadOptions {
     }
 }
 
-/// Reads every input file, or the built-in sample when none is given (and says so).
-/// Problems are collected, not printed; failing to read a file at all is fatal.
+/// Reads every input file, or the built-in sample when none is given (and says so),
+/// and keeps what belongs to `--shard`. Problems are collected, not printed; failing
+/// to read a file at all is fatal.
 pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
+    let mut loaded = load_all(args)?;
+    if let Some(shard) = args.shard {
+        loaded.keep_shard(shard);
+    }
+    Ok(loaded)
+}
+
+/// [`load`] without the shard filter.
+pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
     let options = read_options(args);
     let mut inventory = InventoryReader::new(options.clone());
     let mut groups = GroupsReader::new(options);
@@ -70,25 +80,28 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
             groups.read_path(path)?;
         }
     }
-    let (mut principals, mut problems) = inventory.finish().into_parts();
-    let (mut groups, group_problems) = groups.finish().into_parts();
+    let (principals, mut problems) = inventory.finish().into_parts();
+    let (groups, group_problems) = groups.finish().into_parts();
     problems.extend(group_problems);
-    if let Some(shard) = args.shard {
-        principals.retain(|p| shard.owns(&p.tenancy_id));
-        groups.retain(|g| shard.owns(&g.tenancy_id));
-        // A problem is reported by the shard of its record's tenancy; one that belongs
-        // to no tenancy (a line that is not JSON) by shard 0, so that the shards'
-        // reports add up to the whole run's.
-        problems.retain(|p| match &p.tenancy {
-            Some(tenancy) => shard.owns(tenancy),
-            None => shard.index == 0,
-        });
-    }
     Ok(Loaded {
         principals,
         groups,
         problems,
     })
+}
+
+impl Loaded {
+    /// Keeps only the shard's tenancies: their principals, groups and problems. A
+    /// problem that belongs to no tenancy (a line that is not JSON) stays in shard 0,
+    /// so that the shards' reports add up to the whole run's.
+    pub(crate) fn keep_shard(&mut self, shard: Shard) {
+        self.principals.retain(|p| shard.owns(&p.tenancy_id));
+        self.groups.retain(|g| shard.owns(&g.tenancy_id));
+        self.problems.retain(|p| match &p.tenancy {
+            Some(tenancy) => shard.owns(tenancy),
+            None => shard.index == 0,
+        });
+    }
 }
 
 /// Usage errors in the paths (exit code 2): standard input (`-`) given for two
