@@ -34,7 +34,8 @@ pub(crate) fn open_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
 
 /// `query --snapshot FILE (--principal OCID | --group NAME [--tenancy OCID])`.
 ///
-/// An unknown principal or group is reported on stderr with exit code 1.
+/// An unknown principal or group is reported on stderr with exit code 1; so is a
+/// group whose rule is invalid (it has no members), with the rule rendered.
 pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
     let snapshot = open_snapshot(&args.snapshot)?;
     if let Some(ocid) = &args.principal {
@@ -73,19 +74,36 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         return Ok(Outcome::Rejected);
     };
     let group = snapshot.group(g);
+    // A group whose rule does not parse has no members (fail closed): say so, rather
+    // than print an empty answer that looks like a valid one.
+    let rule_error = dyngroup_rules::parse_with(group.matching_rule, &snapshot.parse_options())
+        .err()
+        .map(|e| {
+            eprintln!(
+                "dyngroup: group {} (tenancy {}) has an invalid matching rule, so it has no \
+                 members:\n{}",
+                group.name,
+                group.tenancy_id,
+                e.render(group.matching_rule).trim_end()
+            );
+            e.to_string()
+        });
     let mut members = snapshot.member_ocids(g)?;
     // In OCID order, as `compute` writes them.
     members.sort_unstable();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
-        let record = json!({
+        let mut record = json!({
             "tenancy-id": group.tenancy_id,
             "group-id": group.id,
             "name": group.name,
             "count": members.len(),
             "members": members,
         });
+        if let Some(error) = &rule_error {
+            record["rule-error"] = json!(error);
+        }
         writeln!(out, "{record}")?;
     } else {
         for m in members {
@@ -93,7 +111,10 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         }
     }
     out.flush()?;
-    Ok(Outcome::Clean)
+    Ok(match rule_error {
+        Some(_) => Outcome::Rejected,
+        None => Outcome::Clean,
+    })
 }
 
 /// The group named `name`: in `tenancy` if given, else the only group of that name.
