@@ -97,7 +97,9 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
     /// Process only the tenancies of shard K of N (`xxh3(tenancy OCID) % N == K`);
-    /// the outputs of shards 0..N concatenate to the whole run's.
+    /// the lines of shards 0..N are the whole run's lines, and each shard reports only
+    /// its own tenancies' problems (problems of no tenancy: shard 0), so that the
+    /// shards' reports add up to the whole run's.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub(crate) shard: Option<Shard>,
 }
@@ -168,7 +170,8 @@ pub(crate) struct ComputeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub(crate) format: OutputFormat,
-    /// Output file (`-` for stdout). Replaced only when the whole run succeeds.
+    /// Output file (`-` for stdout). Replaced only when the whole run succeeds, together
+    /// with --report and --snapshot.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub(crate) out: PathBuf,
     /// Write a JSON report: totals, rejected records, invalid groups, limit violations
