@@ -53,8 +53,9 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     };
     let report = index.limits_report(&memberships, &limits);
 
-    phases.start("write");
-    let mut finished = vec![write_memberships(args, out, &index, &memberships)?];
+    // The snapshot first: when --out is standard output (written as it goes), a
+    // failing snapshot then stops the run before any membership is printed.
+    let mut finished = Vec::new();
     if let (Some(file), Some(path)) = (snapshot_out, &args.snapshot) {
         phases.start("snapshot");
         let options = dyngroup_snapshot::WriteOptions {
@@ -65,6 +66,8 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
         };
         finished.push(write_snapshot(file, path, &index, &memberships, &options)?);
     }
+    phases.start("write");
+    finished.push(write_memberships(args, out, &index, &memberships)?);
     let timings = phases.finish();
 
     let totals = Totals::new(&loaded, &index, &memberships, &report, refused);

@@ -83,6 +83,13 @@ fn a_snapshot_that_fails_leaves_out_and_report_unchanged() {
 }
 
 #[test]
+fn a_failing_snapshot_stops_the_run_before_memberships_go_to_stdout() {
+    let run = dyngroup(&["compute", "--snapshot", "/dev/full"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(run.stdout.is_empty(), "nothing printed for a failed run");
+}
+
+#[test]
 fn a_snapshot_in_a_missing_directory_leaves_out_unchanged() {
     let err = fails_keeping_out(
         "snapshot-missing-dir",
