@@ -7,7 +7,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use dyngroup_index::GroupId;
+use dyngroup_index::{GroupId, PrincipalId};
 use dyngroup_snapshot::{Change, Inspection, Snapshot};
 use serde_json::{Value, json};
 
@@ -88,9 +88,17 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
             );
             e.to_string()
         });
-    let mut members = snapshot.member_ocids(g)?;
-    // In OCID order, as `compute` writes them.
-    members.sort_unstable();
+    // In `compute`'s order: by compartment OCID, then ordinal (input) order.
+    let mut members: Vec<(&str, &str)> = snapshot
+        .members(g)?
+        .iter()
+        .map(|p| {
+            let principal = snapshot.principal(PrincipalId(p));
+            (principal.compartment_id, principal.id)
+        })
+        .collect();
+    members.sort_by_key(|&(compartment, _)| compartment);
+    let members: Vec<&str> = members.into_iter().map(|(_, id)| id).collect();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
