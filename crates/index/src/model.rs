@@ -43,16 +43,21 @@ impl Principal {
         self.resource_type() == "instance"
     }
 
-    /// Whether the principal takes part in memberships: not `TERMINATED`/`TERMINATING`.
+    /// Whether the principal takes part in memberships: its lifecycle state is none of
+    /// `TERMINATED`, `TERMINATING`, `DELETED`, `DELETING` (any case). The batch index
+    /// and the engine both decide with this one predicate.
     pub fn is_indexed(&self) -> bool {
-        !matches!(
-            self.lifecycle_state
-                .as_deref()
-                .map(str::to_ascii_uppercase)
-                .as_deref(),
-            Some("TERMINATED" | "TERMINATING")
-        )
+        !self.lifecycle_state.as_deref().is_some_and(is_ended_state)
     }
+}
+
+/// Whether a lifecycle state means the principal is gone or going: `TERMINATED`,
+/// `TERMINATING` (instances), `DELETED`, `DELETING` (functions and most other
+/// resources), ASCII case-insensitively.
+fn is_ended_state(state: &str) -> bool {
+    ["TERMINATED", "TERMINATING", "DELETED", "DELETING"]
+        .iter()
+        .any(|ended| state.eq_ignore_ascii_case(ended))
 }
 
 /// The second dot-separated segment of an OCID, or `""` if it has none.
@@ -73,4 +78,29 @@ pub struct DynamicGroup {
     pub matching_rule: String,
     /// The OCID of its tenancy (OCI's `compartment-id` of a dynamic group).
     pub tenancy_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ended_states_are_not_indexed_in_any_case() {
+        let with = |state: Option<&str>| Principal {
+            lifecycle_state: state.map(str::to_owned),
+            ..Principal::default()
+        };
+        for state in ["TERMINATED", "terminating", "Deleted", "DELETING"] {
+            assert!(!with(Some(state)).is_indexed(), "{state}");
+        }
+        for state in [
+            None,
+            Some("RUNNING"),
+            Some("ACTIVE"),
+            Some("STOPPED"),
+            Some(""),
+        ] {
+            assert!(with(state).is_indexed(), "{state:?}");
+        }
+    }
 }
