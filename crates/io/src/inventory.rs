@@ -237,8 +237,15 @@ pub(crate) fn principal(
     Ok((principal, id_at))
 }
 
+/// The most defined tags one principal record may carry. OCI resources carry a few
+/// dozen at most; a record past this is rejected so that no single record can make a
+/// batch slow (work per principal grows with its tag count).
+pub const MAX_DEFINED_TAGS: usize = 1000;
+
 /// `defined-tags`: `{namespace: {key: value}}`; values that are numbers or booleans
-/// are kept as their JSON text.
+/// are kept as their JSON text. A tag has one value: a namespace, or a key within its
+/// namespace, given twice (ASCII case-insensitively, or as the same JSON key) rejects
+/// the record, as do more than [`MAX_DEFINED_TAGS`] tags.
 fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<DefinedTag>, Problem> {
     let Some(raw) = record.raw(Field::DefinedTags) else {
         return Ok(Vec::new());
@@ -257,8 +264,20 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
             ));
         }
     }
+    let namespaces = entries(raw, ctx)?;
+    if let Some((i, first)) = first_repeat(&namespaces, |(name, _)| name.as_str()) {
+        let (name, keys) = &namespaces[i];
+        return Err(ctx.problem_at(
+            ctx.at_raw(keys),
+            ProblemKind::BadTagValue,
+            format!(
+                "defined tag namespace `{name}` is given twice (first as `{}`)",
+                namespaces[first].0
+            ),
+        ));
+    }
     let mut tags = Vec::new();
-    for (namespace, keys) in entries(raw, ctx)? {
+    for (namespace, keys) in namespaces {
         match JsonType::of(keys) {
             JsonType::Null => continue,
             JsonType::Object => {}
@@ -273,7 +292,26 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
                 ));
             }
         }
-        for (key, value) in entries(keys, ctx)? {
+        let keys = entries(keys, ctx)?;
+        if tags.len() + keys.len() > MAX_DEFINED_TAGS {
+            return Err(ctx.problem_at(
+                ctx.at_raw(raw),
+                ProblemKind::TooManyTags,
+                format!("more than {MAX_DEFINED_TAGS} defined tags in one record"),
+            ));
+        }
+        if let Some((i, first)) = first_repeat(&keys, |(key, _)| key.as_str()) {
+            let (key, value) = &keys[i];
+            return Err(ctx.problem_at(
+                ctx.at_raw(value),
+                ProblemKind::BadTagValue,
+                format!(
+                    "defined tag `{namespace}.{key}` is given twice (first as `{namespace}.{}`): a tag has one value",
+                    keys[first].0
+                ),
+            ));
+        }
+        for (key, value) in keys {
             let value = match JsonType::of(value) {
                 JsonType::String => decode_string(value, ctx)?,
                 JsonType::Number | JsonType::Boolean => value.get().trim().to_owned(),
@@ -296,6 +334,21 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
         }
     }
     Ok(tags)
+}
+
+/// The first item (in input order) whose name equals an earlier one's ASCII
+/// case-insensitively, with the index of that earlier one. Sorts indices by folded
+/// name (O(n log n), no allocation per name), so a huge record costs no more than its
+/// size.
+fn first_repeat<T>(items: &[T], name: impl Fn(&T) -> &str) -> Option<(usize, usize)> {
+    let folded = |i: usize| name(&items[i]).bytes().map(|b| b.to_ascii_lowercase());
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| folded(a).cmp(folded(b)).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|pair| folded(pair[0]).eq(folded(pair[1])))
+        .map(|pair| (pair[1], pair[0]))
+        .min()
 }
 
 fn entries<'a>(

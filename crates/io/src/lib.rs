@@ -60,7 +60,9 @@ pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
     is_valid_group_name, read_groups, read_groups_from,
 };
-pub use inventory::{Inventory, InventoryReader, read_inventory, read_inventory_from};
+pub use inventory::{
+    Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
+};
 pub use options::ReadOptions;
 pub use problem::{Problem, ProblemKind, Severity};
 pub use write::{
