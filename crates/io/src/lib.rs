@@ -1,10 +1,13 @@
 //! Reading inventories and dynamic groups as the OCI CLI prints them, and writing
 //! memberships.
 //!
-//! **Inputs** come as JSON Lines (one record per line) or as one JSON document: an
-//! array of records, or `{"data": [...]}` as `oci compute instance list --all` and
-//! `oci iam dynamic-group list` print. Keys are matched in kebab-case (as the OCI CLI
-//! prints them), snake_case or camelCase; unknown keys are ignored.
+//! **Inputs** come as JSON Lines (one record per line) or as JSON documents, one or
+//! several one after another: arrays of records, `{"data": [...]}` as `oci compute
+//! instance list --all` and `oci iam dynamic-group list` print, identity-domain pages
+//! `{"data": {"resources": [...]}}`, or records on their own (what `jq '.data[]'`
+//! prints). A broken document is one problem and reading resumes at the next line that
+//! starts a document (`{` or `[` in its first column). Keys are matched in kebab-case
+//! (as the OCI CLI prints them), snake_case or camelCase; unknown keys are ignored.
 //!
 //! - [`read_inventory`] / [`read_inventory_from`] / [`InventoryReader`] give an
 //!   [`Inventory`] of [`Principal`](dyngroup_index::Principal)s: `id`,
@@ -73,6 +76,7 @@ pub use write::{
 mod atomic;
 mod changes;
 mod container;
+mod documents;
 mod error;
 mod fields;
 mod groups;
