@@ -78,6 +78,33 @@ pub struct DynamicGroup {
     pub matching_rule: String,
     /// The OCID of its tenancy (OCI's `compartment-id` of a dynamic group).
     pub tenancy_id: String,
+    /// The identity domain it belongs to, when it was read from an identity-domain
+    /// export; `None` for a classic (Default domain) group.
+    pub domain: Option<IdentityDomain>,
+}
+
+impl DynamicGroup {
+    /// Whether the group's domain scope would narrow its members below its tenancy:
+    /// a group of an identity domain that does not live in the root compartment (or
+    /// whose compartment is unknown) matches only resources in the subtree of the
+    /// domain's compartment (DESIGN §2). Applying that needs the compartment tree, which
+    /// is not an input yet; until it is, such groups are evaluated over the whole
+    /// tenancy and callers report them.
+    pub fn has_domain_scope(&self) -> bool {
+        self.domain
+            .as_ref()
+            .is_some_and(|d| d.compartment_id.as_deref() != Some(self.tenancy_id.as_str()))
+    }
+}
+
+/// An identity domain, as its dynamic groups' exports name it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IdentityDomain {
+    /// The domain's OCID (`domain-ocid`).
+    pub id: String,
+    /// The compartment the domain lives in (`compartment-ocid`), when the export gave
+    /// it. The Default domain lives in the root compartment (the tenancy).
+    pub compartment_id: Option<String>,
 }
 
 #[cfg(test)]

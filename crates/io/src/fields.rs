@@ -27,10 +27,17 @@ pub(crate) enum Field {
     Name,
     Description,
     MatchingRule,
+    // Identity-domain dynamic groups (SCIM DynamicResourceGroup).
+    DisplayName,
+    Ocid,
+    DomainOcid,
+    CompartmentOcid,
+    TenancyOcid,
+    DeleteInProgress,
 }
 
 impl Field {
-    const ALL: [Field; 9] = [
+    const ALL: [Field; 15] = [
         Field::Id,
         Field::CompartmentId,
         Field::TenancyId,
@@ -40,6 +47,12 @@ impl Field {
         Field::Name,
         Field::Description,
         Field::MatchingRule,
+        Field::DisplayName,
+        Field::Ocid,
+        Field::DomainOcid,
+        Field::CompartmentOcid,
+        Field::TenancyOcid,
+        Field::DeleteInProgress,
     ];
 
     /// The name as the OCI CLI prints it; used in messages.
@@ -54,6 +67,12 @@ impl Field {
             Field::Name => "name",
             Field::Description => "description",
             Field::MatchingRule => "matching-rule",
+            Field::DisplayName => "display-name",
+            Field::Ocid => "ocid",
+            Field::DomainOcid => "domain-ocid",
+            Field::CompartmentOcid => "compartment-ocid",
+            Field::TenancyOcid => "tenancy-ocid",
+            Field::DeleteInProgress => "delete-in-progress",
         }
     }
 
@@ -171,6 +190,26 @@ impl<'a> RawRecord<'a> {
                 ProblemKind::BadField,
                 format!(
                     "`{}` must be a string, found {}",
+                    field.kebab(),
+                    other.described()
+                ),
+            )),
+        }
+    }
+
+    /// A boolean field: `false` when absent or `null`; a problem when of another type.
+    pub(crate) fn boolean(&self, field: Field, ctx: &RecordCtx<'_>) -> Result<bool, Problem> {
+        let Some(raw) = self.raw(field) else {
+            return Ok(false);
+        };
+        match JsonType::of(raw) {
+            JsonType::Null => Ok(false),
+            JsonType::Boolean => Ok(raw.get().trim() == "true"),
+            other => Err(ctx.problem_at(
+                ctx.at_raw(raw),
+                ProblemKind::BadField,
+                format!(
+                    "`{}` must be a boolean, found {}",
                     field.kebab(),
                     other.described()
                 ),
@@ -335,7 +374,16 @@ mod tests {
         for key in ["matching-rule", "matching_rule", "matchingRule"] {
             assert_eq!(Field::of_key(key), Some(Field::MatchingRule), "{key}");
         }
-        assert_eq!(Field::of_key("display-name"), None);
+        for key in ["display-name", "displayName", "display_name"] {
+            assert_eq!(Field::of_key(key), Some(Field::DisplayName), "{key}");
+        }
+        assert_eq!(Field::of_key("domainOcid"), Some(Field::DomainOcid));
+        assert_eq!(
+            Field::of_key("compartmentOcid"),
+            Some(Field::CompartmentOcid)
+        );
+        assert_eq!(Field::of_key("tenancy-ocid"), Some(Field::TenancyOcid));
+        assert_eq!(Field::of_key("ocid"), Some(Field::Ocid));
         assert_eq!(Field::of_key("freeform-tags"), None);
         assert_eq!(Field::of_key("ids"), None);
         assert_eq!(Field::of_key(""), None);
