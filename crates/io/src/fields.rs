@@ -139,6 +139,10 @@ impl JsonType {
 
 /// A top-level record: an object's known fields, or the type of a non-object.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per record, moved once; boxing would allocate per record"
+)]
 pub(crate) enum TopLevel<'a> {
     Object(RawRecord<'a>),
     Other(JsonType),
