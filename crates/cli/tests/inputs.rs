@@ -49,7 +49,7 @@ fn a_tag_given_twice_rejects_the_record_and_the_rest_is_computed() {
         ),
         principal(
             "ocid1.instance.oc1..ns",
-            r#"{"ops": {"role": "web"}, "OPS": {"tier": "1"}}"#,
+            r#"{"ops": {"role": "web"}, "OPS": {"Role": "db"}}"#,
             "RUNNING",
         ),
         principal(
@@ -85,7 +85,7 @@ fn a_tag_given_twice_rejects_the_record_and_the_rest_is_computed() {
     );
     assert!(
         err.contains(&format!(
-            "{fleet}:2:206: error: defined tag namespace `OPS` is given twice (first as `ops`)"
+            "{fleet}:2:215: error: defined tag `OPS.Role` is given twice (first as `ops.role`): a tag has one value"
         )),
         "{err}"
     );

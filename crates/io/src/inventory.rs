@@ -243,9 +243,9 @@ pub(crate) fn principal(
 pub const MAX_DEFINED_TAGS: usize = 1000;
 
 /// `defined-tags`: `{namespace: {key: value}}`; values that are numbers or booleans
-/// are kept as their JSON text. A tag has one value: a namespace, or a key within its
-/// namespace, given twice (ASCII case-insensitively, or as the same JSON key) rejects
-/// the record, as do more than [`MAX_DEFINED_TAGS`] tags.
+/// are kept as their JSON text. A tag has one value: a namespace.key given twice
+/// (ASCII case-insensitively, as the same JSON key, or under two spellings of its
+/// namespace) rejects the record, as do more than [`MAX_DEFINED_TAGS`] tags.
 fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<DefinedTag>, Problem> {
     let Some(raw) = record.raw(Field::DefinedTags) else {
         return Ok(Vec::new());
@@ -264,20 +264,10 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
             ));
         }
     }
-    let namespaces = entries(raw, ctx)?;
-    if let Some((i, first)) = first_repeat(&namespaces, |(name, _)| name.as_str()) {
-        let (name, keys) = &namespaces[i];
-        return Err(ctx.problem_at(
-            ctx.at_raw(keys),
-            ProblemKind::BadTagValue,
-            format!(
-                "defined tag namespace `{name}` is given twice (first as `{}`)",
-                namespaces[first].0
-            ),
-        ));
-    }
     let mut tags = Vec::new();
-    for (namespace, keys) in namespaces {
+    // Where each tag's value is, for a repeat's problem.
+    let mut values = Vec::new();
+    for (namespace, keys) in entries(raw, ctx)? {
         match JsonType::of(keys) {
             JsonType::Null => continue,
             JsonType::Object => {}
@@ -300,24 +290,13 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
                 format!("more than {MAX_DEFINED_TAGS} defined tags in one record"),
             ));
         }
-        if let Some((i, first)) = first_repeat(&keys, |(key, _)| key.as_str()) {
-            let (key, value) = &keys[i];
-            return Err(ctx.problem_at(
-                ctx.at_raw(value),
-                ProblemKind::BadTagValue,
-                format!(
-                    "defined tag `{namespace}.{key}` is given twice (first as `{namespace}.{}`): a tag has one value",
-                    keys[first].0
-                ),
-            ));
-        }
-        for (key, value) in keys {
-            let value = match JsonType::of(value) {
-                JsonType::String => decode_string(value, ctx)?,
-                JsonType::Number | JsonType::Boolean => value.get().trim().to_owned(),
+        for (key, raw_value) in keys {
+            let value = match JsonType::of(raw_value) {
+                JsonType::String => decode_string(raw_value, ctx)?,
+                JsonType::Number | JsonType::Boolean => raw_value.get().trim().to_owned(),
                 other => {
                     return Err(ctx.problem_at(
-                        ctx.at_raw(value),
+                        ctx.at_raw(raw_value),
                         ProblemKind::BadTagValue,
                         format!(
                             "defined tag `{namespace}.{key}` must be a string, number or boolean, found {}",
@@ -331,24 +310,44 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
                 key,
                 value,
             });
+            values.push(raw_value);
         }
+    }
+    if let Some((i, first)) = first_repeat(&tags) {
+        let (tag, first) = (&tags[i], &tags[first]);
+        return Err(ctx.problem_at(
+            ctx.at_raw(values[i]),
+            ProblemKind::BadTagValue,
+            format!(
+                "defined tag `{}.{}` is given twice (first as `{}.{}`): a tag has one value",
+                tag.namespace, tag.key, first.namespace, first.key
+            ),
+        ));
     }
     Ok(tags)
 }
 
-/// The first item (in input order) whose name equals an earlier one's ASCII
-/// case-insensitively, with the index of that earlier one. Sorts indices by folded
-/// name (O(n log n), no allocation per name), so a huge record costs no more than its
-/// size.
-fn first_repeat<T>(items: &[T], name: impl Fn(&T) -> &str) -> Option<(usize, usize)> {
-    let folded = |i: usize| name(&items[i]).bytes().map(|b| b.to_ascii_lowercase());
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| folded(a).cmp(folded(b)).then(a.cmp(&b)));
+/// The first tag (in input order) whose namespace and key equal an earlier one's
+/// ASCII case-insensitively, with the index of that earlier one. Sorts indices by the
+/// folded names (O(n log n), no allocation per name), so a huge record costs no more
+/// than its size.
+fn first_repeat(tags: &[DefinedTag]) -> Option<(usize, usize)> {
+    let name_cmp = |a: &DefinedTag, b: &DefinedTag| {
+        fold(&a.namespace)
+            .cmp(fold(&b.namespace))
+            .then_with(|| fold(&a.key).cmp(fold(&b.key)))
+    };
+    let mut order: Vec<usize> = (0..tags.len()).collect();
+    order.sort_by(|&a, &b| name_cmp(&tags[a], &tags[b]).then(a.cmp(&b)));
     order
         .windows(2)
-        .filter(|pair| folded(pair[0]).eq(folded(pair[1])))
+        .filter(|pair| name_cmp(&tags[pair[0]], &tags[pair[1]]).is_eq())
         .map(|pair| (pair[1], pair[0]))
         .min()
+}
+
+fn fold(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.bytes().map(|b| b.to_ascii_lowercase())
 }
 
 fn entries<'a>(
