@@ -77,26 +77,37 @@ impl Field {
     }
 
     /// The field a key names, if any: equal to the kebab name ignoring ASCII case, `-`
-    /// and `_`.
+    /// and `_`. Runs for every key of every record, so the key is folded once into a
+    /// buffer and matched as bytes.
     pub(crate) fn of_key(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| loose_eq(key, f.kebab()))
+        let mut folded = [0u8; 24]; // longer than any folded field name
+        let mut len = 0;
+        for b in key.bytes().filter(|&b| b != b'-' && b != b'_') {
+            *folded.get_mut(len)? = b.to_ascii_lowercase();
+            len += 1;
+        }
+        Some(match &folded[..len] {
+            b"id" => Field::Id,
+            b"compartmentid" => Field::CompartmentId,
+            b"tenancyid" => Field::TenancyId,
+            b"resourcetype" => Field::ResourceType,
+            b"definedtags" => Field::DefinedTags,
+            b"lifecyclestate" => Field::LifecycleState,
+            b"name" => Field::Name,
+            b"description" => Field::Description,
+            b"matchingrule" => Field::MatchingRule,
+            b"displayname" => Field::DisplayName,
+            b"ocid" => Field::Ocid,
+            b"domainocid" => Field::DomainOcid,
+            b"compartmentocid" => Field::CompartmentOcid,
+            b"tenancyocid" => Field::TenancyOcid,
+            b"deleteinprogress" => Field::DeleteInProgress,
+            _ => return None,
+        })
     }
 
     fn slot(self) -> usize {
         self as usize
-    }
-}
-
-/// Whether `a` and `b` are equal ignoring ASCII case, `-` and `_`.
-fn loose_eq(a: &str, b: &str) -> bool {
-    let mut x = a.bytes().filter(|&c| c != b'-' && c != b'_');
-    let mut y = b.bytes().filter(|&c| c != b'-' && c != b'_');
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
-            _ => return false,
-        }
     }
 }
 
@@ -364,6 +375,16 @@ impl<'de> Visitor<'de> for EntriesVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_is_found_by_its_kebab_name_and_no_other_field_is() {
+        for field in Field::ALL {
+            assert_eq!(Field::of_key(field.kebab()), Some(field), "{field:?}");
+            assert_eq!(Field::of_key(&field.kebab().to_uppercase()), Some(field));
+            assert_eq!(Field::of_key(&field.kebab().replace('-', "_")), Some(field));
+        }
+        assert_eq!(Field::of_key("compartment-id-and-more-than-24-bytes"), None);
+    }
 
     #[test]
     fn keys_match_in_every_spelling() {

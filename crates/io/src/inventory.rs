@@ -265,8 +265,6 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
         }
     }
     let mut tags = Vec::new();
-    // Where each tag's value is, for a repeat's problem.
-    let mut values = Vec::new();
     for (namespace, keys) in entries(raw, ctx)? {
         match JsonType::of(keys) {
             JsonType::Null => continue,
@@ -310,13 +308,22 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
                 key,
                 value,
             });
-            values.push(raw_value);
         }
     }
     if let Some((i, first)) = first_repeat(&tags) {
         let (tag, first) = (&tags[i], &tags[first]);
+        // Where the repeat's value is: the i-th value, walking the tags again.
+        let value = entries(raw, ctx)?
+            .into_iter()
+            .filter(|(_, keys)| JsonType::of(keys) == JsonType::Object)
+            .map(|(_, keys)| entries(keys, ctx))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .nth(i)
+            .map(|(_, value)| value);
         return Err(ctx.problem_at(
-            ctx.at_raw(values[i]),
+            value.map_or(ctx.at_raw(raw), |value| ctx.at_raw(value)),
             ProblemKind::BadTagValue,
             format!(
                 "defined tag `{}.{}` is given twice (first as `{}.{}`): a tag has one value",
@@ -332,6 +339,9 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
 /// folded names (O(n log n), no allocation per name), so a huge record costs no more
 /// than its size.
 fn first_repeat(tags: &[DefinedTag]) -> Option<(usize, usize)> {
+    if tags.len() < 2 {
+        return None; // most records: nothing to compare, nothing to allocate
+    }
     let name_cmp = |a: &DefinedTag, b: &DefinedTag| {
         fold(&a.namespace)
             .cmp(fold(&b.namespace))
