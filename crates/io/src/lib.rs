@@ -13,11 +13,17 @@
 //!   [`Inventory`] of [`Principal`](dyngroup_index::Principal)s: `id`,
 //!   `compartment-id`, optional `tenancy-id` (else [`ReadOptions::tenancy`]), optional
 //!   `resource-type`, `defined-tags` (number and boolean values kept as their JSON
-//!   text) and `lifecycle-state`.
+//!   text; a tag given twice, or more than [`MAX_DEFINED_TAGS`], rejects the record)
+//!   and `lifecycle-state`.
 //! - [`read_groups`] / [`read_groups_from`] / [`GroupsReader`] give [`Groups`] of
 //!   [`DynamicGroup`](dyngroup_index::DynamicGroup)s: `id` (assigned by
 //!   [`assigned_group_id`] when absent), `name`, `description`, `matching-rule`,
-//!   `compartment-id` (the tenancy); deleted groups are skipped with a note.
+//!   `compartment-id` (the tenancy); deleted groups are skipped with a note. Groups of
+//!   identity domains (SCIM DynamicResourceGroups) read as well: `display-name`,
+//!   `ocid` (the group's OCID; `id` is a SCIM id), `tenancy-ocid`, and their
+//!   [`IdentityDomain`](dyngroup_index::IdentityDomain) from `domain-ocid` and
+//!   `compartment-ocid`; a null `matching-rule` (left out by the export) is a problem
+//!   naming `--attribute-sets all`.
 //! - [`read_changes`] / [`read_changes_from`] give [`Changes`]: JSON Lines of
 //!   principal and group changes (`{"op": "upsert-principal", "principal": {…}}`, …)
 //!   for the [`Engine`](dyngroup_index::engine::Engine), the nested records read as
