@@ -79,7 +79,8 @@ impl<'a> Split<'a, '_> {
                     None => break 'streams,
                     Some(Ok(doc)) => {
                         let end = at + stream.byte_offset();
-                        self.records(&text[start..end], doc, &ctx, &mut items);
+                        let whole = text.get(start..end).unwrap_or_default();
+                        self.records(whole, doc, &ctx, &mut items);
                     }
                     Some(Err(e)) => {
                         let resume = self.next_document_line(start);

@@ -151,3 +151,76 @@ fn groups_are_read_from_streams_too() {
     let names: Vec<&str> = groups.groups().iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["web", "db"]);
 }
+
+/// How a document of the property below is written.
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Pretty,
+    OneLine,
+    Page,
+    /// A comma missing inside the record.
+    MissingComma,
+    /// The record cut short, as when a pipe broke.
+    Truncated,
+    /// A line that is no JSON at all.
+    Junk,
+}
+
+impl Shape {
+    fn is_broken(self) -> bool {
+        matches!(self, Shape::MissingComma | Shape::Truncated | Shape::Junk)
+    }
+
+    fn write(self, id: &str) -> String {
+        match self {
+            Shape::Pretty => pretty(id),
+            Shape::OneLine => format!("{{\"id\": \"{id}\", \"compartment-id\": \"c\"}}\n"),
+            Shape::Page => format!(
+                "{{\n  \"data\": [\n    {{\n      \"id\": \"{id}\",\n      \"compartment-id\": \"c\"\n    }}\n  ]\n}}\n"
+            ),
+            Shape::MissingComma => pretty(id).replacen("\"c\",", "\"c\"", 1),
+            Shape::Truncated => pretty(id)[..20].to_owned() + "\n",
+            Shape::Junk => "not json {\n".to_owned(),
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Whatever breaks between documents, every intact document's record is read and
+    /// each broken document is exactly one problem (with the junk lines after it).
+    #[test]
+    fn every_intact_document_is_read_and_each_broken_one_is_one_problem(
+        shapes in proptest::collection::vec(
+            proptest::sample::select(vec![
+                Shape::Pretty, Shape::OneLine, Shape::Page,
+                Shape::MissingComma, Shape::Truncated, Shape::Junk,
+            ]),
+            1..12,
+        )
+    ) {
+        // Start with a pretty record so the file is read as a stream.
+        let mut text = pretty("first");
+        let mut expected = vec!["first".to_owned()];
+        for (i, shape) in shapes.iter().enumerate() {
+            let id = format!("p{i}");
+            text.push_str(&shape.write(&id));
+            if !shape.is_broken() {
+                expected.push(id);
+            }
+        }
+        let inventory = read(&text);
+        let read_ids: Vec<String> = ids(&inventory).into_iter().map(str::to_owned).collect();
+        proptest::prop_assert_eq!(read_ids, expected);
+        // Reading resumes at a line starting with `{` or `[`, so junk right after a
+        // broken document is skipped with it: one problem for both.
+        let broken = shapes
+            .iter()
+            .enumerate()
+            .filter(|&(i, s)| {
+                s.is_broken()
+                    && !(matches!(s, Shape::Junk) && i > 0 && shapes[i - 1].is_broken())
+            })
+            .count();
+        proptest::prop_assert_eq!(inventory.problems().len(), broken, "{:?}", problems(&inventory));
+    }
+}
