@@ -35,12 +35,15 @@ pub use ir::{Leaf, Rule, TagKey, Test};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
+pub use text::rule_text;
 
 mod ast;
 mod cursor;
 mod diagnostic;
+mod excerpt;
 mod ir;
 mod parser;
 mod print;
 mod span;
 mod suggest;
+mod text;
