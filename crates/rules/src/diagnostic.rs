@@ -3,8 +3,24 @@
 use crate::excerpt::excerpt;
 use crate::span::Span;
 
-/// Most diagnostics [`ParseError::render`] shows; a count stands for the rest.
-const MAX_RENDERED: usize = 20;
+/// Most diagnostics [`render_diagnostics`] shows; a count stands for the rest.
+pub const MAX_RENDERED: usize = 20;
+
+/// Diagnostics rendered over `source`, separated by blank lines: the first
+/// [`MAX_RENDERED`], then a line counting the others, so that a rule with thousands of
+/// faults still gives a short report.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], source: &str) -> String {
+    let mut rendered: Vec<String> = diagnostics
+        .iter()
+        .take(MAX_RENDERED)
+        .map(|d| d.render(source))
+        .collect();
+    let more = diagnostics.len().saturating_sub(MAX_RENDERED);
+    if more > 0 {
+        rendered.push(format!("note: {more} more diagnostics not shown\n"));
+    }
+    rendered.join("\n")
+}
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -188,20 +204,9 @@ impl ParseError {
             .expect("a parse error holds at least one diagnostic")
     }
 
-    /// The diagnostics rendered over `source`, separated by blank lines: the first 20,
-    /// then a line counting the others.
+    /// The diagnostics rendered over `source` as [`render_diagnostics`] does.
     pub fn render(&self, source: &str) -> String {
-        let mut rendered: Vec<String> = self
-            .diagnostics
-            .iter()
-            .take(MAX_RENDERED)
-            .map(|d| d.render(source))
-            .collect();
-        let more = self.diagnostics.len().saturating_sub(MAX_RENDERED);
-        if more > 0 {
-            rendered.push(format!("note: {more} more diagnostics not shown\n"));
-        }
-        rendered.join("\n")
+        render_diagnostics(&self.diagnostics, source)
     }
 }
 
