@@ -69,7 +69,8 @@ pub(crate) struct CheckArgs {
     /// `{"data": [...]}`).
     #[arg(long, value_name = "FILE")]
     pub(crate) groups: Vec<PathBuf>,
-    /// Reject the legacy forms (bare top-level list, unquoted value).
+    /// Reject what is otherwise a warning: the legacy forms (bare top-level list,
+    /// unquoted value, a comma after the whole rule) and control characters in values.
     #[arg(long)]
     pub(crate) strict: bool,
     /// Print each valid rule's canonical form on stdout (with --groups:

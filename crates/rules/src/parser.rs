@@ -20,8 +20,9 @@ pub const MAX_DEPTH_CEILING: usize = 256;
 /// How to parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// Reject the legacy forms (bare top-level list, unquoted value) instead of
-    /// accepting them with a warning.
+    /// Reject what is otherwise accepted with a warning (a bare top-level list, an
+    /// unquoted value, a comma after the whole rule, a control character in a quoted
+    /// value).
     pub strict: bool,
     /// Deepest allowed nesting of ANY/ALL groups (clamped to [`MAX_DEPTH_CEILING`]).
     pub max_depth: usize,
@@ -36,12 +37,12 @@ impl Default for ParseOptions {
     }
 }
 
-/// A rule that parsed, with the warnings about legacy forms it used.
+/// A rule that parsed, with the warnings about the legacy or suspicious forms it used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
     /// The syntax tree.
     pub ast: Ast,
-    /// Warnings (legacy forms); empty for a modern rule.
+    /// Warnings (legacy or suspicious forms); empty for a clean modern rule.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -176,8 +177,8 @@ impl<'a> Parser<'a> {
         Failed { fatal: true }
     }
 
-    /// A legacy form: a warning, or an error in strict mode.
-    fn legacy(&mut self, kind: Kind, span: Span, message: String, help: String) {
+    /// A legacy or suspicious form: a warning, or an error in strict mode.
+    fn lenient(&mut self, kind: Kind, span: Span, message: String, help: String) {
         let diag = if self.strict {
             Diagnostic::error(kind, span, format!("{message} (rejected in strict mode)"))
         } else {
@@ -290,7 +291,7 @@ impl<'a> Parser<'a> {
             // The grammar allows a trailing comma before a group's `}` only; one after
             // the whole rule is the legacy bare list with one member.
             if let Some(comma) = trailing_comma {
-                self.legacy(
+                self.lenient(
                     Kind::TrailingComma,
                     comma,
                     "a comma after the whole rule is a legacy form".into(),
@@ -299,7 +300,7 @@ impl<'a> Parser<'a> {
             }
             return Ok(items.into_iter().next().expect("one item"));
         }
-        self.legacy(
+        self.lenient(
             Kind::BareList,
             span,
             "a top-level list of conditions without ANY {…} is a legacy form, read as ANY".into(),
@@ -688,7 +689,7 @@ impl<'a> Parser<'a> {
             '\n' | '\r' => " (a line break)",
             _ => "",
         };
-        self.legacy(
+        self.lenient(
             Kind::ControlCharacterInValue,
             Span::new(at, after),
             format!(
@@ -756,7 +757,7 @@ impl<'a> Parser<'a> {
                 .with_help("quote the value"),
             ));
         }
-        self.legacy(
+        self.lenient(
             Kind::UnquotedValue,
             span,
             format!("unquoted value `{}` is a legacy form", quoted(text)),
