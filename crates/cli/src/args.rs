@@ -79,7 +79,7 @@ pub(crate) struct CheckArgs {
     #[arg(long, conflicts_with = "json")]
     pub(crate) canonical: bool,
     /// Print one JSON record per rule on stdout: `valid`, `canonical` (or null) and
-    /// `diagnostics` (`severity`, `message`, `line`, `column`, `offset`, `help`,
+    /// `diagnostics` (`severity`, `kind`, `message`, `line`, `column`, `offset`, `help`,
     /// `rendered`); with --groups also `tenancy-id`, `group-id` and `name`.
     #[arg(long)]
     pub(crate) json: bool,

@@ -75,6 +75,7 @@ impl Checked {
             .map(|d| {
                 json!({
                     "severity": if d.is_error() { "error" } else { "warning" },
+                    "kind": d.kind.name(),
                     "message": d.message,
                     "line": d.span.start.line,
                     "column": d.span.start.column,

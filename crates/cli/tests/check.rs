@@ -303,6 +303,7 @@ fn json_for_one_rule() {
     assert_eq!(record["canonical"], serde_json::Value::Null);
     let diag = &record["diagnostics"][0];
     assert_eq!(diag["message"], "unknown variable `instnce.id`");
+    assert_eq!(diag["kind"], "unknown-variable");
     assert_eq!(
         (
             diag["line"].as_u64(),

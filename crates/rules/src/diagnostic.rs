@@ -83,6 +83,36 @@ pub enum DiagnosticKind {
     InvalidUtf8,
 }
 
+impl DiagnosticKind {
+    /// A stable kebab-case name for machine-readable output (`unknown-variable`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagnosticKind::EmptyRule => "empty-rule",
+            DiagnosticKind::UnexpectedCharacter => "unexpected-character",
+            DiagnosticKind::UnexpectedToken => "unexpected-token",
+            DiagnosticKind::UnexpectedEnd => "unexpected-end",
+            DiagnosticKind::TrailingInput => "trailing-input",
+            DiagnosticKind::UnterminatedValue => "unterminated-value",
+            DiagnosticKind::UnbalancedBrace => "unbalanced-brace",
+            DiagnosticKind::EmptyGroup => "empty-group",
+            DiagnosticKind::NestingTooDeep => "nesting-too-deep",
+            DiagnosticKind::UnknownVariable => "unknown-variable",
+            DiagnosticKind::MissingOperator => "missing-operator",
+            DiagnosticKind::MissingValue => "missing-value",
+            DiagnosticKind::LogicalOperatorWord => "logical-operator-word",
+            DiagnosticKind::UnquotedTemplate => "unquoted-template",
+            DiagnosticKind::UnquotedValue => "unquoted-value",
+            DiagnosticKind::BareList => "bare-list",
+            DiagnosticKind::TrailingComma => "trailing-comma",
+            DiagnosticKind::UnknownKeyword => "unknown-keyword",
+            DiagnosticKind::NonAsciiCharacter => "non-ascii-character",
+            DiagnosticKind::TwoOperators => "two-operators",
+            DiagnosticKind::ControlCharacterInValue => "control-character-in-value",
+            DiagnosticKind::InvalidUtf8 => "invalid-utf8",
+        }
+    }
+}
+
 /// An error or warning with the span of the offending text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
