@@ -84,8 +84,12 @@ impl<'a> Split<'a, '_> {
                     }
                     Some(Err(e)) => {
                         let resume = self.next_document_line(start);
-                        let mut problem = ctx.json_problem_in(&text[at..], &e);
-                        if at + error_offset(&text[at..], &e) >= resume {
+                        // The text up to the error only: what is checked is bounded
+                        // by what was read, so many broken documents stay linear.
+                        let error_at = at + error_offset(&text[at..], &e);
+                        let upto = (error_at + 1).min(text.len());
+                        let mut problem = ctx.json_problem_in(&text[at..upto], &e);
+                        if error_at >= resume {
                             // It broke inside the next document: this one was cut
                             // short, so say how, where it ends.
                             let cut = text[start..resume].trim_ascii_end();
