@@ -118,6 +118,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         if let Some(g) = now.group(id) {
             listed.insert(id.to_owned());
             new_groups.push(DynamicGroup {
+                domain: None,
                 id: g.id().to_owned(),
                 name: g.name().to_owned(),
                 description: g.description().to_owned(),

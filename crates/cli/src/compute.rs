@@ -80,6 +80,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     }
     commit_all(finished)?;
     print_limit_summary(&report);
+    crate::report::print_domain_scope_note(&index);
     eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
     Ok(if totals.rejected_records + totals.invalid_groups > 0 {
         Outcome::Rejected

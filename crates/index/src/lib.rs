@@ -95,7 +95,7 @@ pub use limits::{
     UnknownReference,
 };
 pub use memberships::{GroupList, Memberships};
-pub use model::{DefinedTag, DynamicGroup, Principal, resource_type_of};
+pub use model::{DefinedTag, DynamicGroup, IdentityDomain, Principal, resource_type_of};
 
 mod builder;
 mod eval;

@@ -40,8 +40,11 @@ pub enum ProblemKind {
     EmptyField,
     /// A field has the wrong JSON type, or a field is given twice (under aliases).
     BadField,
-    /// A defined tag whose value is not a string, number or boolean.
+    /// A defined tag whose value is not a string, number or boolean, or a tag (or tag
+    /// namespace) given twice.
     BadTagValue,
+    /// A record with more defined tags than [`MAX_DEFINED_TAGS`](crate::MAX_DEFINED_TAGS).
+    TooManyTags,
     /// A principal id seen before (the first one is kept).
     DuplicateId,
     /// A group name breaking the name rules.
