@@ -113,10 +113,9 @@ pub(crate) fn check_distinct_paths(
     outputs: &[(&str, Option<&Path>)],
 ) -> Result<(), Fatal> {
     let stdin = |p: &Path| p.as_os_str() == "-";
-    let inputs: Vec<(&str, &Path)> = (input.inventory.iter().map(|p| ("--inventory", p)))
-        .chain(input.groups.iter().map(|p| ("--groups", p)))
-        .map(|(flag, p)| (flag, p.as_path()))
-        .collect();
+    let inventory = input.inventory.iter().map(|p| ("--inventory", p.as_path()));
+    let groups = input.groups.iter().map(|p| ("--groups", p.as_path()));
+    let inputs: Vec<(&str, &Path)> = inventory.chain(groups).collect();
     if inputs.iter().filter(|(_, p)| stdin(p)).count() > 1 {
         return Err(Fatal(
             "standard input (`-`) is given for two inputs: it can be read only once".into(),
