@@ -265,6 +265,22 @@ fuzz_target!(|input: Input| {
         assert_eq!(id, GroupId(i as u32));
     }
     let index = builder.build();
+    if std::env::var_os("DYNGROUP_FUZZ_STATS").is_some() {
+        // What an input exercises, to check on a replayed corpus that rules parse and
+        // groups have members (benches/RESULTS.md, "Fuzzing", has the command).
+        let parsed = groups
+            .iter()
+            .filter(|g| dyngroup_rules::parse(&g.matching_rule).is_ok())
+            .count();
+        let nonempty = expected.iter().filter(|m| !m.is_empty()).count();
+        let members: usize = expected.iter().map(Vec::len).sum();
+        eprintln!(
+            "stats principals={} indexed={} groups={} parsed={parsed} nonempty={nonempty} members={members}",
+            principals.len(),
+            index.principal_count(),
+            groups.len(),
+        );
+    }
     let paths = [
         EvalOptions::sequential(),
         EvalOptions::parallel(),
