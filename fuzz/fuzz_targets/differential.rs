@@ -14,8 +14,7 @@
 #![no_main]
 
 use dyngroup_index::{
-    DefinedTag, DynamicGroup, EvalOptions, GroupId, IndexBuilder, Principal, PrincipalId,
-    reference,
+    DefinedTag, DynamicGroup, EvalOptions, GroupId, IndexBuilder, Principal, PrincipalId, reference,
 };
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -178,20 +177,34 @@ fn condition(c: &Condition) -> String {
             "resource.compartment.id".to_owned(),
             compartment(c.value % 4, c.other % 4),
         ),
-        4 => ("resource.type".to_owned(), pick(&RULE_TYPES, c.value).into()),
+        4 => (
+            "resource.type".to_owned(),
+            pick(&RULE_TYPES, c.value).into(),
+        ),
         5 => {
             // Tag existence: no operator, no value.
-            let tag = format!("tag.{}.{}.value", pick(&NAMESPACES, c.value), pick(&KEYS, c.other));
+            let tag = format!(
+                "tag.{}.{}.value",
+                pick(&NAMESPACES, c.value),
+                pick(&KEYS, c.other)
+            );
             return cased(&tag, c.case & 0x0f);
         }
         _ => (
-            format!("tag.{}.{}.value", pick(&NAMESPACES, c.other), pick(&KEYS, c.other / 8)),
+            format!(
+                "tag.{}.{}.value",
+                pick(&NAMESPACES, c.other),
+                pick(&KEYS, c.other / 8)
+            ),
             pick(&VALUES, c.value).into(),
         ),
     };
     let variable = cased(&variable, c.case);
     let op = if c.not_equal { "!=" } else { "=" };
-    let simple = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.');
+    let simple = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.');
     if c.unquoted && simple {
         format!("{variable} {op} {value}")
     } else {

@@ -2,7 +2,7 @@
 //! accepted rule's canonical form parses back to the same tree.
 #![no_main]
 
-use dyngroup_rules::{parse, parse_with, print, ParseOptions};
+use dyngroup_rules::{ParseOptions, parse, parse_with, print};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for strict in [false, true] {
-        let options = ParseOptions { strict, max_depth: 64 };
+        let options = ParseOptions {
+            strict,
+            max_depth: 64,
+        };
         match parse_with(text, &options) {
             Ok(parsed) => {
                 let canonical = print(&parsed.ast);

@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
         check_problems(data, &changes.problems);
         let mut previous = 0;
         for c in &changes.changes {
-            assert!(c.line > previous && c.line <= lines, "change at line {}", c.line);
+            assert!(
+                c.line > previous && c.line <= lines,
+                "change at line {}",
+                c.line
+            );
             previous = c.line;
         }
         let mut engine = Engine::new();

@@ -11,7 +11,9 @@ use libfuzzer_sys::fuzz_target;
 
 fn read(data: &[u8], options: ReadOptions) -> Groups {
     let mut reader = GroupsReader::new(options);
-    reader.read_from(data, FILE).expect("reading from memory never fails");
+    reader
+        .read_from(data, FILE)
+        .expect("reading from memory never fails");
     reader.finish()
 }
 
@@ -44,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
         for g in groups.groups() {
             assert!(!g.tenancy_id.is_empty(), "{g:?}");
             assert!(!g.id.is_empty(), "{g:?}");
-            assert!(g.description.chars().count() <= MAX_DESCRIPTION_LEN, "{g:?}");
+            assert!(
+                g.description.chars().count() <= MAX_DESCRIPTION_LEN,
+                "{g:?}"
+            );
             if let Err(e) = builder.add_group(g.clone()) {
                 panic!("the reader accepted a group the index refuses: {e}: {g:?}");
             }

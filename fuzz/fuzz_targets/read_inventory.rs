@@ -12,7 +12,9 @@ use std::collections::HashSet;
 
 fn read(data: &[u8], options: ReadOptions) -> Inventory {
     let mut reader = InventoryReader::new(options);
-    reader.read_from(data, FILE).expect("reading from memory never fails");
+    reader
+        .read_from(data, FILE)
+        .expect("reading from memory never fails");
     reader.finish()
 }
 

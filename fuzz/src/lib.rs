@@ -41,6 +41,9 @@ pub fn check_problems(text: &[u8], problems: &[Problem]) {
         );
         assert!(!p.message.is_empty(), "{p}: empty message");
         assert!(!p.message.contains('\n'), "{p}: message of several lines");
-        assert!(p.to_string().starts_with(&format!("{FILE}:{}:", p.line)), "{p}");
+        assert!(
+            p.to_string().starts_with(&format!("{FILE}:{}:", p.line)),
+            "{p}"
+        );
     }
 }
