@@ -5,6 +5,9 @@ use dyngroup_io::{Problem, ReadOptions};
 /// The name the targets give their input in problems.
 pub const FILE: &str = "fuzz.jsonl";
 
+/// The UTF-8 byte-order mark, which the readers skip.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The reading options the io targets try on every input: a `--tenancy` fallback
 /// (so records without `tenancy-id` are accepted and reach the deeper checks) and
 /// lenient rules; and no fallback with strict rules. `chunk_bytes` is the JSON Lines
@@ -20,8 +23,8 @@ pub fn read_options(strict: bool, chunk_bytes: usize) -> ReadOptions {
 
 /// Every problem names the file, a line of the input, and a column within that line
 /// (counted in characters, as the readers count them: one per byte that is not a
-/// UTF-8 continuation byte; one past the end of the line is where a line or the input
-/// ends). Its message is one non-empty line.
+/// UTF-8 continuation byte, a leading byte-order mark not counted; one past the end of
+/// the line is where a line or the input ends). Its message is one non-empty line.
 pub fn check_problems(text: &[u8], problems: &[Problem]) {
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     for p in problems {
@@ -32,7 +35,12 @@ pub fn check_problems(text: &[u8], problems: &[Problem]) {
             p.line,
             lines.len()
         );
-        let line = lines[p.line - 1];
+        let mut line = lines[p.line - 1];
+        if p.line == 1 {
+            // A byte-order mark is not a character of the text (editors do not show
+            // it): column 1 is the character after it.
+            line = line.strip_prefix(BOM).unwrap_or(line);
+        }
         let chars = line.iter().filter(|&&b| b & 0xC0 != 0x80).count();
         let column = p.column.unwrap_or_else(|| panic!("{p}: no column"));
         assert!(
