@@ -1,5 +1,6 @@
 //! Command-line flags.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -61,19 +62,27 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// A matching rule to check.
+    /// A matching rule to check (text that is not UTF-8 is reported, not refused).
     #[arg(required_unless_present = "groups", conflicts_with = "groups")]
-    pub(crate) rule: Option<String>,
+    pub(crate) rule: Option<OsString>,
     /// Check every group's rule in these groups files instead (JSONL, JSON array or
     /// `{"data": [...]}`).
     #[arg(long, value_name = "FILE")]
     pub(crate) groups: Vec<PathBuf>,
-    /// Reject the legacy forms (bare top-level list, unquoted value).
+    /// Reject what is otherwise a warning: the legacy forms (bare top-level list,
+    /// unquoted value, a comma after the whole rule) and control characters in values.
     #[arg(long)]
     pub(crate) strict: bool,
-    /// Print each valid rule's canonical form on stdout.
-    #[arg(long)]
+    /// Print each valid rule's canonical form on stdout (with --groups:
+    /// `tenancy<TAB>name<TAB>rule`; a rule holding a tab or line break is not printed
+    /// but reported, use --json for it).
+    #[arg(long, conflicts_with = "json")]
     pub(crate) canonical: bool,
+    /// Print one JSON record per rule on stdout: `valid`, `canonical` (or null) and
+    /// `diagnostics` (`severity`, `kind`, `message`, `line`, `column`, `offset`, `help`,
+    /// `rendered`); with --groups also `tenancy-id`, `group-id` and `name`.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Where principals and groups come from.

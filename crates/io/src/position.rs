@@ -40,6 +40,20 @@ impl<'a> Source<'a> {
         (offset + part.len() <= self.text.len()).then_some(offset)
     }
 
+    /// The offset at which the line holding `offset` starts.
+    pub(crate) fn line_start(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let index = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(0)
+            .min(offset)
+    }
+
     /// The line and column (in characters) of a byte offset.
     pub(crate) fn locate(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
@@ -47,12 +61,7 @@ impl<'a> Source<'a> {
             .line_starts
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
-        let line_start = self
-            .line_starts
-            .get(index)
-            .copied()
-            .unwrap_or(0)
-            .min(offset);
+        let line_start = self.line_start(offset);
         let chars = self.text[line_start..offset]
             .iter()
             .filter(|&&b| b & 0xC0 != 0x80)
@@ -110,13 +119,36 @@ impl<'s> RecordCtx<'s> {
     }
 
     /// An invalid-JSON problem for an error serde_json found parsing `part` (a slice of
-    /// the source), at the position of the error.
+    /// the source), at the position of the error; text that is not UTF-8 before that
+    /// position is reported instead, at its first bad byte: `invalid UTF-8 at byte N of
+    /// line L (0xff)`, `N` counted from 0 within the line.
     pub(crate) fn json_problem_in(&self, part: &[u8], error: &serde_json::Error) -> Problem {
-        let at = match self.source.offset_of(part) {
-            Some(base) => self.source.locate(base + error_offset(part, error)),
-            None => self.at(),
+        let error_at = error_offset(part, error);
+        let bad_utf8 = std::str::from_utf8(part)
+            .err()
+            .map(|e| e.valid_up_to())
+            .filter(|&bad| bad <= error_at);
+        let Some(base) = self.source.offset_of(part) else {
+            return self.problem_at(self.at(), ProblemKind::InvalidJson, json_message(error));
         };
-        self.problem_at(at, ProblemKind::InvalidJson, json_message(error))
+        match bad_utf8 {
+            Some(bad) => {
+                let at = self.source.locate(base + bad);
+                let line_start = self.source.line_start(base + bad);
+                let message = format!(
+                    "invalid UTF-8 at byte {} of line {} (0x{:02x})",
+                    base + bad - line_start,
+                    at.line,
+                    part[bad]
+                );
+                self.problem_at(at, ProblemKind::InvalidJson, message)
+            }
+            None => self.problem_at(
+                self.source.locate(base + error_at),
+                ProblemKind::InvalidJson,
+                json_message(error),
+            ),
+        }
     }
 }
 
@@ -186,6 +218,21 @@ mod tests {
                 line: 11,
                 column: 5
             }
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_named_at_its_byte() {
+        let text = b"{\"a\": 1}\n{\"id\": \"x\xffy\", \"b\": 2}\n";
+        let starts = line_starts(text);
+        let source = Source::new(text, &starts, 1);
+        let record = &text[9..30];
+        let e = serde_json::from_slice::<serde_json::Value>(record).unwrap_err();
+        let ctx = RecordCtx::new("f.jsonl", &source, 9);
+        let problem = ctx.json_problem_in(record, &e);
+        assert_eq!(
+            problem.to_string(),
+            "f.jsonl:2:10: invalid UTF-8 at byte 9 of line 2 (0xff)"
         );
     }
 

@@ -1,6 +1,26 @@
 //! Errors and warnings about rule text, and their rendering.
 
+use crate::excerpt::excerpt;
 use crate::span::Span;
+
+/// Most diagnostics [`render_diagnostics`] shows; a count stands for the rest.
+pub const MAX_RENDERED: usize = 20;
+
+/// Diagnostics rendered over `source`, separated by blank lines: the first
+/// [`MAX_RENDERED`], then a line counting the others, so that a rule with thousands of
+/// faults still gives a short report.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], source: &str) -> String {
+    let mut rendered: Vec<String> = diagnostics
+        .iter()
+        .take(MAX_RENDERED)
+        .map(|d| d.render(source))
+        .collect();
+    let more = diagnostics.len().saturating_sub(MAX_RENDERED);
+    if more > 0 {
+        rendered.push(format!("note: {more} more diagnostics not shown\n"));
+    }
+    rendered.join("\n")
+}
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,6 +67,50 @@ pub enum DiagnosticKind {
     UnquotedValue,
     /// Legacy: a top-level comma-separated list without `ANY {…}`.
     BareList,
+    /// Legacy: a comma after the whole rule (`ANY {…},`); commas before a group's `}`
+    /// are part of the grammar.
+    TrailingComma,
+    /// A word before `{` that is not `ANY` or `ALL`.
+    UnknownKeyword,
+    /// A non-ASCII character inside a keyword or variable name.
+    NonAsciiCharacter,
+    /// Two operators in a row (`!= !=`, `= =`, `= !=`).
+    TwoOperators,
+    /// A quoted value holding a control character (a tab, a line break): accepted with
+    /// a warning, rejected in strict mode.
+    ControlCharacterInValue,
+    /// Rule text that is not valid UTF-8.
+    InvalidUtf8,
+}
+
+impl DiagnosticKind {
+    /// A stable kebab-case name for machine-readable output (`unknown-variable`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagnosticKind::EmptyRule => "empty-rule",
+            DiagnosticKind::UnexpectedCharacter => "unexpected-character",
+            DiagnosticKind::UnexpectedToken => "unexpected-token",
+            DiagnosticKind::UnexpectedEnd => "unexpected-end",
+            DiagnosticKind::TrailingInput => "trailing-input",
+            DiagnosticKind::UnterminatedValue => "unterminated-value",
+            DiagnosticKind::UnbalancedBrace => "unbalanced-brace",
+            DiagnosticKind::EmptyGroup => "empty-group",
+            DiagnosticKind::NestingTooDeep => "nesting-too-deep",
+            DiagnosticKind::UnknownVariable => "unknown-variable",
+            DiagnosticKind::MissingOperator => "missing-operator",
+            DiagnosticKind::MissingValue => "missing-value",
+            DiagnosticKind::LogicalOperatorWord => "logical-operator-word",
+            DiagnosticKind::UnquotedTemplate => "unquoted-template",
+            DiagnosticKind::UnquotedValue => "unquoted-value",
+            DiagnosticKind::BareList => "bare-list",
+            DiagnosticKind::TrailingComma => "trailing-comma",
+            DiagnosticKind::UnknownKeyword => "unknown-keyword",
+            DiagnosticKind::NonAsciiCharacter => "non-ascii-character",
+            DiagnosticKind::TwoOperators => "two-operators",
+            DiagnosticKind::ControlCharacterInValue => "control-character-in-value",
+            DiagnosticKind::InvalidUtf8 => "invalid-utf8",
+        }
+    }
 }
 
 /// An error or warning with the span of the offending text.
@@ -103,7 +167,9 @@ impl Diagnostic {
     ///   = help: did you mean `instance.compartment.id` or `resource.compartment.id`?
     /// ```
     ///
-    /// The caret line marks the span's first line; an empty span gets one caret.
+    /// The caret line marks the span's first line; an empty span gets one caret. A line
+    /// longer than 120 characters is cut to a window around the span, the cuts marked
+    /// with `…` (the `-->` line still gives the exact line and column).
     pub fn render(&self, source: &str) -> String {
         let label = match self.severity {
             Severity::Error => "error",
@@ -111,25 +177,22 @@ impl Diagnostic {
         };
         let start = self.span.start;
         let line_text = source
-            .lines()
+            .split('\n')
             .nth(start.line.saturating_sub(1))
             .unwrap_or("");
+        let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
         let line_no = start.line.to_string();
         let pad = " ".repeat(line_no.len());
-        let line_chars = line_text.chars().count();
-        let width = if self.span.end.line == start.line {
-            self.span.end.column.saturating_sub(start.column)
+        let from = start.column.saturating_sub(1);
+        let to = if self.span.end.line == start.line {
+            self.span.end.column.saturating_sub(1)
         } else {
-            (line_chars + 1).saturating_sub(start.column)
-        }
-        .max(1);
+            usize::MAX
+        };
+        let shown = excerpt(line_text, from, to);
         let mut out = format!("{label}: {}\n{pad}--> {start}\n{pad} |\n", self.message);
-        out.push_str(&format!("{line_no} | {line_text}\n"));
-        out.push_str(&format!(
-            "{pad} | {}{}\n",
-            " ".repeat(start.column.saturating_sub(1)),
-            "^".repeat(width)
-        ));
+        out.push_str(&format!("{line_no} | {}\n", shown.text));
+        out.push_str(&format!("{pad} | {}\n", shown.carets));
         if let Some(help) = &self.help {
             out.push_str(&format!("{pad} = help: {help}\n"));
         }
@@ -171,10 +234,9 @@ impl ParseError {
             .expect("a parse error holds at least one diagnostic")
     }
 
-    /// Every diagnostic rendered over `source`, separated by blank lines.
+    /// The diagnostics rendered over `source` as [`render_diagnostics`] does.
     pub fn render(&self, source: &str) -> String {
-        let rendered: Vec<String> = self.diagnostics.iter().map(|d| d.render(source)).collect();
-        rendered.join("\n")
+        render_diagnostics(&self.diagnostics, source)
     }
 }
 

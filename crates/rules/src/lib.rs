@@ -30,17 +30,22 @@
 #![deny(missing_docs)]
 
 pub use ast::{Ast, Comparison, Condition, Expr, Group, GroupKind, Op, Variable};
-pub use diagnostic::{Diagnostic, DiagnosticKind, ParseError, Severity};
+pub use diagnostic::{
+    Diagnostic, DiagnosticKind, MAX_RENDERED, ParseError, Severity, render_diagnostics,
+};
 pub use ir::{Leaf, Rule, TagKey, Test};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
+pub use text::rule_text;
 
 mod ast;
 mod cursor;
 mod diagnostic;
+mod excerpt;
 mod ir;
 mod parser;
 mod print;
 mod span;
 mod suggest;
+mod text;

@@ -9,8 +9,9 @@
 use crate::ast::{Ast, Comparison, Condition, Expr, Group, GroupKind, Op, Variable};
 use crate::cursor::Cursor;
 use crate::diagnostic::{Diagnostic, DiagnosticKind as Kind, ParseError};
+use crate::excerpt::{named_char, quoted};
 use crate::span::{Position, Span};
-use crate::suggest::suggest_variable;
+use crate::suggest::{suggest_keyword, suggest_variable};
 
 /// The largest nesting limit [`ParseOptions::max_depth`] may raise to; higher values
 /// are clamped so that no setting can overflow the stack.
@@ -19,8 +20,9 @@ pub const MAX_DEPTH_CEILING: usize = 256;
 /// How to parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// Reject the legacy forms (bare top-level list, unquoted value) instead of
-    /// accepting them with a warning.
+    /// Reject what is otherwise accepted with a warning (a bare top-level list, an
+    /// unquoted value, a comma after the whole rule, a control character in a quoted
+    /// value).
     pub strict: bool,
     /// Deepest allowed nesting of ANY/ALL groups (clamped to [`MAX_DEPTH_CEILING`]).
     pub max_depth: usize,
@@ -35,12 +37,12 @@ impl Default for ParseOptions {
     }
 }
 
-/// A rule that parsed, with the warnings about legacy forms it used.
+/// A rule that parsed, with the warnings about the legacy or suspicious forms it used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
     /// The syntax tree.
     pub ast: Ast,
-    /// Warnings (legacy forms); empty for a modern rule.
+    /// Warnings (legacy or suspicious forms); empty for a clean modern rule.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -97,6 +99,12 @@ enum Token<'a> {
 /// printable ASCII except space and the punctuation of the language.
 fn is_word_char(c: char) -> bool {
     c.is_ascii_graphic() && !matches!(c, '{' | '}' | ',' | '=' | '!' | '\'' | '"')
+}
+
+/// A character that cannot be part of a word but may have been meant as one: a
+/// non-ASCII letter or symbol (`é`, a look-alike `і`, a zero-width space).
+fn is_foreign(c: char) -> bool {
+    !c.is_ascii() && !c.is_whitespace() && !c.is_control()
 }
 
 fn is_logical_word(word: &str) -> bool {
@@ -169,8 +177,8 @@ impl<'a> Parser<'a> {
         Failed { fatal: true }
     }
 
-    /// A legacy form: a warning, or an error in strict mode.
-    fn legacy(&mut self, kind: Kind, span: Span, message: String, help: String) {
+    /// A legacy or suspicious form: a warning, or an error in strict mode.
+    fn lenient(&mut self, kind: Kind, span: Span, message: String, help: String) {
         let diag = if self.strict {
             Diagnostic::error(kind, span, format!("{message} (rejected in strict mode)"))
         } else {
@@ -187,8 +195,9 @@ impl<'a> Parser<'a> {
             Token::Eq => "`=`".into(),
             Token::Ne => "`!=`".into(),
             Token::Quote(_) => "a quoted value".into(),
-            Token::Word(w) => format!("`{w}`"),
-            Token::Other(c) => format!("`{}`", c.escape_default()),
+            Token::Word(w) => format!("`{}`", quoted(w)),
+            Token::Other(c) if c.is_ascii_graphic() => format!("`{c}`"),
+            Token::Other(c) => named_char(c),
             Token::End => "the end of the rule".into(),
         }
     }
@@ -214,7 +223,7 @@ impl<'a> Parser<'a> {
             Token::Other(c) if !c.is_ascii() || c.is_ascii_control() => Diagnostic::error(
                 Kind::UnexpectedCharacter,
                 span,
-                format!("unexpected character `{}`", c.escape_default()),
+                format!("unexpected character {}", named_char(c)),
             ),
             _ => Diagnostic::error(
                 Kind::UnexpectedToken,
@@ -242,12 +251,14 @@ impl<'a> Parser<'a> {
             return Err(Failed { fatal: true });
         }
         let mut items = vec![first];
+        let mut trailing_comma = None;
         loop {
             match self.peek() {
                 (Token::End, _) => break,
-                (Token::Comma, _) => {
+                (Token::Comma, comma) => {
                     self.next();
                     if let (Token::End, _) = self.peek() {
+                        trailing_comma = Some(comma);
                         break;
                     }
                     items.push(self.expr_recovering(0));
@@ -277,9 +288,19 @@ impl<'a> Parser<'a> {
         let span = self.cur.span_from(start);
         let items: Vec<Expr> = items.into_iter().collect::<PResult<_>>()?;
         if items.len() == 1 {
+            // The grammar allows a trailing comma before a group's `}` only; one after
+            // the whole rule is the legacy bare list with one member.
+            if let Some(comma) = trailing_comma {
+                self.lenient(
+                    Kind::TrailingComma,
+                    comma,
+                    "a comma after the whole rule is a legacy form".into(),
+                    "remove the trailing comma".into(),
+                );
+            }
             return Ok(items.into_iter().next().expect("one item"));
         }
-        self.legacy(
+        self.lenient(
             Kind::BareList,
             span,
             "a top-level list of conditions without ANY {…} is a legacy form, read as ANY".into(),
@@ -326,10 +347,16 @@ impl<'a> Parser<'a> {
     fn expr(&mut self, depth: usize) -> PResult<Expr> {
         let (token, span) = self.next();
         match token {
+            Token::Word(_) if self.cur.peek().is_some_and(is_foreign) => {
+                Err(self.foreign_in_word(span))
+            }
             Token::Word(w) => match w.to_ascii_lowercase().as_str() {
                 "any" => self.group(GroupKind::Any, span, depth),
                 "all" => self.group(GroupKind::All, span, depth),
                 _ if is_logical_word(w) => Err(self.unexpected(token, span, "a condition")),
+                _ if !w.contains('.') && self.peek().0 == Token::LBrace => {
+                    self.unknown_keyword(w, span, depth)
+                }
                 _ => self.condition(w, span),
             },
             Token::LBrace => {
@@ -348,6 +375,66 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.unexpected(token, span, "a condition or an ANY/ALL group")),
         }
+    }
+
+    /// A word such as `ALLL` before `{`: an error with the nearest keyword, then the
+    /// group is read anyway (as that keyword) to report what is wrong inside it.
+    fn unknown_keyword(&mut self, word: &str, span: Span, depth: usize) -> PResult<Expr> {
+        let (guess, help) = suggest_keyword(word);
+        self.diags.push(
+            Diagnostic::error(
+                Kind::UnknownKeyword,
+                span,
+                format!("unknown group keyword `{}`", quoted(word)),
+            )
+            .with_help(help),
+        );
+        match self.group(guess, span, depth) {
+            Err(failed) if failed.fatal => Err(failed),
+            _ => Err(Failed { fatal: false }),
+        }
+    }
+
+    /// A word that runs into a non-ASCII character (`tag.opé.x.value`): one error naming
+    /// the character, where it is, and which name it is in, instead of reading the word
+    /// up to the character and complaining about what is left.
+    fn foreign_in_word(&mut self, word_span: Span) -> Failed {
+        let start = word_span.start;
+        self.cur.eat_while(|c| is_word_char(c) || is_foreign(c));
+        let word = self.cur.slice(self.cur.span_from(start));
+        let (index, c) = word
+            .char_indices()
+            .find(|(_, c)| is_foreign(*c))
+            .unwrap_or((0, ' '));
+        let at = Position {
+            offset: start.offset + index,
+            line: start.line,
+            column: start.column + word[..index].chars().count(),
+        };
+        let after = Position {
+            offset: at.offset + c.len_utf8(),
+            column: at.column + 1,
+            ..at
+        };
+        let part = word[..index].matches('.').count();
+        let name = word.split('.').nth(part).unwrap_or(word);
+        let is_tag = word
+            .split('.')
+            .next()
+            .is_some_and(|p| p.eq_ignore_ascii_case("tag"));
+        let within = match (is_tag, part) {
+            (true, 1) => format!("tag namespace `{}`", quoted(name)),
+            (true, 2) => format!("tag key `{}`", quoted(name)),
+            _ => format!("`{}`", quoted(word)),
+        };
+        self.fail(
+            Diagnostic::error(
+                Kind::NonAsciiCharacter,
+                Span::new(at, after),
+                format!("non-ASCII character {} in {within}", named_char(c)),
+            )
+            .with_help("names in a rule are ASCII; look for a character copied from elsewhere"),
+        )
     }
 
     /// group = ("ANY" | "ALL") "{" expr ("," expr)* [","] "}"
@@ -492,21 +579,24 @@ impl<'a> Parser<'a> {
         let (message, help) =
             if is_tag && parts.len() == 3 && parts[1..].iter().all(|p| !p.is_empty()) {
                 (
-                    format!("tag variable `{word}` must end with `.value`"),
-                    Some(format!("did you mean `{word}.value`?")),
+                    format!("tag variable `{}` must end with `.value`", quoted(word)),
+                    Some(format!("did you mean `{}.value`?", quoted(word))),
                 )
             } else if is_tag {
                 (
-                    format!("malformed tag variable `{word}`"),
+                    format!("malformed tag variable `{}`", quoted(word)),
                     Some("tag variables are written `tag.<namespace>.<key>.value`".to_string()),
                 )
             } else if parts.iter().any(|p| p.is_empty()) {
                 (
-                    format!("empty name segment in variable `{word}`"),
+                    format!("empty name segment in variable `{}`", quoted(word)),
                     suggest_variable(word),
                 )
             } else {
-                (format!("unknown variable `{word}`"), suggest_variable(word))
+                (
+                    format!("unknown variable `{}`", quoted(word)),
+                    suggest_variable(word),
+                )
             };
         let mut diag = Diagnostic::error(Kind::UnknownVariable, span, message);
         if let Some(help) = help {
@@ -519,6 +609,33 @@ impl<'a> Parser<'a> {
     fn value(&mut self, op: Op, op_span: Span) -> PResult<(String, Span)> {
         self.cur.skip_whitespace();
         let start = self.cur.pos();
+        let adjacent = start == op_span.end;
+        if let Some(second) = ["!=", "="]
+            .into_iter()
+            .find(|o| self.cur.rest().starts_with(o))
+        {
+            second.chars().for_each(|_| {
+                self.cur.bump();
+            });
+            let span = op_span.cover(self.cur.span_from(start));
+            let op = op.as_str();
+            let diag = if adjacent {
+                Diagnostic::error(
+                    Kind::UnexpectedToken,
+                    span,
+                    format!("`{op}{second}` is not an operator"),
+                )
+                .with_help("use `=` or `!=`")
+            } else {
+                Diagnostic::error(
+                    Kind::TwoOperators,
+                    span,
+                    format!("two operators, `{op}` and `{second}`, before one value"),
+                )
+                .with_help("keep one operator, `=` or `!=`, then the quoted value")
+            };
+            return Err(self.fail(diag));
+        }
         match self.cur.peek() {
             Some(q @ ('\'' | '"')) => {
                 self.cur.bump();
@@ -530,6 +647,7 @@ impl<'a> Parser<'a> {
                         format!("value starting here has no closing {q}"),
                     )));
                 }
+                self.check_control_characters(text, start);
                 Ok((text.to_string(), self.cur.span_from(start)))
             }
             None | Some(',' | '}') => Err(self.fail(Diagnostic::error(
@@ -537,19 +655,50 @@ impl<'a> Parser<'a> {
                 op_span,
                 format!("`{}` has no value after it", op.as_str()),
             ))),
-            Some('=') => {
-                self.cur.bump();
-                Err(self.fail(
-                    Diagnostic::error(
-                        Kind::UnexpectedToken,
-                        op_span.cover(self.cur.span_from(start)),
-                        format!("`{}=` is not an operator", op.as_str()),
-                    )
-                    .with_help("use `=` or `!=`"),
-                ))
-            }
             Some(_) => self.bare_value(start),
         }
+    }
+
+    /// A quoted value holding a control character (a tab, a line break) is almost
+    /// always a paste gone wrong, and breaks line-based outputs: a warning, an error in
+    /// strict mode. `open` is the opening quote.
+    fn check_control_characters(&mut self, text: &str, open: Position) {
+        let Some((index, c)) = text.char_indices().find(|(_, c)| c.is_control()) else {
+            return;
+        };
+        let before = &text[..index];
+        let at = match before.rfind('\n') {
+            Some(nl) => Position {
+                offset: open.offset + 1 + index,
+                line: open.line + before.matches('\n').count(),
+                column: before[nl + 1..].chars().count() + 1,
+            },
+            None => Position {
+                offset: open.offset + 1 + index,
+                line: open.line,
+                column: open.column + 1 + before.chars().count(),
+            },
+        };
+        let after = Position {
+            offset: at.offset + c.len_utf8(),
+            column: at.column + 1,
+            ..at
+        };
+        let what = match c {
+            '\t' => " (a tab)",
+            '\n' | '\r' => " (a line break)",
+            _ => "",
+        };
+        self.lenient(
+            Kind::ControlCharacterInValue,
+            Span::new(at, after),
+            format!(
+                "quoted value holds the control character {}{what}",
+                named_char(c)
+            ),
+            "OCIDs and tag values hold no control characters; check how the value was pasted"
+                .into(),
+        );
     }
 
     /// An unquoted value: scanned raw up to `,`, `}` or a line end, treating `${…}` as
@@ -578,7 +727,7 @@ impl<'a> Parser<'a> {
                 Diagnostic::error(
                     Kind::UnquotedTemplate,
                     span,
-                    format!("unquoted template `{text}` was never expanded"),
+                    format!("unquoted template `{}` was never expanded", quoted(text)),
                 )
                 .with_help("expand the template and quote the value"),
             ));
@@ -588,7 +737,7 @@ impl<'a> Parser<'a> {
                 Diagnostic::error(
                     Kind::UnquotedTemplate,
                     span,
-                    format!("unquoted value `{text}` contains spaces"),
+                    format!("unquoted value `{}` contains spaces", quoted(text)),
                 )
                 .with_help("quote the value"),
             ));
@@ -600,18 +749,19 @@ impl<'a> Parser<'a> {
                     Kind::UnexpectedCharacter,
                     span,
                     format!(
-                        "unquoted value `{text}` contains `{}`",
-                        bad.escape_default()
+                        "unquoted value `{}` contains {}",
+                        quoted(text),
+                        named_char(bad)
                     ),
                 )
                 .with_help("quote the value"),
             ));
         }
-        self.legacy(
+        self.lenient(
             Kind::UnquotedValue,
             span,
-            format!("unquoted value `{text}` is a legacy form"),
-            format!("quote it: '{text}'"),
+            format!("unquoted value `{}` is a legacy form", quoted(text)),
+            format!("quote it: '{}'", quoted(text)),
         );
         Ok((text.to_string(), span))
     }

@@ -1,6 +1,24 @@
-//! "Did you mean" suggestions for unknown variables.
+//! "Did you mean" suggestions for unknown variables and group keywords.
 
-use crate::ast::Variable;
+use crate::ast::{GroupKind, Variable};
+
+/// The group keyword nearest to `word` (written before a `{`) and a help sentence.
+///
+/// A unique nearest keyword within two edits (a swap of neighbours is one edit:
+/// `AYN` → `ANY`) is suggested; otherwise both are named and the group is read as ALL.
+pub(crate) fn suggest_keyword(word: &str) -> (GroupKind, String) {
+    let word = word.to_ascii_lowercase();
+    let any = edit_distance(&word, "any");
+    let all = edit_distance(&word, "all");
+    match (any.min(all) <= 2, any.cmp(&all)) {
+        (true, std::cmp::Ordering::Less) => (GroupKind::Any, "did you mean `ANY`?".into()),
+        (true, std::cmp::Ordering::Greater) => (GroupKind::All, "did you mean `ALL`?".into()),
+        _ => (
+            GroupKind::All,
+            "a group starts with ANY (one member must hold) or ALL (every member must hold)".into(),
+        ),
+    }
+}
 
 /// The fixed variables closest to `word`, as a help sentence, if any is close.
 ///
@@ -36,6 +54,23 @@ pub(crate) fn suggest_variable(word: &str) -> Option<String> {
                 .collect();
         }
     }
+    if picks.is_empty() {
+        // `instance.type` → `resource.type`: the other family has the name.
+        let swapped = if let Some(rest) = word.strip_prefix("instance.") {
+            format!("resource.{rest}")
+        } else if let Some(rest) = word.strip_prefix("resource.") {
+            format!("instance.{rest}")
+        } else {
+            String::new()
+        };
+        picks.extend(names.iter().copied().filter(|n| *n == swapped));
+    }
+    if picks.is_empty() && !word.contains('.') {
+        let (kind, help) = suggest_keyword(&word);
+        if help.starts_with("did you mean") {
+            return Some(format!("did you mean `{} {{…}}`?", kind.keyword()));
+        }
+    }
     if picks.is_empty() && word.starts_with("tag") {
         return Some("tag variables are written `tag.<namespace>.<key>.value`".to_string());
     }
@@ -50,17 +85,24 @@ pub(crate) fn suggest_variable(word: &str) -> Option<String> {
     }
 }
 
-/// Levenshtein distance over bytes (variable names are ASCII).
+/// Edit distance over bytes (names are ASCII) where inserting, deleting or replacing
+/// a byte, or swapping two neighbours, is one edit (optimal string alignment).
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, &ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+            let mut best = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && ca == b[j - 1] && a[i - 1] == cb {
+                best = best.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = best;
         }
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -88,6 +130,38 @@ mod tests {
             suggest_variable("instance..id").as_deref(),
             Some("did you mean `instance.id`?")
         );
+    }
+
+    #[test]
+    fn the_other_family_is_suggested() {
+        assert_eq!(
+            suggest_variable("instance.type").as_deref(),
+            Some("did you mean `resource.type`?")
+        );
+        assert_eq!(
+            suggest_variable("Instance.Type").as_deref(),
+            Some("did you mean `resource.type`?")
+        );
+    }
+
+    #[test]
+    fn keywords_are_suggested() {
+        assert_eq!(suggest_keyword("ALLL").0, GroupKind::All);
+        assert_eq!(suggest_keyword("AYN").0, GroupKind::Any);
+        assert_eq!(suggest_keyword("any_").0, GroupKind::Any);
+        assert!(suggest_keyword("FOO").1.starts_with("a group starts with"));
+        assert_eq!(
+            suggest_variable("ALLL").as_deref(),
+            Some("did you mean `ALL {…}`?")
+        );
+    }
+
+    #[test]
+    fn a_swap_is_one_edit() {
+        assert_eq!(edit_distance("ayn", "any"), 1);
+        assert_eq!(edit_distance("instnace.id", "instance.id"), 1);
+        assert_eq!(edit_distance("", "any"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

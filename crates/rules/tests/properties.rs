@@ -111,7 +111,11 @@ fn parse_checked(text: &str, options: &ParseOptions) {
             for diag in err.diagnostics() {
                 assert!(diag.span.start.offset <= diag.span.end.offset);
                 assert!(diag.span.end.offset <= text.len());
-                let _ = diag.render(text);
+                let rendered = diag.render(text);
+                assert!(
+                    rendered.lines().all(|l| l.chars().count() <= 200),
+                    "a rendered line is too long: {rendered}"
+                );
             }
         }
     }
@@ -178,4 +182,20 @@ fn nesting_far_past_the_limit_is_an_error_not_a_crash() {
     };
     let err = parse_with(&text, &huge).unwrap_err();
     assert!(err.first().message.contains("limit of 256"));
+}
+
+#[test]
+fn a_diagnostic_on_a_huge_rule_stays_small() {
+    let items = "instance.id = 'ocid1.instance.oc1..aaaa', ".repeat(25_000);
+    for text in [
+        format!("ANY {{{items}instnce.id = 'x', {items}}}"),
+        format!("ANY {{{items}{}}}", "x".repeat(500_000)),
+        format!("ALL {{\n{items}\n  tag.a.b.value = 'v\n{items}}}"),
+    ] {
+        assert!(text.len() > 1_000_000);
+        let err = parse(&text).unwrap_err();
+        let rendered = err.render(&text);
+        assert!(rendered.len() < 2_000, "{} bytes", rendered.len());
+        assert!(err.to_string().len() < 200);
+    }
 }
