@@ -679,10 +679,19 @@ impl<'a> Parser<'a> {
                 column: open.column + 1 + before.chars().count(),
             },
         };
-        let after = Position {
-            offset: at.offset + c.len_utf8(),
-            column: at.column + 1,
-            ..at
+        // The span ends after the character: past a line break, on the next line.
+        let after = if c == '\n' {
+            Position {
+                offset: at.offset + 1,
+                line: at.line + 1,
+                column: 1,
+            }
+        } else {
+            Position {
+                offset: at.offset + c.len_utf8(),
+                column: at.column + 1,
+                ..at
+            }
         };
         let what = match c {
             '\t' => " (a tab)",
