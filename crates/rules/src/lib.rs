@@ -35,6 +35,7 @@ pub use ir::{Leaf, Rule, TagKey, Test};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
+pub use suggest::edit_distance;
 
 mod ast;
 mod cursor;

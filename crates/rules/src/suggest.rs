@@ -50,8 +50,9 @@ pub(crate) fn suggest_variable(word: &str) -> Option<String> {
     }
 }
 
-/// Levenshtein distance over bytes (variable names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over bytes (keywords and variable names are ASCII); shared
+/// with the policy language's suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

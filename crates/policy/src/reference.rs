@@ -1,0 +1,135 @@
+//! The reference evaluator: a deliberately simple oracle that walks every
+//! (principal, statement) pair. It shares the parser, the compiled statements, the
+//! condition logic and [`bearing`] with the bitmap path, but not how subjects become
+//! principals (it matches each group's rule on each principal with the index's own
+//! reference matcher), how inheritance is decided (it walks parent links) or how the
+//! decision is combined (booleans, not bitmaps).
+
+use dyngroup_index::{DynamicGroup, Principal, reference::matches};
+use dyngroup_rules::{Ast, parse};
+
+use crate::compile::{GroupRef, PolicySet, Subjects};
+use crate::condition::{Facts, Truth, evaluate};
+use crate::decision::{Bearing, Decision, Request, bearing};
+use crate::tree::{CompartmentId, CompartmentTree};
+
+/// The inputs of the oracle, with every group's rule parsed once.
+#[derive(Debug)]
+pub struct Reference<'a> {
+    principals: &'a [Principal],
+    groups: &'a [DynamicGroup],
+    rules: Vec<Option<Ast>>,
+    tree: &'a CompartmentTree,
+    set: &'a PolicySet,
+}
+
+impl<'a> Reference<'a> {
+    /// The oracle over these inputs.
+    pub fn new(
+        principals: &'a [Principal],
+        groups: &'a [DynamicGroup],
+        tree: &'a CompartmentTree,
+        set: &'a PolicySet,
+    ) -> Reference<'a> {
+        let rules = groups
+            .iter()
+            .map(|g| parse(&g.matching_rule).ok().map(|p| p.ast))
+            .collect();
+        Reference {
+            principals,
+            groups,
+            rules,
+            tree,
+            set,
+        }
+    }
+
+    fn member(&self, p: &Principal, g: usize) -> bool {
+        let group = &self.groups[g];
+        self.rules[g]
+            .as_ref()
+            .is_some_and(|ast| matches(p, &group.tenancy_id, ast))
+    }
+
+    fn in_subject(&self, p: &Principal, subjects: &Subjects, tenancy: &str) -> bool {
+        if p.tenancy_id != tenancy {
+            return false;
+        }
+        match subjects {
+            Subjects::Everyone => true,
+            Subjects::DynamicGroups(refs) => refs.iter().any(|r| {
+                (0..self.groups.len()).any(|g| {
+                    let group = &self.groups[g];
+                    let named = match r {
+                        GroupRef::Name(name, _) => group.name.eq_ignore_ascii_case(name),
+                        GroupRef::Id(ocid, _) => group.id == *ocid,
+                    };
+                    named && group.tenancy_id == tenancy && self.member(p, g)
+                })
+            }),
+        }
+    }
+
+    fn within(&self, ancestor: CompartmentId, c: CompartmentId) -> bool {
+        let mut at = Some(c);
+        while let Some(n) = at {
+            if n == ancestor {
+                return true;
+            }
+            at = self.tree.parent(n);
+        }
+        false
+    }
+
+    /// The decision for principal `p` (an index into the principals).
+    pub fn decide(&self, p: usize, request: &Request) -> Decision {
+        let principal = &self.principals[p];
+        if !principal.is_indexed() {
+            return Decision::Denied;
+        }
+        let target = request.compartment;
+        let tenancy = self.tree.ocid(self.tree.root(target));
+        let resource_type = principal.resource_type();
+        let facts = Facts {
+            principal_id: &principal.id,
+            principal_type: &resource_type,
+            principal_compartment: &principal.compartment_id,
+            target: Some((self.tree.ocid(target), self.tree.name(target))),
+        };
+        let (mut allow, mut allow_maybe, mut deny, mut deny_maybe) = (false, false, false, false);
+        for grant in self.set.grants() {
+            if self.tree.ocid(grant.tenancy) != tenancy
+                || !self.within(grant.location, target)
+                || !self.in_subject(principal, &grant.subjects, tenancy)
+            {
+                continue;
+            }
+            let truth = grant
+                .condition
+                .as_ref()
+                .map_or(Truth::True, |c| evaluate(c, &facts));
+            match (bearing(grant, request), truth) {
+                (_, Truth::False) | (Bearing::Irrelevant, _) => {}
+                (Bearing::Allows, Truth::True) => allow = true,
+                (Bearing::Allows, Truth::Unknown) => allow_maybe = true,
+                (Bearing::Denies, Truth::True) => deny = true,
+                (Bearing::Denies | Bearing::MayDeny, _) => deny_maybe = true,
+            }
+        }
+        if deny || !(allow || allow_maybe) {
+            Decision::Denied
+        } else if allow && !deny_maybe {
+            Decision::Allowed
+        } else {
+            Decision::Conditional
+        }
+    }
+
+    /// Every principal allowed or conditional, as (index, decision), in input order.
+    pub fn who_can(&self, request: &Request) -> Vec<(usize, Decision)> {
+        (0..self.principals.len())
+            .map(|p| (p, self.decide(p, request)))
+            .filter(|(_, d)| *d != Decision::Denied)
+            .collect()
+    }
+}
