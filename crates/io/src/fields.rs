@@ -27,10 +27,12 @@ pub(crate) enum Field {
     Name,
     Description,
     MatchingRule,
+    /// A policy's statements (a list of strings).
+    Statements,
 }
 
 impl Field {
-    const ALL: [Field; 9] = [
+    const ALL: [Field; 10] = [
         Field::Id,
         Field::CompartmentId,
         Field::TenancyId,
@@ -40,6 +42,7 @@ impl Field {
         Field::Name,
         Field::Description,
         Field::MatchingRule,
+        Field::Statements,
     ];
 
     /// The name as the OCI CLI prints it; used in messages.
@@ -54,6 +57,7 @@ impl Field {
             Field::Name => "name",
             Field::Description => "description",
             Field::MatchingRule => "matching-rule",
+            Field::Statements => "statements",
         }
     }
 
