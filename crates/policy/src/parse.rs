@@ -673,7 +673,7 @@ fn suggest(word: &str, keywords: &[&str]) -> Option<String> {
         .iter()
         .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
         .min()?;
-    (d <= (lower.len() / 3).max(1)).then(|| format!("did you mean `{best}`?"))
+    (d <= (lower.len() / 3).max(2) && d < lower.len()).then(|| format!("did you mean `{best}`?"))
 }
 
 fn describe(tok: &Tok) -> String {
