@@ -11,7 +11,8 @@ use dyngroup_io::{
 };
 use dyngroup_policy::{
     CompartmentId, CompartmentTree, Decision, Evaluator, FindingKind, Grants, Holding, PolicySet,
-    Request, ResourceTable, Truth, Verb, Via, parse_statement, print_statement,
+    Request, ResourceTable, STATEMENTS_PER_PATH, Truth, Verb, Via, parse_statement,
+    print_statement,
 };
 use serde_json::{Value, json};
 
@@ -150,6 +151,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     let tree = CompartmentTree::new(&compartments);
     let set = PolicySet::compile(policies, &tree);
     let resolve = !args.compartments.is_empty();
+    let mut notes: Vec<String> = Vec::new();
     problems.extend(
         set.findings()
             .iter()
@@ -177,10 +179,29 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
                 .iter()
                 .map(|f| statement_problem(&set, f)),
         );
+        if resolve {
+            for g in evaluator.groups_without_statements() {
+                let group = index.group(g);
+                notes.push(format!(
+                    "note: dynamic group `{}` ({}) is named by no statement: its members get no permission",
+                    group.name, group.id
+                ));
+            }
+        }
+    }
+    for (c, count) in set.paths_over_limit(&tree, STATEMENTS_PER_PATH) {
+        notes.push(format!(
+            "warning: the path to compartment `{}` ({}) holds {count} statements, over OCI's limit of {STATEMENTS_PER_PATH}",
+            tree.path(c),
+            tree.ocid(c)
+        ));
     }
     print_problems(&problems);
     for message in tree.problems() {
         eprintln!("dyngroup: warning: {message}");
+    }
+    for note in &notes {
+        eprintln!("dyngroup: {note}");
     }
     if args.canonical {
         let mut out = BufWriter::new(io::stdout().lock());

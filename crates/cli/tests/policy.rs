@@ -415,3 +415,70 @@ fn a_bad_statement_is_reported_and_the_rest_still_answers() {
     assert_eq!(jsonl(&stdout(&out)).len(), 2);
     assert!(stderr(&out).contains("broken.json:1:140: error: policy `broken`, statement 1"));
 }
+
+#[test]
+fn policy_check_reports_unnamed_groups_and_paths_over_the_limit() {
+    let dir = common::scratch("policy-report");
+    let groups = common::path(&dir, "groups.jsonl");
+    let extra = r#"{"id": "ocid1.dynamicgroup.oc1..aaaaaaaaidle", "name": "idle", "matching-rule": "resource.type = 'instance'", "compartment-id": "ocid1.tenancy.oc1..aaaaaaaaexampletenancy"}"#;
+    let known = std::fs::read_to_string(data("groups.jsonl")).unwrap();
+    std::fs::write(&groups, format!("{known}{extra}\n")).unwrap();
+    let many = common::path(&dir, "many.json");
+    let statements: Vec<String> = (0..497)
+        .map(|_| "\"Allow dynamic-group web to inspect buckets in tenancy\"".to_owned())
+        .collect();
+    std::fs::write(
+        &many,
+        format!(
+            "{{\"id\": \"ocid1.policy.oc1..many\", \"name\": \"many\", \"compartment-id\": \"ocid1.compartment.oc1..aaaaaaaaapp\", \"statements\": [{}]}}\n",
+            statements.join(", ")
+        ),
+    )
+    .unwrap();
+    let (policies, compartments) = (data("policies.json"), data("compartments.json"));
+    let out = dyngroup(&[
+        "policy",
+        "check",
+        "--policies",
+        &policies,
+        "--policies",
+        &many,
+        "--compartments",
+        &compartments,
+        "--groups",
+        &groups,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("dyngroup: note: dynamic group `idle` (ocid1.dynamicgroup.oc1..aaaaaaaaidle) is named by no statement"),
+        "{err}"
+    );
+    // 3 statements at the root + 497 in App = 500: at the limit, not over it.
+    assert!(!err.contains("over OCI's limit"), "{err}");
+
+    std::fs::write(
+        &many,
+        std::fs::read_to_string(&many).unwrap().replacen(
+            "[",
+            "[\"Allow any-user to inspect buckets in tenancy\", ",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = dyngroup(&[
+        "policy",
+        "check",
+        "--policies",
+        &policies,
+        "--policies",
+        &many,
+        "--compartments",
+        &compartments,
+    ]);
+    assert!(
+        stderr(&out).contains("dyngroup: warning: the path to compartment `Prod:App` (ocid1.compartment.oc1..aaaaaaaaapp) holds 501 statements, over OCI's limit of 500"),
+        "{}",
+        stderr(&out)
+    );
+}

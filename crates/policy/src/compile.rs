@@ -10,6 +10,9 @@ use crate::parse::parse_statement;
 use crate::resources::{ResourceSet, Verb};
 use crate::tree::{CompartmentId, CompartmentTree};
 
+/// OCI's hard limit of policy statements on any root-to-leaf compartment path.
+pub const STATEMENTS_PER_PATH: usize = 500;
+
 /// Where a statement was read: `file:line:column` of its JSON string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -352,6 +355,43 @@ impl PolicySet {
             location,
             condition: grant.condition,
         });
+    }
+
+    /// The compartments whose root-to-compartment path holds more than `limit`
+    /// statements (OCI's hard limit is 500, [`STATEMENTS_PER_PATH`]), with the count,
+    /// counting every statement of every policy attached along the path. Only the
+    /// deepest such compartments are listed (their ancestors' paths are prefixes).
+    pub fn paths_over_limit(
+        &self,
+        tree: &CompartmentTree,
+        limit: usize,
+    ) -> Vec<(CompartmentId, usize)> {
+        let mut attached = vec![0usize; tree.len()];
+        for policy in &self.policies {
+            if let Some(c) = tree.get(&policy.compartment_id) {
+                attached[c.index()] += policy.statements.len();
+            }
+        }
+        let mut over: Vec<(CompartmentId, usize)> = Vec::new();
+        for n in 0..tree.len() {
+            let c = CompartmentId(n as u32);
+            if tree.get(tree.ocid(c)) != Some(c) {
+                continue; // left out of the tree
+            }
+            let mut total = 0;
+            let mut at = Some(c);
+            while let Some(a) = at {
+                total += attached[a.index()];
+                at = tree.parent(a);
+            }
+            if total > limit {
+                over.push((c, total));
+            }
+        }
+        // Keep the deepest: drop a compartment when one of its descendants is listed.
+        let listed: Vec<CompartmentId> = over.iter().map(|(c, _)| *c).collect();
+        over.retain(|(c, _)| !listed.iter().any(|d| d != c && tree.covers(*c, *d)));
+        over
     }
 
     /// The policies, as given.

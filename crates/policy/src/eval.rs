@@ -151,6 +151,21 @@ impl<'a> Evaluator<'a> {
         &self.findings
     }
 
+    /// The groups no evaluated statement names (by name or OCID): they grant their
+    /// members nothing.
+    pub fn groups_without_statements(&self) -> Vec<GroupId> {
+        let mut named = vec![false; self.index.group_count()];
+        for bits in &self.subjects {
+            for g in &bits.groups {
+                named[g.index()] = true;
+            }
+        }
+        self.index
+            .group_ids()
+            .filter(|g| !named[g.index()])
+            .collect()
+    }
+
     /// The policies evaluated.
     pub fn policies(&self) -> &'a PolicySet {
         self.set

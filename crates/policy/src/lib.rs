@@ -80,7 +80,7 @@ pub use ast::{
 };
 pub use compile::{
     CompiledGrant, Finding, FindingKind, Grants, GroupRef, Origin, Policy, PolicySet,
-    PolicyStatement, StatementRef, Subjects,
+    PolicyStatement, STATEMENTS_PER_PATH, StatementRef, Subjects,
 };
 pub use condition::{Facts, Truth, evaluate};
 pub use decision::{Bearing, Decision, Request, bearing};

@@ -126,3 +126,88 @@ fn renamed_group() {
 fn cross_tenancy_ignored() {
     run_file("cross-tenancy.txt");
 }
+
+#[test]
+fn report_additions_paths_over_the_limit_and_groups_without_statements() {
+    use dyngroup_index::DynamicGroup;
+    use dyngroup_policy::{Compartment, Policy, PolicyStatement};
+
+    let t = "ocid1.tenancy.oc1..t";
+    let tree = CompartmentTree::new(&[
+        Compartment {
+            id: t.into(),
+            name: "acme".into(),
+            parent_id: None,
+        },
+        Compartment {
+            id: "a".into(),
+            name: "A".into(),
+            parent_id: Some(t.into()),
+        },
+        Compartment {
+            id: "b".into(),
+            name: "B".into(),
+            parent_id: Some("a".into()),
+        },
+        Compartment {
+            id: "c".into(),
+            name: "C".into(),
+            parent_id: Some(t.into()),
+        },
+    ]);
+    let statements = |n: usize| {
+        (0..n)
+            .map(|_| PolicyStatement {
+                text: "Allow dynamic-group used to read buckets in tenancy".into(),
+                origin: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let policy = |id: &str, at: &str, n: usize| Policy {
+        id: id.into(),
+        name: id.into(),
+        compartment_id: at.into(),
+        statements: statements(n),
+    };
+    let set = PolicySet::compile(
+        vec![
+            policy("root", t, 300),
+            policy("pa", "a", 150),
+            policy("pb", "b", 60),
+            policy("pc", "c", 10),
+        ],
+        &tree,
+    );
+    // acme→A→B holds 510; acme→A 450 and acme→C 310 stay under.
+    assert_eq!(
+        set.paths_over_limit(&tree, dyngroup_policy::STATEMENTS_PER_PATH),
+        [(tree.get("b").unwrap(), 510)]
+    );
+    assert_eq!(
+        set.paths_over_limit(&tree, 400),
+        [(tree.get("b").unwrap(), 510)]
+    );
+    assert_eq!(set.paths_over_limit(&tree, 305).len(), 2);
+
+    let mut builder = IndexBuilder::new();
+    for name in ["used", "unused"] {
+        builder
+            .add_group(DynamicGroup {
+                id: format!("ocid1.dynamicgroup.oc1..{name}"),
+                name: name.into(),
+                matching_rule: "resource.type = 'instance'".into(),
+                tenancy_id: t.into(),
+                ..DynamicGroup::default()
+            })
+            .unwrap();
+    }
+    let index = builder.build();
+    let memberships = index.evaluate();
+    let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
+    let unused: Vec<&str> = evaluator
+        .groups_without_statements()
+        .into_iter()
+        .map(|g| index.group(g).name.as_str())
+        .collect();
+    assert_eq!(unused, ["unused"]);
+}
