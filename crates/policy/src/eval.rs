@@ -367,6 +367,33 @@ impl<'a> Evaluator<'a> {
         answer
     }
 
+    /// Every principal's effective grants at once, by ordinal: the statements (allows
+    /// and denies, as indices into [`PolicySet::grants`], ascending) whose subject
+    /// includes it and whose condition is not false for it (targets unknown), with
+    /// that truth. Computed grant by grant over the subject bitmaps.
+    pub fn effective_grants(&self) -> Vec<Vec<(u32, Truth)>> {
+        let mut out: Vec<Vec<(u32, Truth)>> = vec![Vec::new(); self.index.principal_count()];
+        for (i, grant) in self.set.grants().iter().enumerate() {
+            let members = &self.subjects[i].members;
+            let fixed = match &grant.condition {
+                None => Some(Truth::True),
+                Some(_) if self.principal_dependent[i] => None,
+                Some(c) => Some(evaluate(c, &Facts::default())),
+            };
+            for p in members {
+                let truth = match (fixed, &grant.condition) {
+                    (Some(t), _) => t,
+                    (None, Some(c)) => evaluate(c, &self.facts(PrincipalId(p), None)),
+                    (None, None) => Truth::True,
+                };
+                if truth != Truth::False {
+                    out[p as usize].push((i as u32, truth));
+                }
+            }
+        }
+        out
+    }
+
     /// Every allow that includes `p` (targets unknown), with the denies that
     /// overlap it.
     pub fn holdings(&self, p: PrincipalId) -> Vec<Holding> {

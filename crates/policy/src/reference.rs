@@ -19,6 +19,8 @@ pub struct Reference<'a> {
     principals: &'a [Principal],
     groups: &'a [DynamicGroup],
     rules: Vec<Option<Ast>>,
+    /// Per grant, the groups its subject names (by a plain scan over the groups).
+    named: Vec<Vec<usize>>,
     tree: &'a CompartmentTree,
     set: &'a PolicySet,
 }
@@ -35,10 +37,31 @@ impl<'a> Reference<'a> {
             .iter()
             .map(|g| parse(&g.matching_rule).ok().map(|p| p.ast))
             .collect();
+        let named = set
+            .grants()
+            .iter()
+            .map(|grant| {
+                let tenancy = tree.ocid(grant.tenancy);
+                let Subjects::DynamicGroups(refs) = &grant.subjects else {
+                    return Vec::new();
+                };
+                (0..groups.len())
+                    .filter(|&g| {
+                        let group = &groups[g];
+                        group.tenancy_id == tenancy
+                            && refs.iter().any(|r| match r {
+                                GroupRef::Name(name, _) => group.name.eq_ignore_ascii_case(name),
+                                GroupRef::Id(ocid, _) => group.id == *ocid,
+                            })
+                    })
+                    .collect()
+            })
+            .collect();
         Reference {
             principals,
             groups,
             rules,
+            named,
             tree,
             set,
         }
@@ -51,22 +74,13 @@ impl<'a> Reference<'a> {
             .is_some_and(|ast| matches(p, &group.tenancy_id, ast))
     }
 
-    fn in_subject(&self, p: &Principal, subjects: &Subjects, tenancy: &str) -> bool {
+    fn in_subject(&self, p: &Principal, grant: usize, tenancy: &str) -> bool {
         if p.tenancy_id != tenancy {
             return false;
         }
-        match subjects {
+        match &self.set.grants()[grant].subjects {
             Subjects::Everyone => true,
-            Subjects::DynamicGroups(refs) => refs.iter().any(|r| {
-                (0..self.groups.len()).any(|g| {
-                    let group = &self.groups[g];
-                    let named = match r {
-                        GroupRef::Name(name, _) => group.name.eq_ignore_ascii_case(name),
-                        GroupRef::Id(ocid, _) => group.id == *ocid,
-                    };
-                    named && group.tenancy_id == tenancy && self.member(p, g)
-                })
-            }),
+            Subjects::DynamicGroups(_) => self.named[grant].iter().any(|&g| self.member(p, g)),
         }
     }
 
@@ -97,10 +111,10 @@ impl<'a> Reference<'a> {
             target: Some((self.tree.ocid(target), self.tree.name(target))),
         };
         let (mut allow, mut allow_maybe, mut deny, mut deny_maybe) = (false, false, false, false);
-        for grant in self.set.grants() {
+        for (i, grant) in self.set.grants().iter().enumerate() {
             if self.tree.ocid(grant.tenancy) != tenancy
                 || !self.within(grant.location, target)
-                || !self.in_subject(principal, &grant.subjects, tenancy)
+                || !self.in_subject(principal, i, tenancy)
             {
                 continue;
             }
@@ -123,6 +137,36 @@ impl<'a> Reference<'a> {
         } else {
             Decision::Conditional
         }
+    }
+
+    /// The statements whose subject includes principal `p` and whose condition is not
+    /// false for it (targets unknown), with that truth, ascending.
+    pub fn effective_grants(&self, p: usize) -> Vec<(u32, Truth)> {
+        let principal = &self.principals[p];
+        if !principal.is_indexed() {
+            return Vec::new();
+        }
+        let resource_type = principal.resource_type();
+        let facts = Facts {
+            principal_id: &principal.id,
+            principal_type: &resource_type,
+            principal_compartment: &principal.compartment_id,
+            target: None,
+        };
+        let mut out = Vec::new();
+        for (i, grant) in self.set.grants().iter().enumerate() {
+            if !self.in_subject(principal, i, self.tree.ocid(grant.tenancy)) {
+                continue;
+            }
+            let truth = grant
+                .condition
+                .as_ref()
+                .map_or(Truth::True, |c| evaluate(c, &facts));
+            if truth != Truth::False {
+                out.push((i as u32, truth));
+            }
+        }
+        out
     }
 
     /// Every principal allowed or conditional, as (index, decision), in input order.

@@ -218,6 +218,18 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     let set = PolicySet::compile(w.policies.clone(), &tree);
     let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
     let reference = Reference::new(&w.principals, &w.groups, &tree, &set);
+    let effective = evaluator.effective_grants();
+    for (i, p) in w.principals.iter().enumerate() {
+        let fast = index
+            .principal_id(&p.id)
+            .map_or_else(Vec::new, |id| effective[id.0 as usize].clone());
+        prop_assert_eq!(
+            fast,
+            reference.effective_grants(i),
+            "effective grants of {}",
+            p.id
+        );
+    }
     let mut rng = Rng(seed ^ 0xabcdef);
     for _ in 0..12 {
         let c = &w.compartments[rng.below(w.compartments.len())];
