@@ -21,6 +21,8 @@ pub struct Reference<'a> {
     rules: Vec<Option<Ast>>,
     /// Per grant, the groups its subject names (by a plain scan over the groups).
     named: Vec<Vec<usize>>,
+    /// The grants of each tenancy (by the root's OCID), ascending.
+    by_tenancy: std::collections::HashMap<String, Vec<usize>>,
     tree: &'a CompartmentTree,
     set: &'a PolicySet,
 }
@@ -57,11 +59,19 @@ impl<'a> Reference<'a> {
                     .collect()
             })
             .collect();
+        let mut by_tenancy: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, grant) in set.grants().iter().enumerate() {
+            by_tenancy
+                .entry(tree.ocid(grant.tenancy).to_owned())
+                .or_default()
+                .push(i);
+        }
         Reference {
             principals,
             groups,
             rules,
             named,
+            by_tenancy,
             tree,
             set,
         }
@@ -82,6 +92,10 @@ impl<'a> Reference<'a> {
             Subjects::Everyone => true,
             Subjects::DynamicGroups(_) => self.named[grant].iter().any(|&g| self.member(p, g)),
         }
+    }
+
+    fn grants_of(&self, tenancy: &str) -> &[usize] {
+        self.by_tenancy.get(tenancy).map_or(&[], Vec::as_slice)
     }
 
     fn within(&self, ancestor: CompartmentId, c: CompartmentId) -> bool {
@@ -111,7 +125,8 @@ impl<'a> Reference<'a> {
             target: Some((self.tree.ocid(target), self.tree.name(target))),
         };
         let (mut allow, mut allow_maybe, mut deny, mut deny_maybe) = (false, false, false, false);
-        for (i, grant) in self.set.grants().iter().enumerate() {
+        for &i in self.grants_of(&principal.tenancy_id) {
+            let grant = &self.set.grants()[i];
             if self.tree.ocid(grant.tenancy) != tenancy
                 || !self.within(grant.location, target)
                 || !self.in_subject(principal, i, tenancy)
@@ -154,7 +169,8 @@ impl<'a> Reference<'a> {
             target: None,
         };
         let mut out = Vec::new();
-        for (i, grant) in self.set.grants().iter().enumerate() {
+        for &i in self.grants_of(&principal.tenancy_id) {
+            let grant = &self.set.grants()[i];
             if !self.in_subject(principal, i, self.tree.ocid(grant.tenancy)) {
                 continue;
             }
