@@ -13,7 +13,8 @@
 //! and undecided conditions, 5% denies), ten statements a policy.
 //!
 //! The question asked is `read buckets` in the deepest compartment of the largest
-//! tenancy. After criterion, the reference evaluator answers the same question and
+//! tenancy: `who-can-sets` gives the answer as two bitmaps (allowed, conditional),
+//! `who-can` adds every listed principal's chain (its cost grows with the answer). After criterion, the reference evaluator answers the same question and
 //! computes every principal's effective grants once, and the ratios are printed.
 //!
 //! Run: `cargo bench -p dyngroup-benches --bench policy`.
@@ -225,6 +226,9 @@ fn main() {
         g.throughput(Throughput::Elements(1));
         g.bench_function(BenchmarkId::new("who-can/bitmap", &profile), |b| {
             b.iter(|| black_box(evaluator.who_can(black_box(&request))))
+        });
+        g.bench_function(BenchmarkId::new("who-can-sets/bitmap", &profile), |b| {
+            b.iter(|| black_box(evaluator.who_can_sets(black_box(&request))))
         });
         g.bench_function(BenchmarkId::new("decide/bitmap", &profile), |b| {
             b.iter(|| black_box(evaluator.decide(black_box(one), &request)))

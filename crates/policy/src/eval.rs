@@ -67,6 +67,37 @@ pub struct Holding {
     pub denied_by: Vec<Via>,
 }
 
+/// A subject's members split by a condition: all surely, all maybe, or some of each.
+#[derive(Debug)]
+enum Split<'a> {
+    Sure(&'a RoaringBitmap),
+    Maybe(&'a RoaringBitmap),
+    Mixed(RoaringBitmap, RoaringBitmap),
+}
+
+static EMPTY: std::sync::OnceLock<RoaringBitmap> = std::sync::OnceLock::new();
+
+impl Split<'_> {
+    /// (sure, maybe).
+    fn parts(&self) -> (&RoaringBitmap, &RoaringBitmap) {
+        let empty = EMPTY.get_or_init(RoaringBitmap::new);
+        match self {
+            Split::Sure(all) => (all, empty),
+            Split::Maybe(all) => (empty, all),
+            Split::Mixed(yes, maybe) => (yes, maybe),
+        }
+    }
+}
+
+/// What the bitmap pass over a request's statements gives.
+#[derive(Debug)]
+struct Tally<'a> {
+    allowed: RoaringBitmap,
+    conditional: RoaringBitmap,
+    /// The allows that bear on the request, with their split members.
+    allows: Vec<(usize, Split<'a>)>,
+}
+
 /// Answers `can` and `who-can` over an index's memberships.
 #[derive(Debug)]
 pub struct Evaluator<'a> {
@@ -191,11 +222,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The members of grant `i`'s subject for which its condition is true, and
-    /// those for which it is unknown.
-    fn split(&self, i: usize, target: CompartmentId) -> (RoaringBitmap, RoaringBitmap) {
+    /// those for which it is unknown (borrowed when the condition does not depend on
+    /// the principal).
+    fn split(&self, i: usize, target: CompartmentId) -> Split<'_> {
         let members = &self.subjects[i].members;
         let Some(condition) = &self.set.grants()[i].condition else {
-            return (members.clone(), RoaringBitmap::new());
+            return Split::Sure(members);
         };
         if !self.principal_dependent[i] {
             let facts = Facts {
@@ -203,9 +235,9 @@ impl<'a> Evaluator<'a> {
                 ..Facts::default()
             };
             return match evaluate(condition, &facts) {
-                Truth::True => (members.clone(), RoaringBitmap::new()),
-                Truth::Unknown => (RoaringBitmap::new(), members.clone()),
-                Truth::False => (RoaringBitmap::new(), RoaringBitmap::new()),
+                Truth::True => Split::Sure(members),
+                Truth::Unknown => Split::Maybe(members),
+                Truth::False => Split::Mixed(RoaringBitmap::new(), RoaringBitmap::new()),
             };
         }
         let (mut yes, mut maybe) = (RoaringBitmap::new(), RoaringBitmap::new());
@@ -216,12 +248,12 @@ impl<'a> Evaluator<'a> {
                 Truth::False => false,
             };
         }
-        (yes, maybe)
+        Split::Mixed(yes, maybe)
     }
 
-    /// Every principal allowed or conditional for `request`, ascending by ordinal,
-    /// each with the allows that reach it.
-    pub fn who_can(&self, request: &Request) -> Vec<WhoCan> {
+    /// The allows that bear on `request`, split by their conditions, and the
+    /// principals allowed and conditional.
+    fn tally(&self, request: &Request) -> Tally<'_> {
         let tenancy = self.tree.root(request.compartment);
         let (mut allow, mut allow_maybe) = (RoaringBitmap::new(), RoaringBitmap::new());
         let (mut deny, mut deny_maybe) = (RoaringBitmap::new(), RoaringBitmap::new());
@@ -235,12 +267,12 @@ impl<'a> Evaluator<'a> {
             if b == Bearing::Irrelevant {
                 continue;
             }
-            let (yes, maybe) = self.split(i, request.compartment);
+            let split = self.split(i, request.compartment);
+            let (yes, maybe) = split.parts();
             match b {
                 Bearing::Allows => {
-                    allow |= &yes;
-                    allow_maybe |= &maybe;
-                    allows.push((i, yes, maybe));
+                    allow |= yes;
+                    allow_maybe |= maybe;
                 }
                 Bearing::Denies => {
                     deny |= yes;
@@ -252,17 +284,46 @@ impl<'a> Evaluator<'a> {
                 }
                 Bearing::Irrelevant => {}
             }
+            if b == Bearing::Allows {
+                allows.push((i, split));
+            }
         }
-        let allowed = &(&allow - &deny) - &deny_maybe;
-        let conditional = &(&(&allow | &allow_maybe) - &deny) - &allowed;
-        let listed = &allowed | &conditional;
+        // allowed = surely allowed − surely denied − maybe denied; conditional = (surely
+        // or maybe allowed) − surely denied − allowed.
+        allow -= &deny;
+        let allowed = &allow - &deny_maybe;
+        let mut conditional = allow & deny_maybe;
+        allow_maybe -= &deny;
+        allow_maybe -= &allowed;
+        conditional |= allow_maybe;
+        Tally {
+            allowed,
+            conditional,
+            allows,
+        }
+    }
+
+    /// The principals allowed and those conditional for `request`, as bitmaps of
+    /// ordinals: the whole answer without the chains.
+    pub fn who_can_sets(&self, request: &Request) -> (RoaringBitmap, RoaringBitmap) {
+        let t = self.tally(request);
+        (t.allowed, t.conditional)
+    }
+
+    /// Every principal allowed or conditional for `request`, ascending by ordinal,
+    /// each with the allows that reach it.
+    pub fn who_can(&self, request: &Request) -> Vec<WhoCan> {
+        let t = self.tally(request);
+        let listed = &t.allowed | &t.conditional;
         listed
             .iter()
             .map(|p| {
                 let principal = PrincipalId(p);
-                let via = allows
+                let via = t
+                    .allows
                     .iter()
-                    .filter_map(|(i, yes, maybe)| {
+                    .filter_map(|(i, split)| {
+                        let (yes, maybe) = split.parts();
                         let truth = if yes.contains(p) {
                             Truth::True
                         } else if maybe.contains(p) {
@@ -275,7 +336,7 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 WhoCan {
                     principal,
-                    decision: if allowed.contains(p) {
+                    decision: if t.allowed.contains(p) {
                         Decision::Allowed
                     } else {
                         Decision::Conditional

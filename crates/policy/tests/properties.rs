@@ -242,8 +242,18 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
                 .get(&c.id)
                 .expect("every generated compartment is in the tree"),
         };
-        let mut fast: Vec<(String, Decision)> = evaluator
-            .who_can(&request)
+        let (allowed, conditional) = evaluator.who_can_sets(&request);
+        let listed = evaluator.who_can(&request);
+        prop_assert_eq!(allowed.len() + conditional.len(), listed.len() as u64);
+        for w in &listed {
+            let set = if w.decision == Decision::Allowed {
+                &allowed
+            } else {
+                &conditional
+            };
+            prop_assert!(set.contains(w.principal.0));
+        }
+        let mut fast: Vec<(String, Decision)> = listed
             .into_iter()
             .map(|w| (index.principal_ocid(w.principal).to_owned(), w.decision))
             .collect();
