@@ -57,7 +57,7 @@ fn print_grant(g: &Grant) -> String {
                     }
                     SubjectTarget::Name { domain, name } => {
                         if let Some(domain) = domain {
-                            out.push_str(&format!("'{domain}'/'{name}'"));
+                            out.push_str(&format!("{}/{}", quoted(domain), quoted(name)));
                         } else {
                             out.push_str(&name_text(name));
                         }
@@ -139,9 +139,18 @@ fn print_condition(c: &Condition, out: &mut String) {
 
 fn value_text(value: &Value) -> String {
     match value {
-        Value::Text(t) if t.contains('\'') => format!("\"{t}\""),
-        Value::Text(t) => format!("'{t}'"),
+        Value::Text(t) => quoted(t),
         Value::Pattern(p) => format!("/{p}/"),
+    }
+}
+
+/// Single quotes, or double quotes when the text holds a single quote (quoted text
+/// never holds both: it was read between one kind of quotes).
+fn quoted(text: &str) -> String {
+    if text.contains('\'') {
+        format!("\"{text}\"")
+    } else {
+        format!("'{text}'")
     }
 }
 
@@ -154,11 +163,5 @@ fn name_text(name: &str) -> String {
         && !["to", "in", "id", "where"]
             .iter()
             .any(|k| name.eq_ignore_ascii_case(k));
-    if plain {
-        name.to_owned()
-    } else if name.contains('\'') {
-        format!("\"{name}\"")
-    } else {
-        format!("'{name}'")
-    }
+    if plain { name.to_owned() } else { quoted(name) }
 }

@@ -40,6 +40,10 @@ fn canonical_forms() {
             "Allow any-group to inspect all-resources in tenancy where any {request.principal.type = 'instance', target.compartment.name = /dev*/, request.utc-timestamp before '2030-01-01T00:00:00Z', request.region not in ('phx')}",
         ),
         (
+            "allow dynamic-group \"it's\"/web to read buckets in tenancy where request.principal.id = \"a'b\"",
+            "Allow dynamic-group \"it's\"/'web' to read buckets in tenancy where request.principal.id = \"a'b\"",
+        ),
+        (
             "Allow dynamic-group web, group admins to read objects in tenancy",
             "Allow dynamic-group web, group admins to read objects in tenancy",
         ),
