@@ -39,6 +39,10 @@ impl<'a> Reference<'a> {
             .iter()
             .map(|g| parse(&g.matching_rule).ok().map(|p| p.ast))
             .collect();
+        let mut groups_of: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        for (g, group) in groups.iter().enumerate() {
+            groups_of.entry(group.tenancy_id.as_str()).or_default().push(g);
+        }
         let named = set
             .grants()
             .iter()
@@ -47,7 +51,10 @@ impl<'a> Reference<'a> {
                 let Subjects::DynamicGroups(refs) = &grant.subjects else {
                     return Vec::new();
                 };
-                (0..groups.len())
+                let candidates = groups_of.get(tenancy).map_or(&[][..], Vec::as_slice);
+                candidates
+                    .iter()
+                    .copied()
                     .filter(|&g| {
                         let group = &groups[g];
                         group.tenancy_id == tenancy
