@@ -41,7 +41,10 @@ impl<'a> Reference<'a> {
             .collect();
         let mut groups_of: std::collections::HashMap<&str, Vec<usize>> = Default::default();
         for (g, group) in groups.iter().enumerate() {
-            groups_of.entry(group.tenancy_id.as_str()).or_default().push(g);
+            groups_of
+                .entry(group.tenancy_id.as_str())
+                .or_default()
+                .push(g);
         }
         let named = set
             .grants()
