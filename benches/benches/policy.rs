@@ -118,10 +118,12 @@ fn generate(fleet: &Fleet) -> (Vec<Compartment>, Vec<Policy>) {
                 };
             }
             let target = rng.below(nodes.len());
+            // Locations stay inside the attachment's subtree, as OCI requires.
             let location = match (rng.chance(20), path(attached, target)) {
                 (true, _) | (_, None) if attached == 0 => "tenancy".to_owned(),
                 (_, Some(p)) if !p.is_empty() => format!("compartment {p}"),
-                _ => format!("compartment id {}", nodes[target].0),
+                (_, Some(_)) => format!("compartment id {}", nodes[target].0),
+                (_, None) => format!("compartment id {}", nodes[attached].0),
             };
             let subject = match (rng.below(10), tenancy_groups.is_empty()) {
                 (0, _) | (_, true) => "any-user".to_owned(),

@@ -425,7 +425,7 @@ fn policy_check_reports_unnamed_groups_and_paths_over_the_limit() {
     std::fs::write(&groups, format!("{known}{extra}\n")).unwrap();
     let many = common::path(&dir, "many.json");
     let statements: Vec<String> = (0..497)
-        .map(|_| "\"Allow dynamic-group web to inspect buckets in tenancy\"".to_owned())
+        .map(|_| "\"Allow dynamic-group web to inspect buckets in compartment id ocid1.compartment.oc1..aaaaaaaaapp\"".to_owned())
         .collect();
     std::fs::write(
         &many,

@@ -332,6 +332,19 @@ impl PolicySet {
                 None => Err(format!("no compartment has id `{ocid}`")),
             },
         };
+        // OCI refuses a statement whose location is outside the compartment its policy
+        // is attached to (`in tenancy` from a compartment's policy included).
+        let location = location.and_then(|c| {
+            if tree.covers(attachment, c) {
+                Ok(c)
+            } else {
+                Err(format!(
+                    "`{}` is outside `{}`, where the policy is attached (OCI refuses such statements)",
+                    tree.describe(c),
+                    tree.describe(attachment)
+                ))
+            }
+        });
         let location = match location {
             Ok(c) => c,
             Err(why) => {
