@@ -152,3 +152,40 @@ fn policies_as_json_lines_and_arrays() {
         assert_eq!(read.policies()[0].compartment_id, "ocid1.tenancy.oc1..t");
     }
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_input_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = read_policies_from(&bytes[..], "p", &options());
+            let _ = read_compartments_from(&bytes[..], "c", &options());
+        }
+
+        #[test]
+        fn policy_shaped_input_never_panics(
+            statements in proptest::collection::vec(".{0,60}", 0..4),
+            id in "[a-z.]{0,12}",
+        ) {
+            let record = serde_json::json!({
+                "id": id, "name": "p", "compartment-id": "ocid1.tenancy.oc1..t", "statements": statements,
+            });
+            let text = format!("{record}\n");
+            let read = read_policies_from(text.as_bytes(), "p", &options()).unwrap();
+            let tree = CompartmentTree::new(&[dyngroup_policy::Compartment {
+                id: "ocid1.tenancy.oc1..t".into(),
+                name: "t".into(),
+                parent_id: None,
+            }]);
+            let set = PolicySet::compile(read.policies().to_vec(), &tree);
+            for finding in set.findings() {
+                let problem = statement_problem(&set, finding);
+                prop_assert!(problem.rendered.is_some());
+            }
+        }
+    }
+}
