@@ -58,6 +58,16 @@ pub(crate) enum Command {
     /// skipped; the other changes apply. The new snapshot is written atomically, before
     /// the delta is printed. Exit code 1 if any line or change was rejected.
     Apply(ApplyArgs),
+    /// Policies: `policy check` validates statements and prints their canonical form.
+    Policy(crate::policy_cmds::PolicyArgs),
+    /// What a principal can do, each grant with its chain: the dynamic group (and why
+    /// the principal is a member), the policy, the statement and its file:line, and
+    /// whether a condition or a deny limits it.
+    Can(crate::policy_cmds::CanArgs),
+    /// Every principal allowed, or conditionally allowed, to do VERB on a resource
+    /// type in a compartment: one record each, {"id", "tenancy-id", "decision",
+    /// "via": [{"group", "policy-id", "statement"}]}; denied principals are not listed.
+    WhoCan(crate::policy_cmds::WhoCanArgs),
 }
 
 #[derive(Debug, Args)]

@@ -34,10 +34,12 @@ pub(crate) enum Field {
     CompartmentOcid,
     TenancyOcid,
     DeleteInProgress,
+    /// A policy's statements (a list of strings).
+    Statements,
 }
 
 impl Field {
-    const ALL: [Field; 15] = [
+    const ALL: [Field; 16] = [
         Field::Id,
         Field::CompartmentId,
         Field::TenancyId,
@@ -53,6 +55,7 @@ impl Field {
         Field::CompartmentOcid,
         Field::TenancyOcid,
         Field::DeleteInProgress,
+        Field::Statements,
     ];
 
     /// The name as the OCI CLI prints it; used in messages.
@@ -73,6 +76,7 @@ impl Field {
             Field::CompartmentOcid => "compartment-ocid",
             Field::TenancyOcid => "tenancy-ocid",
             Field::DeleteInProgress => "delete-in-progress",
+            Field::Statements => "statements",
         }
     }
 

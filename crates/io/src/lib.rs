@@ -35,6 +35,14 @@
 //! reported with the rule rendered under `^^^`. Only failing to read a file at all is an
 //! [`Error`]. JSON Lines are read in chunks and parsed in parallel (rayon), in order.
 //!
+//! - [`read_compartments`] / [`CompartmentsReader`] give the compartment tree's
+//!   records as `oci iam compartment list --all --compartment-id-in-subtree true
+//!   --include-root` prints them (deleted ones skipped with a note);
+//!   [`read_policies`] / [`PoliciesReader`] give policies as `oci iam policy list
+//!   --all` prints them, each statement with the `file:line:column` of its string;
+//!   [`statement_problem`] reports a statement's finding there, the statement
+//!   rendered with `^^^` under the span inside it.
+//!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
 //! [`write_atomically`] replace an output file only when the whole run succeeded;
@@ -66,6 +74,9 @@
 
 pub use atomic::{AtomicFile, Finished, commit_all, same_file, write_atomically};
 pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
+pub use compartments::{
+    Compartments, CompartmentsReader, read_compartments, read_compartments_from,
+};
 pub use error::Error;
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
@@ -75,6 +86,9 @@ pub use inventory::{
     Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
 };
 pub use options::ReadOptions;
+pub use policies::{
+    Policies, PoliciesReader, read_policies, read_policies_from, statement_problem,
+};
 pub use problem::{Problem, ProblemKind, Severity};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
@@ -83,6 +97,7 @@ pub use write::{
 
 mod atomic;
 mod changes;
+mod compartments;
 mod container;
 mod documents;
 mod error;
@@ -91,6 +106,7 @@ mod groups;
 mod input;
 mod inventory;
 mod options;
+mod policies;
 mod position;
 mod problem;
 mod write;

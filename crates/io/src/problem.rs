@@ -59,6 +59,12 @@ pub enum ProblemKind {
     LegacyRule,
     /// A group that was skipped because it is deleted.
     Deleted,
+    /// A policy statement that cannot be evaluated (it does not parse, or its
+    /// location or group does not resolve); the rest of the policy is kept.
+    BadStatement,
+    /// A policy statement that is evaluated with a caveat, or reported and not
+    /// evaluated by design (cross-tenancy, user groups).
+    StatementNote,
 }
 
 /// One problem with one record of an input file.
@@ -137,9 +143,11 @@ impl Problem {
     /// Whether the record this problem is about was left out of the result.
     ///
     /// True for every error except a bad matching rule, whose group is kept (it fails
-    /// closed: no members); false for warnings and notes.
+    /// closed: no members), and a bad policy statement, whose policy is kept; false
+    /// for warnings and notes.
     pub fn rejects_record(&self) -> bool {
-        self.severity == Severity::Error && self.kind != ProblemKind::BadRule
+        self.severity == Severity::Error
+            && !matches!(self.kind, ProblemKind::BadRule | ProblemKind::BadStatement)
     }
 }
 
