@@ -1,7 +1,7 @@
 //! [`IndexBuilder`]: collects principals and groups, then builds the immutable
 //! [`Index`].
 
-use crate::groups::{GroupEntry, GroupError, GroupNames, is_valid_group_name, lower_rule};
+use crate::groups::{GroupEntry, GroupError, GroupNames, check_group_definition, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
@@ -114,14 +114,13 @@ impl IndexBuilder {
     }
 
     /// Adds a group and returns its id, or refuses it for an invalid or duplicate name
-    /// (names are unique per tenancy, case-insensitively).
+    /// (names are unique per tenancy, case-insensitively) or a description that is
+    /// too long ([`check_group_definition`](crate::check_group_definition)).
     ///
     /// A rule that does not parse is accepted: the group has no members (fail closed)
     /// and [`Index::limits_report`] lists it.
     pub fn add_group(&mut self, group: DynamicGroup) -> Result<GroupId, GroupError> {
-        if !is_valid_group_name(&group.name) {
-            return Err(GroupError::InvalidName { name: group.name });
-        }
+        check_group_definition(&group.name, &group.description)?;
         let tenancy_sym = self.strings.intern(&group.tenancy_id);
         if self
             .group_names

@@ -87,7 +87,10 @@
 pub use builder::IndexBuilder;
 pub use eval::EvalOptions;
 pub use explain::{ExplainError, ExplainKind, ExplainNode, Explanation};
-pub use groups::{GroupError, MAX_GROUP_NAME_LEN, is_valid_group_name};
+pub use groups::{
+    GroupError, MAX_DESCRIPTION_LEN, MAX_GROUP_NAME_LEN, check_group_definition,
+    is_valid_group_name,
+};
 pub use ids::{GroupId, PrincipalId, TenancyId, TermId};
 pub use index::{Index, IndexStats, PrincipalRef};
 pub use limits::{

@@ -217,17 +217,15 @@ fn every_refusal_is_typed_and_changes_nothing() {
             members: 1
         }
     );
-    assert_eq!(
-        refuse(
-            &mut e,
-            Change::RemovePrincipal {
-                id: "ocid1.instance.oc1..nope".into()
-            }
-        ),
-        ChangeError::UnknownPrincipal {
-            id: "ocid1.instance.oc1..nope".into()
-        }
-    );
+    // Removing a principal the engine does not hold is a no-op, not an error.
+    let version = e.version();
+    let delta = e
+        .apply_one(Change::RemovePrincipal {
+            id: "ocid1.instance.oc1..nope".into(),
+        })
+        .unwrap();
+    assert!(delta.is_empty());
+    assert_eq!(e.version(), version, "nothing published");
     // Messages are lower-case, without a final period.
     let text = ChangeError::TenancyGroupLimit {
         tenancy_id: T.into(),
@@ -238,9 +236,7 @@ fn every_refusal_is_typed_and_changes_nothing() {
 
     // In a batch, refused changes are skipped and reported; the rest apply.
     let applied = e.apply([
-        Change::RemovePrincipal {
-            id: "ocid1.instance.oc1..nope".into(),
-        },
+        Change::CreateGroup(group("", "worse name", "x")),
         Change::UpsertPrincipal(vm(2, PROD, "web")),
         Change::CreateGroup(group("", "bad name", "x")),
     ]);
@@ -375,20 +371,49 @@ fn rule_changes_and_group_lifecycle() {
         "db servers"
     );
 
-    // A rule that does not parse is accepted and fails closed.
-    let delta = e
+    // A rule that does not parse is refused, as the OCI API refuses it: the group
+    // keeps its rule and members. A create with one is refused too.
+    let version = e.version();
+    let err = e
         .apply_one(Change::UpdateGroup(GroupUpdate {
             id: "ocid1.dynamicgroup.oc1..web".into(),
             matching_rule: Some("ANY {".into()),
             ..GroupUpdate::default()
         }))
-        .unwrap();
-    assert_eq!(delta.counts(), (0, 1));
+        .unwrap_err();
+    assert!(
+        matches!(err, ChangeError::InvalidRule { ref name, .. } if name == "web"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("the rule of group `web` does not parse: "),
+        "{err}"
+    );
+    assert_eq!(e.version(), version);
     let s = e.snapshot();
     let web = s.group("ocid1.dynamicgroup.oc1..web").unwrap();
-    assert!(web.rule().is_err() && web.ast().is_none() && web.member_count() == 0);
-    let why = s.explain("ocid1.instance.oc1..vm2", web.id()).unwrap();
-    assert!(why.rule_error.is_some() && !why.member);
+    assert_eq!(web.matching_rule(), "tag.ops.role.value = 'db'");
+    assert_eq!(
+        web.members().collect::<Vec<_>>(),
+        ["ocid1.instance.oc1..vm2"]
+    );
+    let err = e
+        .apply_one(Change::CreateGroup(group("", "broken", "ALL {")))
+        .unwrap_err();
+    assert!(matches!(err, ChangeError::InvalidRule { .. }), "{err}");
+    assert!(e.snapshot().group_by_name(T, "broken").is_none());
+    // A group loaded with the inventory keeps a rule that does not parse (fail
+    // closed, as in batch evaluation).
+    let (loaded, refused) = Engine::build(
+        &[],
+        [group("ocid1.dynamicgroup.oc1..bad", "bad", "ANY {")],
+        EngineOptions::default(),
+    );
+    assert!(refused.is_empty());
+    let s = loaded.snapshot();
+    let bad = s.group("ocid1.dynamicgroup.oc1..bad").unwrap();
+    assert!(bad.rule().is_err() && bad.ast().is_none() && bad.member_count() == 0);
 
     // Upsert by name without an id updates; the name's case may differ, the stored
     // spelling stays.
@@ -417,6 +442,10 @@ fn rule_changes_and_group_lifecycle() {
     assert!(delta.groups[0].deleted);
     assert_eq!(delta.counts(), (0, 2));
     // A group without members is deleted without force.
+    e.apply_one(Change::RemovePrincipal {
+        id: "ocid1.instance.oc1..vm2".into(),
+    })
+    .unwrap();
     e.apply_one(Change::DeleteGroup {
         id: "ocid1.dynamicgroup.oc1..web".into(),
         force: false,

@@ -13,6 +13,7 @@ mod common;
 
 use dyngroup_index::engine::{Change, ChangeError, Engine, EngineOptions, GroupUpdate, Snapshot};
 use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, is_valid_group_name, reference};
+use dyngroup_rules::ParseOptions;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,6 +173,13 @@ impl Model {
         self.groups.iter().position(|g| g.id == id)
     }
 
+    /// A live create: the loading checks, then the rule must parse.
+    fn check_live_create(&self, g: &DynamicGroup) -> Result<(), ChangeError> {
+        self.check_create(g)?;
+        check_rule(&g.name, &g.matching_rule)
+    }
+
+    /// A group loaded with the inventory: a rule that does not parse is kept.
     fn check_create(&self, g: &DynamicGroup) -> Result<(), ChangeError> {
         if !is_valid_group_name(&g.name) {
             return Err(ChangeError::InvalidGroupName {
@@ -219,6 +227,11 @@ impl Model {
                     len,
                 });
             }
+        }
+        let old = &self.groups[at];
+        match &u.matching_rule {
+            Some(rule) if *rule != old.matching_rule => check_rule(&old.name, rule)?,
+            _ => {}
         }
         Ok(at)
     }
@@ -281,12 +294,13 @@ impl Model {
                 }
                 Ok(())
             }
-            Change::RemovePrincipal { id } => match self.principals.remove(&id) {
-                Some(_) => Ok(()),
-                None => Err(ChangeError::UnknownPrincipal { id }),
-            },
+            Change::RemovePrincipal { id } => {
+                // Not held: a no-op.
+                self.principals.remove(&id);
+                Ok(())
+            }
             Change::CreateGroup(mut g) => {
-                self.check_create(&g)?;
+                self.check_live_create(&g)?;
                 if g.id.is_empty() {
                     g.id = created_id.expect("the delta names a created group");
                 }
@@ -351,6 +365,24 @@ impl Model {
             other => panic!("unexpected change {other:?}"),
         }
     }
+}
+
+/// A live change's rule must parse.
+fn check_rule(name: &str, rule: &str) -> Result<(), ChangeError> {
+    match dyngroup_rules::parse_with(rule, &ParseOptions::default()) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(ChangeError::InvalidRule {
+            name: name.to_owned(),
+            error,
+        }),
+    }
+}
+
+/// The same engine made again the other way: its version as an index, and an engine
+/// made from that index without replay.
+fn reload(engine: &Engine) -> Engine {
+    let (index, _) = engine.snapshot().to_index(&ParseOptions::default());
+    Engine::from_index(&index, options())
 }
 
 fn dump(s: &Snapshot) -> Dump {
@@ -419,10 +451,17 @@ proptest! {
         initial_groups in prop::collection::vec(group(), 0..4),
         ops in prop::collection::vec(op(), 40..80),
         batch_at in 0..80usize,
+        reload_at in prop::option::of(0..80usize),
+        from_index in any::<bool>(),
     ) {
-        // Start from a built engine (principals first, then groups as bitmaps).
+        // Start from a built engine (principals first, then groups as bitmaps), or
+        // from that engine's index without replay; part way through, the engine may be
+        // made again from its own version's index (as a checkpoint and an open do).
         let mut model = Model::default();
         let (mut engine, refused) = Engine::build(&initial, initial_groups.clone(), options());
+        if from_index {
+            engine = reload(&engine);
+        }
         let empty = Dump::new();
         for p in &initial {
             model.apply(&Change::UpsertPrincipal(p.clone()), &empty, None).unwrap();
@@ -446,6 +485,11 @@ proptest! {
         check_step(&engine, &model, &before)?;
 
         for (step, op) in ops.iter().enumerate() {
+            if reload_at == Some(step) {
+                engine = reload(&engine);
+                check_step(&engine, &model, &before)
+                    .map_err(|e| TestCaseError::fail(format!("reloaded at step {step}: {e}")))?;
+            }
             let change = model.resolve(op);
             let version = engine.version();
             let result = if step == batch_at {

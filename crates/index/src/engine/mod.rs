@@ -79,6 +79,7 @@ mod delta;
 mod errors;
 mod eval;
 mod groups;
+mod load;
 mod principals;
 mod reader;
 mod state;
@@ -86,7 +87,7 @@ mod tenancy;
 
 pub use change::{Change, GroupUpdate};
 pub use delta::{GroupDelta, MembershipDelta};
-pub use errors::{ChangeError, LookupError, MAX_DESCRIPTION_LEN};
+pub use errors::{ChangeError, LookupError};
 pub use reader::{GroupInfo, PrincipalInfo, Reader, Snapshot};
 
 use crate::limits::Limits;
@@ -228,7 +229,7 @@ impl Engine {
         }
         let mut refused = Vec::new();
         for (index, g) in groups.into_iter().enumerate() {
-            if let Err(error) = engine.create_group(g, &mut quiet) {
+            if let Err(error) = engine.create_group(g, groups::Live::Load, &mut quiet) {
                 refused.push(Refused { index, error });
             }
         }
@@ -274,8 +275,11 @@ impl Engine {
                 self.upsert_principal(&p, delta);
                 Ok(())
             }
-            Change::RemovePrincipal { id } => self.remove_principal(&id, delta),
-            Change::CreateGroup(g) => self.create_group(g, delta),
+            Change::RemovePrincipal { id } => {
+                self.remove_principal(&id, delta);
+                Ok(())
+            }
+            Change::CreateGroup(g) => self.create_group(g, groups::Live::Change, delta),
             Change::UpdateGroup(u) => self.update_group(u, delta),
             Change::UpsertGroup(g) => self.upsert_group(g, delta),
             Change::DeleteGroup { id, force } => self.delete_group(&id, force, delta),

@@ -46,7 +46,7 @@ impl Reader {
 /// One published version of the engine: consistent, immutable, `Send + Sync`.
 #[derive(Clone)]
 pub struct Snapshot {
-    state: Arc<State>,
+    pub(super) state: Arc<State>,
 }
 
 impl fmt::Debug for Snapshot {
