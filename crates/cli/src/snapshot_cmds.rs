@@ -194,6 +194,10 @@ fn print_inspection(file: &str, report: &Inspection) {
 pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
     let old = Snapshot::open(&args.old)?;
     let new = Snapshot::open(&args.new)?;
+    // The deep check first: a file crafted with valid checksums is refused, never
+    // believed (`query` keeps the fast path; README says what that means).
+    old.verify()?;
+    new.verify()?;
     let changes = dyngroup_snapshot::diff(&old, &new)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -381,7 +381,7 @@ fn check_rule(name: &str, rule: &str) -> Result<(), ChangeError> {
 /// The same engine made again the other way: its version as an index, and an engine
 /// made from that index without replay.
 fn reload(engine: &Engine) -> Engine {
-    let (index, _) = engine.snapshot().to_index(&ParseOptions::default());
+    let (index, _) = engine.snapshot().to_index();
     Engine::from_index(&index, options())
 }
 

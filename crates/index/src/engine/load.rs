@@ -31,8 +31,10 @@ impl Engine {
     /// memberships — as one published version.
     ///
     /// Nothing is replayed: the members are the index's own bitmap evaluation, and
-    /// the groups' rules keep the index's parse options (`options.parse` applies to
-    /// the changes that follow).
+    /// the groups' rules keep the index's parse options. `options.parse` applies to
+    /// the changes that follow, made at least as strict as the index's (`strict` if
+    /// the index's is, a nesting limit no higher), so that every rule the engine
+    /// holds parses again under the index's options (what a checkpoint stores).
     pub fn from_index(index: &Index, options: EngineOptions) -> Engine {
         let memberships = index.evaluate();
         Engine::from_evaluated(index, &memberships, options)
@@ -47,14 +49,18 @@ impl Engine {
     pub fn from_evaluated(
         index: &Index,
         memberships: &Memberships,
-        options: EngineOptions,
+        mut options: EngineOptions,
     ) -> Engine {
         assert_eq!(memberships.group_bitmaps().len(), index.group_count());
+        let base = index.parse_options;
+        options.parse.strict |= base.strict;
+        options.parse.max_depth = options.parse.max_depth.min(base.max_depth);
         assert_eq!(
             memberships.principal_groups().len(),
             index.principal_count()
         );
         let mut engine = Engine::with_options(options);
+        engine.state.rules_parse = base;
         let mut atoms = SymAtoms::new(index);
         let tags = principal_tags(index);
         // Engine group ids are the index's.
@@ -142,13 +148,10 @@ impl super::Snapshot {
     /// This version as an [`Index`] and its [`Memberships`]: the principals indexed
     /// by the [`IndexBuilder`] (so ordinals are clustered again, and freed engine
     /// ordinals leave no gaps), the groups in engine-id order, their rules parsed with
-    /// `options`, the members evaluated by the bitmap evaluator.
-    ///
-    /// Pass the options the groups were accepted under (for an engine made
-    /// [`from_index`](Engine::from_index), the index's): a rule the engine holds as
-    /// valid must parse again, or its group loses its members.
-    pub fn to_index(&self, options: &ParseOptions) -> (Index, Memberships) {
-        let mut builder = IndexBuilder::new().parse_options(*options);
+    /// [`rules_parse_options`](Self::rules_parse_options), the members evaluated by
+    /// the bitmap evaluator (all groups at once).
+    pub fn to_index(&self) -> (Index, Memberships) {
+        let mut builder = IndexBuilder::new().parse_options(self.state.rules_parse);
         let mut groups: Vec<&GroupView> = Vec::with_capacity(self.group_count());
         for tenancy in self.state.tenancies.values() {
             for slot in tenancy.slots.iter().flatten() {
@@ -171,6 +174,14 @@ impl super::Snapshot {
         let index = builder.build();
         let memberships = index.evaluate();
         (index, memberships)
+    }
+}
+
+impl super::Snapshot {
+    /// The options every rule this version holds parses under: those of the index
+    /// the engine was made from, or the engine's own.
+    pub fn rules_parse_options(&self) -> ParseOptions {
+        self.state.rules_parse
     }
 }
 

@@ -196,7 +196,10 @@ impl Engine {
 
     /// An empty engine.
     pub fn with_options(options: EngineOptions) -> Engine {
-        let state = State::default();
+        let state = State {
+            rules_parse: options.parse,
+            ..State::default()
+        };
         Engine {
             published: Arc::new(ArcSwap::from_pointee(state.clone())),
             state,

@@ -162,7 +162,7 @@ pub fn from_index(fleet: &Fleet, index: &Index) -> Vec<Vec<String>> {
     };
     let engine = Engine::from_index(index, EngineOptions::default());
     let first = members(&engine);
-    let (again, _) = engine.snapshot().to_index(&Default::default());
+    let (again, _) = engine.snapshot().to_index();
     assert_eq!(again.principal_count(), index.principal_count());
     assert_eq!(
         members(&Engine::from_index(&again, EngineOptions::default())),
