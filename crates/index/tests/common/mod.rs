@@ -3,16 +3,10 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use dyngroup_index::{
-    DynamicGroup, EvalOptions, GroupId, Index, IndexBuilder, Memberships, Principal, PrincipalId,
-    reference,
+    EvalOptions, GroupId, Index, IndexBuilder, Memberships, PrincipalId, reference,
 };
 
-/// An inventory and its groups, engine-independent.
-#[derive(Clone, Debug, Default)]
-pub struct Fleet {
-    pub principals: Vec<Principal>,
-    pub groups: Vec<DynamicGroup>,
-}
+pub use dyngroup_testsupport::Fleet;
 
 /// Every way of computing memberships. Each returns, per group in input order, the
 /// sorted OCIDs of its members.
