@@ -608,3 +608,46 @@ fn a_crafted_snapshot_is_refused_by_apply_and_diff() {
         stdout(&inspect)
     );
 }
+
+/// A fault in the writer part way through the checkpoint: the file-size limit of the
+/// process is below the new snapshot's size, and SIGXFSZ is ignored, so a write fails
+/// with EFBIG in the middle of the file. The old snapshot stays as it was, no
+/// temporary file is left, nothing is printed on stdout, and the exit code is 2.
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_that_fails_part_way_leaves_the_old_snapshot() {
+    let dir = scratch("fault");
+    let snapshot = sample_snapshot(&dir);
+    let before = fs::read(&snapshot).unwrap();
+    assert!(before.len() > 8 * 512, "larger than the limit below");
+    let changes_path = path(&dir, "changes.jsonl");
+    let line = json!({"op": "remove-principal", "id": GATEWAY});
+    fs::write(&changes_path, format!("{line}\n")).unwrap();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 8; exec '{}' apply --snapshot '{snapshot}' --changes '{changes_path}'",
+        env!("CARGO_BIN_EXE_dyngroup")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(
+        stdout(&out),
+        "",
+        "no delta for a snapshot that was not written"
+    );
+    assert_eq!(
+        fs::read(&snapshot).unwrap(),
+        before,
+        "the old snapshot is intact"
+    );
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert_eq!(names, Vec::<String>::new(), "no temporary file is left");
+}
