@@ -7,7 +7,8 @@
 use std::io::{BufWriter, Write};
 
 use dyngroup_index::GroupId;
-use dyngroup_snapshot::{Change, Inspection, Snapshot};
+use dyngroup_index::engine::GroupChange as Change;
+use dyngroup_snapshot::{Inspection, Snapshot};
 use serde_json::{Value, json};
 
 use crate::args::{DiffArgs, InspectArgs, QueryArgs};

@@ -4,7 +4,8 @@
 //! recompute produces.
 
 use dyngroup_index::engine::{
-    Change, ChangeError, Engine, EngineOptions, GroupUpdate, LookupError, MembershipDelta, Snapshot,
+    Change, ChangeError, Engine, EngineOptions, GroupChange, GroupUpdate, LookupError,
+    MembershipDelta, Version,
 };
 use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, reference};
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +42,7 @@ fn group(id: &str, name: &str, rule: &str) -> DynamicGroup {
 
 type Dump = BTreeMap<String, BTreeSet<String>>;
 
-fn dump(s: &Snapshot) -> Dump {
+fn dump(s: &Version) -> Dump {
     s.groups()
         .iter()
         .map(|g| (g.id().to_owned(), g.members().map(String::from).collect()))
@@ -265,7 +266,7 @@ fn principal_changes_give_joins_and_leaves() {
     assert_eq!(delta.groups.len(), 2);
     for g in &delta.groups {
         assert_eq!(ids(&g.joined), ["ocid1.instance.oc1..vm2"]);
-        assert!(g.left.is_empty() && !g.created && !g.deleted && !g.updated);
+        assert!(g.left.is_empty() && g.change == GroupChange::Updated && !g.redefined);
     }
     assert_eq!(delta.counts(), (2, 0));
     // The same record again changes nothing, and publishes nothing.
@@ -347,7 +348,7 @@ fn rule_changes_and_group_lifecycle() {
         }))
         .unwrap();
     let web = &delta.groups[0];
-    assert!(web.updated);
+    assert!(web.change == GroupChange::Updated && web.redefined);
     assert_eq!(
         (ids(&web.joined), ids(&web.left)),
         (
@@ -362,7 +363,7 @@ fn rule_changes_and_group_lifecycle() {
             ..GroupUpdate::default()
         }))
         .unwrap();
-    assert!(delta.groups[0].updated && delta.groups[0].joined.is_empty());
+    assert!(delta.groups[0].redefined && delta.groups[0].joined.is_empty());
     assert_eq!(
         e.snapshot()
             .group("ocid1.dynamicgroup.oc1..web")
@@ -425,7 +426,7 @@ fn rule_changes_and_group_lifecycle() {
         )))
         .unwrap();
     let prod = delta.group("ocid1.dynamicgroup.oc1..prod").unwrap();
-    assert!(prod.updated && !prod.created);
+    assert!(prod.redefined && prod.change == GroupChange::Updated);
     assert_eq!(ids(&prod.joined), ["ocid1.instance.oc1..vm2"]);
     assert_eq!(
         e.snapshot().group_by_name(T, "prod").unwrap().name(),
@@ -439,7 +440,7 @@ fn rule_changes_and_group_lifecycle() {
             force: true,
         })
         .unwrap();
-    assert!(delta.groups[0].deleted);
+    assert_eq!(delta.groups[0].change, GroupChange::Deleted);
     assert_eq!(delta.counts(), (0, 2));
     // A group without members is deleted without force.
     e.apply_one(Change::RemovePrincipal {
@@ -463,7 +464,7 @@ fn rule_changes_and_group_lifecycle() {
         .unwrap();
     let first = first.groups[0].clone();
     assert!(
-        first.created
+        first.change == GroupChange::Created
             && first
                 .group_id
                 .starts_with("ocid1.dynamicgroup.oc1..aaaaaaaa")
@@ -786,7 +787,7 @@ fn concurrent_readers_only_see_recomputed_states() {
 fn handles_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<dyngroup_index::engine::Reader>();
-    send_sync::<Snapshot>();
+    send_sync::<Version>();
     send_sync::<Engine>();
     send_sync::<MembershipDelta>();
 }

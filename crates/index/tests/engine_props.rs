@@ -11,7 +11,9 @@
 
 mod common;
 
-use dyngroup_index::engine::{Change, ChangeError, Engine, EngineOptions, GroupUpdate, Snapshot};
+use dyngroup_index::engine::{
+    Change, ChangeError, Engine, EngineOptions, GroupChange, GroupUpdate, Version,
+};
 use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, is_valid_group_name, reference};
 use dyngroup_rules::ParseOptions;
 use proptest::prelude::*;
@@ -385,7 +387,7 @@ fn reload(engine: &Engine) -> Engine {
     Engine::from_index(&index, options())
 }
 
-fn dump(s: &Snapshot) -> Dump {
+fn dump(s: &Version) -> Dump {
     s.groups()
         .iter()
         .map(|g| (g.id().to_owned(), g.members().map(String::from).collect()))
@@ -503,7 +505,7 @@ proptest! {
                 engine.apply_one(change.clone())
             };
             let created = result.as_ref().ok().and_then(|d| {
-                d.groups.iter().find(|g| g.created).map(|g| g.group_id.to_string())
+                d.groups.iter().find(|g| g.change == GroupChange::Created).map(|g| g.group_id.to_string())
             });
             let verdict = model.apply(&change, &before, created);
             let after = model.recompute();
@@ -512,8 +514,12 @@ proptest! {
                     // before + delta = after, group by group.
                     let mut summed = before.clone();
                     for g in &delta.groups {
-                        prop_assert_eq!(g.created, !before.contains_key(&*g.group_id), "created flag");
-                        prop_assert_eq!(g.deleted, !after.contains_key(&*g.group_id), "deleted flag");
+                        let kind = match (before.contains_key(&*g.group_id), after.contains_key(&*g.group_id)) {
+                            (false, true) => GroupChange::Created,
+                            (true, false) => GroupChange::Deleted,
+                            _ => GroupChange::Updated,
+                        };
+                        prop_assert_eq!(g.change, kind, "change kind");
                         let members = summed.entry(g.group_id.to_string()).or_default();
                         for p in &g.left {
                             prop_assert!(members.remove(&**p), "left {} without being in {}", p, g.group_id);
@@ -521,7 +527,7 @@ proptest! {
                         for p in &g.joined {
                             prop_assert!(members.insert(p.to_string()), "joined {} twice", p);
                         }
-                        if g.deleted {
+                        if g.change == GroupChange::Deleted {
                             prop_assert!(members.is_empty());
                             summed.remove(&*g.group_id);
                         }

@@ -82,8 +82,8 @@ impl EngineFile for Engine {
 /// It reads only the immutable `version`: readers go on reading, and the writer may go
 /// on applying changes (to later versions) while a checkpoint of this one is written
 /// on another thread. The rules are stored with the options they were accepted under
-/// ([`rules_parse_options`](engine::Snapshot::rules_parse_options)).
-pub fn checkpoint(version: &engine::Snapshot, path: impl AsRef<Path>) -> Result<u64, Error> {
+/// ([`rules_parse_options`](engine::Version::rules_parse_options)).
+pub fn checkpoint(version: &engine::Version, path: impl AsRef<Path>) -> Result<u64, Error> {
     let (index, memberships) = version.to_index();
     write(
         path,

@@ -80,7 +80,7 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use diff::{Change, GroupDiff, diff};
+pub use diff::{GroupDiff, diff};
 pub use engine::{EngineFile, checkpoint};
 pub use error::Error;
 pub use inspect::{Counts, Inspection, inspect};

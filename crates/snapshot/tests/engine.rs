@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Fleet, build, fleet};
-use dyngroup_index::engine::{Change, Engine, EngineOptions, Snapshot as Version};
+use dyngroup_index::engine::{Change, Engine, EngineOptions, Version};
 use dyngroup_index::{DynamicGroup, Principal, reference};
 use dyngroup_snapshot::{EngineFile, checkpoint};
 use proptest::prelude::*;

@@ -103,7 +103,7 @@ impl From<GroupError> for ChangeError {
     }
 }
 
-/// Why a [`Snapshot`](super::Snapshot) lookup found nothing.
+/// Why a [`Version`](super::Version) lookup found nothing.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LookupError {

@@ -1,6 +1,6 @@
 //! The engine's two ends: made from a built [`Index`] without replaying the inventory
 //! ([`Engine::from_index`]), and turned back into an index of its current version
-//! ([`Snapshot::to_index`](super::Snapshot::to_index)), which the snapshot crate
+//! ([`Version::to_index`](super::Version::to_index)), which the snapshot crate
 //! writes as a checkpoint.
 //!
 //! Neither end evaluates a rule principal by principal: from an index, the members
@@ -144,7 +144,7 @@ impl Engine {
     }
 }
 
-impl super::Snapshot {
+impl super::Version {
     /// This version as an [`Index`] and its [`Memberships`]: the principals indexed
     /// by the [`IndexBuilder`] (so ordinals are clustered again, and freed engine
     /// ordinals leave no gaps), the groups in engine-id order, their rules parsed with
@@ -177,7 +177,7 @@ impl super::Snapshot {
     }
 }
 
-impl super::Snapshot {
+impl super::Version {
     /// The options every rule this version holds parses under: those of the index
     /// the engine was made from, or the engine's own.
     pub fn rules_parse_options(&self) -> ParseOptions {

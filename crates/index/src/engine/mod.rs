@@ -14,7 +14,7 @@
 //! - Group lifecycle follows DESIGN.md §2 and every refusal is a typed
 //!   [`ChangeError`]; a refused change changes nothing.
 //! - [`Engine::reader`] is a cheap `Clone + Send + Sync` handle;
-//!   [`Reader::snapshot`] is an immutable [`Snapshot`] (members, groups of a principal,
+//!   [`Reader::snapshot`] is an immutable [`Version`] (members, groups of a principal,
 //!   explain) that later writes never change. Getting one is an atomic load
 //!   (`arc-swap`), never a lock. Writes copy on write: persistent maps and vectors
 //!   share everything a change does not touch.
@@ -86,9 +86,9 @@ mod state;
 mod tenancy;
 
 pub use change::{Change, GroupUpdate};
-pub use delta::{GroupDelta, MembershipDelta};
+pub use delta::{GroupChange, GroupDelta, MembershipDelta};
 pub use errors::{ChangeError, LookupError};
-pub use reader::{GroupInfo, PrincipalInfo, Reader, Snapshot};
+pub use reader::{GroupInfo, PrincipalInfo, Reader, Version};
 
 use crate::limits::Limits;
 use crate::model::{DynamicGroup, Principal};
@@ -307,7 +307,7 @@ impl Engine {
     }
 
     /// The published state, as a reader would see it now.
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self) -> Version {
         self.reader().snapshot()
     }
 

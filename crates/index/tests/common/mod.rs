@@ -23,7 +23,7 @@ pub enum Path {
     /// with the deltas summed along the way.
     Incremental,
     /// An engine made from the built index without replay (`Engine::from_index`),
-    /// then turned back into an index of its version (`Snapshot::to_index`, what a
+    /// then turned back into an index of its version (`Version::to_index`, what a
     /// checkpoint writes) and made into an engine again; both engines answer. (The
     /// snapshot file round trip and `Engine::open` run these cases in the snapshot
     /// crate's tests.)
