@@ -1,17 +1,9 @@
-//! Writing an output so that a failed run never leaves it half-written.
-//!
-//! A regular file (or a path that does not exist yet) is written to a temporary file
-//! in the same directory, which is flushed, synced, and renamed over the target only on
-//! [`AtomicFile::commit`]; the directory is synced after the rename. A temporary file
-//! that is not committed (an error, a panic, an early return) is removed when the
-//! [`AtomicFile`] is dropped. `-` is standard output. A path that exists but is not a
-//! regular file (a pipe, `/dev/null`, a terminal) is written in place, never replaced.
-//! A symbolic link to a regular file replaces the file it points to, not the link.
+//! Writing an output so that a failed run never leaves it half-written: the one
+//! implementation is `dyngroup-atomic` (shared with the snapshot crate); this module
+//! names the path in its errors, as every error of this crate does.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 
@@ -21,6 +13,7 @@ use crate::error::Error;
 /// in the same directory, renamed over the target by [`commit`](Self::commit); dropping
 /// it uncommitted removes the temporary file. `-` is standard output; an existing path
 /// that is not a regular file (a pipe, `/dev/null`) is written in place, never replaced.
+/// (See [`dyngroup_atomic::AtomicFile`], which this wraps.)
 ///
 /// ```
 /// use std::io::Write;
@@ -40,74 +33,23 @@ use crate::error::Error;
 pub struct AtomicFile {
     /// The path as given, for errors.
     path: PathBuf,
-    target: Target,
+    inner: dyngroup_atomic::AtomicFile,
 }
-
-#[derive(Debug)]
-enum Target {
-    Stdout(BufWriter<StdoutLock<'static>>),
-    /// An existing file that is not a regular file, written in place.
-    Direct(BufWriter<File>),
-    /// A temporary file renamed over `dest` on commit. Fields drop in order: the file is
-    /// closed before the guard removes it.
-    Temp {
-        file: BufWriter<File>,
-        guard: TempGuard,
-        dest: PathBuf,
-    },
-}
-
-/// Removes a temporary file when dropped, unless disarmed.
-#[derive(Debug)]
-struct TempGuard {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Drop for TempGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-const BUFFER: usize = 256 << 10;
 
 impl AtomicFile {
     /// Starts writing `path` (`-` is standard output).
     pub fn create(path: impl AsRef<Path>) -> Result<AtomicFile, Error> {
         let path = path.as_ref();
-        let failed = |e| Error::write(path, e);
-        let target = if path.as_os_str() == "-" {
-            Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout().lock()))
-        } else {
-            match fs::metadata(path) {
-                Ok(meta) if meta.is_file() => {
-                    // Through a symbolic link, replace the file, not the link.
-                    let dest = fs::canonicalize(path).map_err(failed)?;
-                    temp_target(dest, Some(meta.permissions())).map_err(failed)?
-                }
-                Ok(_) => {
-                    let file = OpenOptions::new().write(true).open(path).map_err(failed)?;
-                    Target::Direct(BufWriter::with_capacity(BUFFER, file))
-                }
-                // Not there (or a dangling link, which is replaced by the file).
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    temp_target(path.to_owned(), None).map_err(failed)?
-                }
-                Err(e) => return Err(failed(e)),
-            }
-        };
+        let inner = dyngroup_atomic::AtomicFile::create(path).map_err(|e| Error::write(path, e))?;
         Ok(AtomicFile {
             path: path.to_owned(),
-            target,
+            inner,
         })
     }
 
     /// Whether the output goes to a temporary file renamed into place on commit.
     pub fn is_atomic(&self) -> bool {
-        matches!(self.target, Target::Temp { .. })
+        self.inner.is_atomic()
     }
 
     /// Finishes the output: flushes it and, for a regular file, syncs the temporary
@@ -115,46 +57,21 @@ impl AtomicFile {
     /// left as it was and the temporary file is removed.
     pub fn commit(self) -> Result<(), Error> {
         let path = self.path;
-        let failed = |e| Error::write(&path, e);
-        match self.target {
-            Target::Stdout(mut out) => out.flush().map_err(failed),
-            Target::Direct(mut out) => out.flush().map_err(failed),
-            Target::Temp {
-                file,
-                mut guard,
-                dest,
-            } => {
-                let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
-                file.sync_all().map_err(failed)?;
-                drop(file);
-                fs::rename(&guard.path, &dest).map_err(failed)?;
-                guard.armed = false;
-                sync_dir(&dest).map_err(failed)
-            }
-        }
+        self.inner.commit().map_err(|e| Error::write(path, e))
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.target {
-            Target::Stdout(out) => out.write(buf),
-            Target::Direct(out) | Target::Temp { file: out, .. } => out.write(buf),
-        }
+        self.inner.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match &mut self.target {
-            Target::Stdout(out) => out.write_all(buf),
-            Target::Direct(out) | Target::Temp { file: out, .. } => out.write_all(buf),
-        }
+        self.inner.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.target {
-            Target::Stdout(out) => out.flush(),
-            Target::Direct(out) | Target::Temp { file: out, .. } => out.flush(),
-        }
+        self.inner.flush()
     }
 }
 
@@ -187,61 +104,4 @@ pub fn write_atomically<T>(
     let value = write(&mut out).map_err(|e| Error::write(path, e))?;
     out.commit()?;
     Ok(value)
-}
-
-/// Creates a temporary file beside `dest`, with `permissions` if given.
-fn temp_target(dest: PathBuf, permissions: Option<fs::Permissions>) -> io::Result<Target> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = match dest.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = dest
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let mut attempts = 0;
-    let (file, temp) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => break (file, temp),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let guard = TempGuard {
-        path: temp,
-        armed: true,
-    };
-    if let Some(permissions) = permissions {
-        // Keep the replaced file's mode; failing to is not worth failing the run.
-        let _ = file.set_permissions(permissions);
-    }
-    Ok(Target::Temp {
-        file: BufWriter::with_capacity(BUFFER, file),
-        guard,
-        dest,
-    })
-}
-
-/// Syncs the directory holding `path`, so the rename itself is durable.
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    match File::open(dir).and_then(|d| d.sync_all()) {
-        // Some platforms and file systems cannot sync a directory; the rename is done.
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
-            ) =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
 }
