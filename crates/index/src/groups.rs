@@ -45,7 +45,7 @@ pub enum GroupError {
 
 /// The one check of a group's own definition, shared by the
 /// [`IndexBuilder`](crate::IndexBuilder), the [`engine`](crate::engine) and
-/// [`Index::from_parts`](crate::Index::from_parts): a valid name
+/// the index rebuilt from a snapshot's parts: a valid name
 /// ([`is_valid_group_name`]) and a description of at most [`MAX_DESCRIPTION_LEN`]
 /// characters. (Uniqueness of the name is the tenancy's business.)
 pub fn check_group_definition(name: &str, description: &str) -> Result<(), GroupError> {

@@ -211,6 +211,7 @@ fn term_part(key: TermKey) -> TermPart {
 
 impl Index {
     /// The index as plain data (copies the strings and the posting lists).
+    #[doc(hidden)]
     pub fn to_parts(&self) -> IndexParts {
         let mut strings = StringsPart {
             bytes: String::with_capacity(self.strings.bytes()),
@@ -265,6 +266,7 @@ impl Index {
     ///
     /// The result is the index [`to_parts`](Index::to_parts) was called on: same
     /// ordinals, same terms, same groups, same evaluation results.
+    #[doc(hidden)]
     pub fn from_parts(parts: IndexParts, options: &ParseOptions) -> Result<Index, PartsError> {
         let IndexParts {
             strings: string_part,
@@ -501,6 +503,7 @@ impl Memberships {
     /// principal → groups map filled by transposing them. Unlike
     /// [`Memberships::from_group_bitmaps`] it checks its input: one bitmap per group,
     /// each a subset of its group's tenancy (tenancy isolation).
+    #[doc(hidden)]
     pub fn from_parts(
         index: &Index,
         groups: Vec<RoaringBitmap>,

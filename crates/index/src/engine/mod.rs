@@ -12,7 +12,12 @@
 //!   (intersections smallest first, and-not for `!=`), and the delta is the difference
 //!   of the old and new member bitmaps.
 //! - Group lifecycle follows DESIGN.md §2 and every refusal is a typed
-//!   [`ChangeError`]; a refused change changes nothing.
+//!   [`ChangeError`]; a refused change changes nothing. As the OCI API does, a
+//!   create or update whose rule does not parse is refused, the group limit is per
+//!   tenancy, and removing a principal that is not held is a no-op.
+//! - [`Engine::from_index`] makes an engine from a built index without replaying
+//!   it, and [`Version::to_index`] turns a version back into an index and its
+//!   memberships (what a checkpoint writes).
 //! - [`Engine::reader`] is a cheap `Clone + Send + Sync` handle;
 //!   [`Reader::snapshot`] is an immutable [`Version`] (members, groups of a principal,
 //!   explain) that later writes never change. Getting one is an atomic load
