@@ -7,7 +7,9 @@
 //! a change is refused exactly when an independent model of DESIGN.md §2's lifecycle
 //! rules says so, with the same error, and a refused change changes nothing. At the
 //! end of each case, the index builder agrees too, and removing everything leaves an
-//! engine with no ordinals, postings or tenancies in use.
+//! engine with no ordinals, postings or tenancies in use. Each case starts from an
+//! engine built from the inventory, or made from its index (`Engine::from_index`),
+//! or opened from a snapshot file's bytes; and may be made again that way part way.
 
 mod common;
 
@@ -382,9 +384,27 @@ fn check_rule(name: &str, rule: &str) -> Result<(), ChangeError> {
 
 /// The same engine made again the other way: its version as an index, and an engine
 /// made from that index without replay.
-fn reload(engine: &Engine) -> Engine {
-    let (index, _) = engine.snapshot().to_index();
-    Engine::from_index(&index, options())
+///
+/// `through_file`: the version goes through a snapshot's bytes as a checkpoint
+/// writes them, and the engine is made as `Engine::open` makes it (deep verify,
+/// index from the parts, no replay).
+fn reload(engine: &Engine, through_file: bool) -> Engine {
+    let version = engine.snapshot();
+    let (index, memberships) = version.to_index();
+    if !through_file {
+        return Engine::from_index(&index, options());
+    }
+    let bytes = dyngroup_snapshot::to_bytes(
+        &index,
+        &memberships,
+        &dyngroup_snapshot::WriteOptions {
+            parse_options: version.rules_parse_options(),
+        },
+    )
+    .expect("a small index fits");
+    let file = dyngroup_snapshot::Snapshot::from_bytes(&bytes).expect("it opens");
+    let (index, memberships) = file.verified_index().expect("it verifies");
+    Engine::from_evaluated(&index, &memberships, options())
 }
 
 fn dump(s: &Version) -> Dump {
@@ -455,14 +475,16 @@ proptest! {
         batch_at in 0..80usize,
         reload_at in prop::option::of(0..80usize),
         from_index in any::<bool>(),
+        through_file in any::<bool>(),
     ) {
         // Start from a built engine (principals first, then groups as bitmaps), or
-        // from that engine's index without replay; part way through, the engine may be
-        // made again from its own version's index (as a checkpoint and an open do).
+        // from that engine's index without replay, directly or through a snapshot
+        // file's bytes; part way through, the engine may be made again the same way
+        // from its own version (as a checkpoint and an open do).
         let mut model = Model::default();
         let (mut engine, refused) = Engine::build(&initial, initial_groups.clone(), options());
         if from_index {
-            engine = reload(&engine);
+            engine = reload(&engine, through_file);
         }
         let empty = Dump::new();
         for p in &initial {
@@ -488,7 +510,7 @@ proptest! {
 
         for (step, op) in ops.iter().enumerate() {
             if reload_at == Some(step) {
-                engine = reload(&engine);
+                engine = reload(&engine, through_file);
                 check_step(&engine, &model, &before)
                     .map_err(|e| TestCaseError::fail(format!("reloaded at step {step}: {e}")))?;
             }
