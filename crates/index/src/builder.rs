@@ -10,6 +10,7 @@ use crate::postings::{PostingsBuilder, TermKey};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
@@ -168,7 +169,7 @@ impl IndexBuilder {
         let mut order: Vec<u32> = (0..pending.len() as u32)
             .filter(|&i| pending[i as usize].live)
             .collect();
-        order.sort_unstable_by_key(|&i| {
+        order.par_sort_unstable_by_key(|&i| {
             let p = &pending[i as usize];
             (p.tenancy, p.compartment, i)
         });
