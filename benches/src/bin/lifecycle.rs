@@ -1,4 +1,4 @@
-//! `lifecycle DIR SNAPSHOT [RUNS]`: the live engine's way in and out on one dataset,
+//! `lifecycle DIR SNAPSHOT [RUNS] [batch]`: the live engine's way in and out on one dataset,
 //! in one process run, medians of RUNS runs (default 3). SNAPSHOT is the snapshot
 //! `dyngroup compute --snapshot` wrote from DIR's files. Prints one line per phase:
 //!
@@ -10,6 +10,7 @@
 //! - `checkpoint`: the engine's version back to a snapshot file (index, evaluate, write);
 //! - `batch-build-1t` / `batch-build-2t`: `IndexBuilder::build` of the fleet inside a
 //!   rayon pool of one and of two threads;
+//!   (`batch` as the last argument runs only these two);
 //! - `engine-bytes`: heap bytes the opened engine holds (allocated and not freed
 //!   across `Engine::open`, counted by a wrapper over the system allocator), and per
 //!   principal.
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let batch_only = args.get(3).is_some_and(|a| a == "batch");
     let snapshot = PathBuf::from(snapshot);
     let fleet = match Fleet::read(&DataFiles::in_dir(&PathBuf::from(dir))) {
         Ok(fleet) => fleet,
@@ -71,6 +73,20 @@ fn main() -> ExitCode {
         },
         ..EngineOptions::default()
     };
+    let batch = || {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let (s, _) = pool.install(|| time_runs(runs, || engines::build(&fleet)));
+            line(&format!("batch-build-{threads}t"), &s);
+        }
+    };
+    if batch_only {
+        batch();
+        return ExitCode::SUCCESS;
+    }
     let run = || -> Result<(), dyngroup_snapshot::Error> {
         let (s, _) = time_runs(runs, || {
             Engine::build(&fleet.principals, fleet.groups.iter().cloned(), options)
@@ -93,14 +109,7 @@ fn main() -> ExitCode {
         line("checkpoint", &s);
         let _ = std::fs::remove_file(&out);
         drop(engine);
-        for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a pool");
-            let (s, _) = pool.install(|| time_runs(runs, || engines::build(&fleet)));
-            line(&format!("batch-build-{threads}t"), &s);
-        }
+        batch();
         println!(
             "engine-bytes     {:.0} bytes for {principals} principals: {:.0} B/principal",
             bytes,
