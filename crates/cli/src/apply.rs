@@ -1,31 +1,30 @@
 //! `dyngroup apply`: a changes file applied to a snapshot, incrementally.
 //!
-//! 1. The snapshot is opened (a damaged one stops the command: exit code 2) and its
-//!    principals and groups are taken back out of it
-//!    ([`Snapshot::principals`](dyngroup_snapshot::Snapshot::principals): tag
-//!    namespaces and keys come back lower-cased, which every rule treats alike).
-//! 2. An [`Engine`] is built from them and the changes are applied in file order with
-//!    one [`Engine::apply`]: a change the engine refuses (a taken name, the tenancy's
-//!    group limit, a delete of a group with members without `force`, an unknown
-//!    group…) is reported as `file:line: error: message` and skipped; the others apply.
-//!    Lines that could not be read were already reported and skipped.
-//! 3. The updated snapshot is written atomically (to `--out`, or over `--snapshot`):
-//!    the reconstructed principals and groups with the accepted changes applied,
-//!    indexed and evaluated from scratch, groups keeping the OCIDs the engine gave.
+//! 1. The snapshot is opened and deep-verified (a damaged or crafted one stops the
+//!    command: exit code 2), and a live [`Engine`] is made from the index it holds
+//!    ([`Engine::from_evaluated`]): no inventory is replayed, no rule evaluated
+//!    principal by principal.
+//! 2. The changes are applied in file order with one [`Engine::apply`]: a change the
+//!    engine refuses (a taken name, the tenancy's group limit, a rule that does not
+//!    parse, a delete of a group with members without `force`, an unknown group…) is
+//!    reported as `file:line: error: message` and skipped; the others apply. Lines
+//!    that could not be read were already reported and skipped.
+//! 3. The engine's new version is checkpointed atomically (to `--out`, or over
+//!    `--snapshot`) with [`EngineFile::checkpoint`].
 //! 4. The engine's delta is printed as JSON Lines in `dyngroup diff --json`'s record
 //!    shape and order, so `apply` prints what `diff OLD NEW --json` would.
 //!
 //! The snapshot is written before the delta is printed: a delta on stdout always
 //! describes a snapshot that is on disk.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
-use dyngroup_index::engine::{Change, Engine, EngineOptions, GroupDelta};
-use dyngroup_index::{DynamicGroup, IndexBuilder, Limits, Principal};
+use dyngroup_index::engine::{Engine, EngineOptions, GroupDelta};
+use dyngroup_index::{DynamicGroup, Limits};
 use dyngroup_io::{ReadOptions, Severity, read_changes};
-use dyngroup_snapshot::WriteOptions;
+use dyngroup_snapshot::EngineFile;
 use serde_json::json;
 
 use crate::args::ApplyArgs;
@@ -37,9 +36,11 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     if let Some(out) = &args.out {
         crate::snapshot_cmds::not_a_directory(out)?;
     }
+    let (index, memberships) = snapshot.verified_index()?;
+    // The rules already in the snapshot keep the options they were written under;
+    // `--strict` applies to the changes.
     let mut parse = snapshot.parse_options();
     parse.strict |= args.strict;
-    let principals = snapshot.principals()?;
     let groups = snapshot.groups();
     drop(snapshot);
 
@@ -56,32 +57,19 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         .iter()
         .any(|p| p.severity == Severity::Error);
 
-    // A snapshot may hold a tenancy already past the limit (compute reports it but
-    // keeps its groups): the engine must hold them all.
-    let mut per_tenancy: HashMap<&str, usize> = HashMap::new();
-    for g in &groups {
-        *per_tenancy.entry(&g.tenancy_id).or_default() += 1;
-    }
-    let largest = per_tenancy.values().copied().max().unwrap_or(0);
+    // The limit is per tenancy: a tenancy already past it (compute reports it but
+    // keeps its groups) keeps them all and gets no new one.
     let options = EngineOptions {
         limits: Limits {
-            max_groups_per_tenancy: args.max_groups_per_tenancy.max(largest),
+            max_groups_per_tenancy: args.max_groups_per_tenancy,
             ..Limits::default()
         },
         parse,
     };
-    let (mut engine, refused) = Engine::build(&principals, groups.clone(), options);
-    if let Some(r) = refused.first() {
-        return Err(Fatal(format!(
-            "{}: group {} cannot be loaded: {}",
-            args.snapshot.display(),
-            groups[r.index].id,
-            r.error
-        )));
-    }
+    let mut engine = Engine::from_evaluated(&index, &memberships, options);
+    drop((index, memberships));
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
-    let refused: HashSet<usize> = applied.refused.iter().map(|r| r.index).collect();
     for r in &applied.refused {
         eprintln!(
             "{}:{}: error: {}",
@@ -90,68 +78,24 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         rejected = true;
     }
 
-    // The new inventory and groups: the accepted changes applied to the old ones.
-    let mut inventory: BTreeMap<String, Principal> =
-        principals.into_iter().map(|p| (p.id.clone(), p)).collect();
-    for (i, c) in changes.changes.iter().enumerate() {
-        if refused.contains(&i) {
-            continue;
-        }
-        match &c.change {
-            Change::UpsertPrincipal(p) if p.is_indexed() => {
-                inventory.insert(p.id.clone(), p.clone());
-            }
-            Change::UpsertPrincipal(Principal { id, .. }) | Change::RemovePrincipal { id } => {
-                inventory.remove(id);
-            }
-            _ => {}
-        }
-    }
-    let now = engine.snapshot();
-    // Old groups that still exist, in their order, then new ones by first mention.
-    let mut new_groups: Vec<DynamicGroup> = Vec::new();
-    let mut listed: HashSet<String> = HashSet::new();
-    let mut keep = |id: &str, new_groups: &mut Vec<DynamicGroup>| {
-        if listed.contains(id) {
-            return;
-        }
-        if let Some(g) = now.group(id) {
-            listed.insert(id.to_owned());
-            new_groups.push(DynamicGroup {
-                domain: None,
-                id: g.id().to_owned(),
-                name: g.name().to_owned(),
-                description: g.description().to_owned(),
-                matching_rule: g.matching_rule().to_owned(),
-                tenancy_id: g.tenancy_id().to_owned(),
-            });
-        }
-    };
-    for g in &groups {
-        keep(&g.id, &mut new_groups);
-    }
-    for d in &applied.delta.groups {
-        keep(&d.group_id, &mut new_groups);
-    }
-
-    let mut builder = IndexBuilder::new().parse_options(parse);
-    builder.add_principals(inventory.values());
-    for g in &new_groups {
-        builder
-            .add_group(g.clone())
-            .map_err(|e| Fatal(format!("group {} ({}): {e}", g.name, g.id)))?;
-    }
-    let index = builder.build();
-    let memberships = index.evaluate();
     let out = args.out.as_ref().unwrap_or(&args.snapshot);
-    dyngroup_snapshot::write(
-        out,
-        &index,
-        &memberships,
-        &WriteOptions {
-            parse_options: parse,
-        },
-    )?;
+    engine.checkpoint(out)?;
+
+    // The groups of the new snapshot, in its order (the checkpoint's: engine ids).
+    let now = engine.snapshot();
+    let mut infos = now.groups();
+    infos.sort_unstable_by_key(|g| g.engine_id());
+    let new_groups: Vec<DynamicGroup> = infos
+        .iter()
+        .map(|g| DynamicGroup {
+            domain: None,
+            id: g.id().to_owned(),
+            name: g.name().to_owned(),
+            description: g.description().to_owned(),
+            matching_rule: g.matching_rule().to_owned(),
+            tenancy_id: g.tenancy_id().to_owned(),
+        })
+        .collect();
 
     // The delta, as `diff OLD NEW --json` prints it: groups of the new snapshot in its
     // order, then the deleted ones in the old order.

@@ -7,8 +7,9 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use dyngroup_index::engine::GroupChange as Change;
 use dyngroup_index::{GroupId, PrincipalId};
-use dyngroup_snapshot::{Change, Inspection, Snapshot};
+use dyngroup_snapshot::{Inspection, Snapshot};
 use serde_json::{Value, json};
 
 use crate::args::{DiffArgs, InspectArgs, QueryArgs};
@@ -245,6 +246,10 @@ fn print_inspection(file: &str, report: &Inspection) {
 pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
     let old = open_snapshot(&args.old)?;
     let new = open_snapshot(&args.new)?;
+    // The deep check first: a file crafted with valid checksums is refused, never
+    // believed (`query` keeps the fast path; README says what that means).
+    old.verify()?;
+    new.verify()?;
     let changes = dyngroup_snapshot::diff(&old, &new)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

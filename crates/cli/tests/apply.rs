@@ -7,6 +7,7 @@ use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
 
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use serde_json::{Value, json};
 
@@ -301,4 +302,352 @@ fn a_damaged_snapshot_is_fatal() {
         stderr(&out)
     );
     assert_eq!(stdout(&out), "");
+}
+
+/// Runs `apply` of `lines` on a copy of `snapshot` written to `dir/new.dgs`, checks
+/// that the printed delta is `diff OLD NEW --json`'s, and returns the output.
+fn apply_and_diff(dir: &Path, snapshot: &str, lines: &[Value], extra: &[&str]) -> (Output, String) {
+    let changes_path = path(dir, "changes.jsonl");
+    let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+    fs::write(&changes_path, text).unwrap();
+    let new = path(dir, "new.dgs");
+    let mut args = vec![
+        "apply",
+        "--snapshot",
+        snapshot,
+        "--changes",
+        &changes_path,
+        "--out",
+        &new,
+    ];
+    args.extend_from_slice(extra);
+    let out = dyngroup(&args);
+    let diff = dyngroup(&["diff", snapshot, &new, "--json"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+    assert_eq!(stdout(&out), stdout(&diff), "apply's delta is diff's");
+    (out, new)
+}
+
+fn members_of(snapshot: &str, group: &str) -> Value {
+    let out = dyngroup(&[
+        "query",
+        "--snapshot",
+        snapshot,
+        "--group",
+        group,
+        "--tenancy",
+        TENANCY,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = normalized(&stdout(&out));
+    json!([v["rule"].clone(), v["members"].clone()])
+}
+
+#[test]
+fn an_upsert_whose_rule_does_not_parse_is_refused_and_changes_nothing() {
+    let dir = scratch("badrule");
+    let old = sample_snapshot(&dir);
+    let before = members_of(&old, "web-tier");
+    let lines = [
+        json!({"op": "upsert-group", "group": {"id": WEB_TIER, "name": "web-tier",
+            "matching-rule": "ALL {tag.operations.role.value = 'web',", "compartment-id": TENANCY}}),
+        json!({"op": "upsert-group", "group": {"name": "broken", "matching-rule": "ANY {",
+            "compartment-id": TENANCY}}),
+    ];
+    let (out, new) = apply_and_diff(&dir, &old, &lines, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(":1: error: the rule of group `web-tier` does not parse: "),
+        "{err}"
+    );
+    assert!(
+        err.contains(":2: error: the rule of group `broken` does not parse: "),
+        "{err}"
+    );
+    assert!(err.contains("2 changes refused"), "{err}");
+    assert_eq!(stdout(&out), "", "nothing changed");
+    assert_eq!(
+        members_of(&new, "web-tier"),
+        before,
+        "old rule and members stay"
+    );
+    let broken = dyngroup(&["query", "--snapshot", &new, "--group", "broken"]);
+    assert_eq!(broken.status.code(), Some(1), "not created");
+}
+
+#[test]
+fn removing_a_principal_that_is_not_indexed_is_a_no_op() {
+    let dir = scratch("remove");
+    let old = sample_snapshot(&dir);
+    let lines = [
+        // Never seen.
+        json!({"op": "remove-principal", "id": "ocid1.instance.oc1..neverseen"}),
+        // Terminated, then removed: the removal is a no-op.
+        json!({"op": "upsert-principal", "principal": {"id": WEB01, "compartment-id": PRODUCTION,
+            "tenancy-id": TENANCY, "lifecycle-state": "TERMINATED"}}),
+        json!({"op": "remove-principal", "id": WEB01}),
+        // Removed twice (a feed delivers at least once).
+        json!({"op": "remove-principal", "id": GATEWAY}),
+        json!({"op": "remove-principal", "id": GATEWAY}),
+        // A terminated record of a principal never seen.
+        json!({"op": "upsert-principal", "principal": {"id": "ocid1.instance.oc1..gone",
+            "compartment-id": PRODUCTION, "tenancy-id": TENANCY, "lifecycle-state": "terminated"}}),
+    ];
+    let (out, _) = apply_and_diff(&dir, &old, &lines, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("error"), "{err}");
+    let records = jsonl(&stdout(&out));
+    assert!(records.iter().any(|r| r["left"] == json!([WEB01])));
+    assert!(records.iter().any(|r| r["left"] == json!([GATEWAY])));
+}
+
+/// Tenancy A arrives with three groups, B with one; the limit is two.
+fn over_the_limit_snapshot(dir: &Path) -> String {
+    let other = "ocid1.tenancy.oc1..bbbbother";
+    let group = |tenancy: &str, name: &str| {
+        json!({"id": format!("ocid1.dynamicgroup.oc1..{name}"), "name": name,
+            "matching-rule": "resource.type = 'instance'", "compartment-id": tenancy})
+    };
+    let groups = [
+        group(TENANCY, "a1"),
+        group(TENANCY, "a2"),
+        group(TENANCY, "a3"),
+        group(other, "b1"),
+    ];
+    let inventory = [
+        json!({"id": WEB01, "compartment-id": PRODUCTION, "tenancy-id": TENANCY}),
+        json!({"id": "ocid1.instance.oc1..b", "compartment-id": PRODUCTION, "tenancy-id": other}),
+    ];
+    let lines = |v: &[Value]| v.iter().map(|r| r.to_string() + "\n").collect::<String>();
+    let (inv, grp) = (path(dir, "inventory.jsonl"), path(dir, "groups.jsonl"));
+    fs::write(&inv, lines(&inventory)).unwrap();
+    fs::write(&grp, lines(&groups)).unwrap();
+    let snapshot = path(dir, "old.dgs");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &inv,
+        "--groups",
+        &grp,
+        "--snapshot",
+        &snapshot,
+        "--max-groups-per-tenancy",
+        "2",
+        "--out",
+        &path(dir, "m"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    snapshot
+}
+
+#[test]
+fn the_group_limit_is_per_tenancy() {
+    let dir = scratch("limit");
+    let old = over_the_limit_snapshot(&dir);
+    let other = "ocid1.tenancy.oc1..bbbbother";
+    let create = |tenancy: &str, name: &str| {
+        json!({"op": "upsert-group", "group": {"name": name,
+            "matching-rule": "resource.type = 'instance'", "compartment-id": tenancy}})
+    };
+    let lines = [
+        // A keeps its three groups, and an update of one of them is fine...
+        json!({"op": "upsert-group", "group": {"id": "ocid1.dynamicgroup.oc1..a3", "name": "a3",
+            "matching-rule": "resource.type = 'fnfunc'", "compartment-id": TENANCY}}),
+        // ...but it gets no new one.
+        create(TENANCY, "a4"),
+        // B has one: one more reaches the limit; A's three do not raise it.
+        create(other, "b2"),
+        create(other, "b3"),
+    ];
+    let (out, new) = apply_and_diff(&dir, &old, &lines, &["--max-groups-per-tenancy", "2"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            ":2: error: tenancy {TENANCY} already has 2 groups"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(":4: error: tenancy {other} already has 2 groups")),
+        "{err}"
+    );
+    assert!(
+        !err.contains(":1: error") && !err.contains(":3: error"),
+        "{err}"
+    );
+    let records = jsonl(&stdout(&out));
+    let changed: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changed, [("a3", "updated"), ("b2", "created")]);
+    for name in ["a1", "a2", "a3"] {
+        let q = dyngroup(&["query", "--snapshot", &new, "--group", name]);
+        assert_eq!(q.status.code(), Some(0), "{name} is kept");
+    }
+}
+
+#[test]
+fn under_strict_the_snapshot_rules_stay_and_the_delta_is_diffs() {
+    let dir = scratch("strict");
+    // A legacy rule (a bare list at top level: ANY, with a warning) in the snapshot.
+    let legacy =
+        format!("instance.compartment.id = '{PRODUCTION}', instance.compartment.id = '{STAGING}'");
+    let groups = [
+        json!({"id": "ocid1.dynamicgroup.oc1..legacy", "name": "legacy",
+        "matching-rule": legacy, "compartment-id": TENANCY}),
+    ];
+    let inventory = [json!({"id": WEB01, "compartment-id": PRODUCTION, "tenancy-id": TENANCY})];
+    let lines = |v: &[Value]| v.iter().map(|r| r.to_string() + "\n").collect::<String>();
+    let (inv, grp) = (path(&dir, "inventory.jsonl"), path(&dir, "groups.jsonl"));
+    fs::write(&inv, lines(&inventory)).unwrap();
+    fs::write(&grp, lines(&groups)).unwrap();
+    let old = path(&dir, "old.dgs");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &inv,
+        "--groups",
+        &grp,
+        "--snapshot",
+        &old,
+        "--out",
+        &path(&dir, "m"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let changes = [
+        // A new principal joins the legacy group: its rule is what it is.
+        json!({"op": "upsert-principal", "principal": {"id": STAGE01, "compartment-id": STAGING,
+            "tenancy-id": TENANCY}}),
+        // A new legacy rule is refused under --strict.
+        json!({"op": "upsert-group", "group": {"name": "another", "matching-rule": legacy,
+            "compartment-id": TENANCY}}),
+    ];
+    let (out, new) = apply_and_diff(&dir, &old, &changes, &["--strict"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let records = jsonl(&stdout(&out));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["name"], "legacy");
+    assert_eq!(records[0]["joined"], json!([STAGE01]));
+    let q = dyngroup(&["query", "--snapshot", &new, "--group", "another"]);
+    assert_eq!(q.status.code(), Some(1), "not created");
+    // The new snapshot keeps the old rules valid: a later apply without --strict
+    // still sees the legacy group's members.
+    let (out, _) = apply_and_diff(&dir, &new, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A writer that lies: members stored that the rules do not give, with every
+/// checksum valid. `query` answers from it (its fast path); `apply` and `diff`
+/// run the deep check and refuse it.
+#[test]
+fn a_crafted_snapshot_is_refused_by_apply_and_diff() {
+    use dyngroup_index::{DynamicGroup, IndexBuilder, Memberships, Principal};
+    let dir = scratch("crafted");
+    let mut builder = IndexBuilder::new();
+    for id in [WEB01, WEB02] {
+        builder.add_principal(&Principal {
+            id: id.into(),
+            compartment_id: PRODUCTION.into(),
+            tenancy_id: TENANCY.into(),
+            ..Principal::default()
+        });
+    }
+    builder
+        .add_group(DynamicGroup {
+            id: WEB_TIER.into(),
+            name: "web-tier".into(),
+            matching_rule: format!("instance.id = '{WEB01}'"),
+            tenancy_id: TENANCY.into(),
+            ..DynamicGroup::default()
+        })
+        .unwrap();
+    let index = builder.build();
+    let honest = index.evaluate();
+    let mut lie = honest.group_bitmaps().to_vec();
+    lie[0].insert(index.principal_id(WEB02).unwrap().0);
+    let lie = Memberships::from_group_bitmaps(&index, lie, true);
+    let (crafted, good) = (path(&dir, "crafted.dgs"), path(&dir, "good.dgs"));
+    dyngroup_snapshot::write(&crafted, &index, &lie, &Default::default()).unwrap();
+    dyngroup_snapshot::write(&good, &index, &honest, &Default::default()).unwrap();
+
+    let q = dyngroup(&[
+        "query",
+        "--snapshot",
+        &crafted,
+        "--principal",
+        WEB02,
+        "--json",
+    ]);
+    assert_eq!(q.status.code(), Some(0), "query keeps its fast path");
+    let message =
+        "dyngroup: snapshot: section \"members\" group 0 does not hold the members its rule gives";
+    let changes_path = path(&dir, "changes.jsonl");
+    fs::write(&changes_path, "").unwrap();
+    let before = fs::read(&crafted).unwrap();
+    let out = dyngroup(&["apply", "--snapshot", &crafted, "--changes", &changes_path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with(message), "{}", stderr(&out));
+    assert_eq!(fs::read(&crafted).unwrap(), before, "nothing written");
+    for args in [[&crafted, &good], [&good, &crafted]] {
+        let out = dyngroup(&["diff", args[0], args[1], "--json"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).starts_with(message), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+    }
+    let inspect = dyngroup(&["inspect", &crafted]);
+    assert!(
+        stdout(&inspect).contains("does not hold the members"),
+        "{}",
+        stdout(&inspect)
+    );
+}
+
+/// A fault in the writer part way through the checkpoint: the file-size limit of the
+/// process is below the new snapshot's size, and SIGXFSZ is ignored, so a write fails
+/// with EFBIG in the middle of the file. The old snapshot stays as it was, no
+/// temporary file is left, nothing is printed on stdout, and the exit code is 2.
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_that_fails_part_way_leaves_the_old_snapshot() {
+    let dir = scratch("fault");
+    let snapshot = sample_snapshot(&dir);
+    let before = fs::read(&snapshot).unwrap();
+    assert!(before.len() > 8 * 512, "larger than the limit below");
+    let changes_path = path(&dir, "changes.jsonl");
+    let line = json!({"op": "remove-principal", "id": GATEWAY});
+    fs::write(&changes_path, format!("{line}\n")).unwrap();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 8; exec '{}' apply --snapshot '{snapshot}' --changes '{changes_path}'",
+        env!("CARGO_BIN_EXE_dyngroup")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(
+        stdout(&out),
+        "",
+        "no delta for a snapshot that was not written"
+    );
+    assert_eq!(
+        fs::read(&snapshot).unwrap(),
+        before,
+        "the old snapshot is intact"
+    );
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert_eq!(names, Vec::<String>::new(), "no temporary file is left");
 }

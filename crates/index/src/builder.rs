@@ -1,7 +1,7 @@
 //! [`IndexBuilder`]: collects principals and groups, then builds the immutable
 //! [`Index`].
 
-use crate::groups::{GroupEntry, GroupError, GroupNames, is_valid_group_name, lower_rule};
+use crate::groups::{GroupEntry, GroupError, GroupNames, check_group_definition, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
@@ -10,6 +10,7 @@ use crate::postings::{PostingsBuilder, TermKey};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
@@ -114,14 +115,13 @@ impl IndexBuilder {
     }
 
     /// Adds a group and returns its id, or refuses it for an invalid or duplicate name
-    /// (names are unique per tenancy, case-insensitively).
+    /// (names are unique per tenancy, case-insensitively) or a description that is
+    /// too long ([`check_group_definition`](crate::check_group_definition)).
     ///
     /// A rule that does not parse is accepted: the group has no members (fail closed)
     /// and [`Index::limits_report`] lists it.
     pub fn add_group(&mut self, group: DynamicGroup) -> Result<GroupId, GroupError> {
-        if !is_valid_group_name(&group.name) {
-            return Err(GroupError::InvalidName { name: group.name });
-        }
+        check_group_definition(&group.name, &group.description)?;
         let tenancy_sym = self.strings.intern(&group.tenancy_id);
         if self
             .group_names
@@ -169,7 +169,7 @@ impl IndexBuilder {
         let mut order: Vec<u32> = (0..pending.len() as u32)
             .filter(|&i| pending[i as usize].live)
             .collect();
-        order.sort_unstable_by_key(|&i| {
+        order.par_sort_unstable_by_key(|&i| {
             let p = &pending[i as usize];
             (p.tenancy, p.compartment, i)
         });

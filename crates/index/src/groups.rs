@@ -11,6 +11,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 /// Longest group name OCI accepts.
 pub const MAX_GROUP_NAME_LEN: usize = 100;
 
+/// Longest group description OCI accepts, in characters.
+pub const MAX_DESCRIPTION_LEN: usize = 400;
+
 /// Why a group was refused by [`IndexBuilder::add_group`](crate::IndexBuilder::add_group).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -30,6 +33,44 @@ pub enum GroupError {
         /// The tenancy.
         tenancy_id: String,
     },
+    /// The description is longer than [`MAX_DESCRIPTION_LEN`] characters.
+    #[error("the description of group `{name}` has {len} characters; at most 400 are allowed")]
+    DescriptionTooLong {
+        /// The group's name.
+        name: String,
+        /// Its length in characters.
+        len: usize,
+    },
+}
+
+/// The one check of a group's own definition, shared by the
+/// [`IndexBuilder`](crate::IndexBuilder), the [`engine`](crate::engine) and
+/// the index rebuilt from a snapshot's parts: a valid name
+/// ([`is_valid_group_name`]) and a description of at most [`MAX_DESCRIPTION_LEN`]
+/// characters. (Uniqueness of the name is the tenancy's business.)
+pub fn check_group_definition(name: &str, description: &str) -> Result<(), GroupError> {
+    if !is_valid_group_name(name) {
+        return Err(GroupError::InvalidName {
+            name: name.to_owned(),
+        });
+    }
+    check_description(name, description)
+}
+
+/// The description half of [`check_group_definition`].
+pub(crate) fn check_description(name: &str, description: &str) -> Result<(), GroupError> {
+    // Bytes bound characters from above: count only when it could matter.
+    if description.len() <= MAX_DESCRIPTION_LEN {
+        return Ok(());
+    }
+    let len = description.chars().count();
+    if len > MAX_DESCRIPTION_LEN {
+        return Err(GroupError::DescriptionTooLong {
+            name: name.to_owned(),
+            len,
+        });
+    }
+    Ok(())
 }
 
 /// Whether `name` is a valid group name: 1–100 characters of `[A-Za-z0-9._-]`.

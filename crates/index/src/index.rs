@@ -10,6 +10,7 @@ use crate::plan::TenancyPlan;
 use crate::postings::{Postings, TermKey, TermRef};
 use crate::records::Records;
 use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, parse_with};
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
@@ -309,6 +310,6 @@ fn populated_tenancies(tenancies: &[Tenancy]) -> Vec<TenancyId> {
 /// Every ordinal sorted by OCID symbol (then ordinal), for [`Index::by_id`].
 pub(crate) fn ordinals_by_id(principals: &Records) -> Vec<PrincipalId> {
     let mut by_id: Vec<PrincipalId> = (0..principals.len() as u32).map(PrincipalId).collect();
-    by_id.sort_unstable_by_key(|&p| (principals.id(p), p));
+    by_id.par_sort_unstable_by_key(|&p| (principals.id(p), p));
     by_id
 }

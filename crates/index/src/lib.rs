@@ -18,8 +18,16 @@
 //!   of the tests and the baseline of the benches.
 //! - [`engine`] keeps memberships current under a stream of changes (principals
 //!   launched, retagged, moved, terminated; groups created, edited, deleted), returns
-//!   each change's membership delta, and serves consistent snapshots to readers on
-//!   other threads while it writes.
+//!   each change's membership delta ([`engine::MembershipDelta`], per group a
+//!   [`engine::GroupChange`]), and serves consistent versions
+//!   ([`engine::Version`]) to readers on other threads while it writes. An engine is
+//!   made from a built index without replay ([`engine::Engine::from_index`]) and a
+//!   version turns back into an index ([`engine::Version::to_index`]); the snapshot
+//!   crate uses the two to open an engine from a file and checkpoint it.
+//! - [`check_group_definition`] is the one check of a group's name and description
+//!   (the builder, the engine and the snapshot's rebuild use it).
+//! - `parts` (hidden from these docs) takes an index apart into plain data and back,
+//!   checking everything it relies on: the snapshot crate's way in, not an API.
 //!
 //! The semantics are DESIGN.md §2: `instance.*` conditions only hold for instances,
 //! `!=` is the complement within the variable's domain (a missing tag satisfies
@@ -87,7 +95,10 @@
 pub use builder::IndexBuilder;
 pub use eval::EvalOptions;
 pub use explain::{ExplainError, ExplainKind, ExplainNode, Explanation, TENANCY_ISOLATION};
-pub use groups::{GroupError, MAX_GROUP_NAME_LEN, is_valid_group_name};
+pub use groups::{
+    GroupError, MAX_DESCRIPTION_LEN, MAX_GROUP_NAME_LEN, check_group_definition,
+    is_valid_group_name,
+};
 pub use ids::{GroupId, PrincipalId, TenancyId, TermId};
 pub use index::{Index, IndexStats, PrincipalRef};
 pub use limits::{
@@ -114,4 +125,6 @@ mod records;
 pub mod reference;
 
 pub mod engine;
+// The snapshot crate's way in and out; not part of the documented API.
+#[doc(hidden)]
 pub mod parts;

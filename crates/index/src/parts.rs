@@ -12,7 +12,7 @@
 //! uniqueness) and returns a [`PartsError`] rather than panicking, so parts read from
 //! an untrusted file are safe to pass in.
 
-use crate::groups::{GroupEntry, GroupNames, is_valid_group_name, lower_rule};
+use crate::groups::{GroupEntry, GroupNames, check_group_definition, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
@@ -211,6 +211,7 @@ fn term_part(key: TermKey) -> TermPart {
 
 impl Index {
     /// The index as plain data (copies the strings and the posting lists).
+    #[doc(hidden)]
     pub fn to_parts(&self) -> IndexParts {
         let mut strings = StringsPart {
             bytes: String::with_capacity(self.strings.bytes()),
@@ -265,6 +266,7 @@ impl Index {
     ///
     /// The result is the index [`to_parts`](Index::to_parts) was called on: same
     /// ordinals, same terms, same groups, same evaluation results.
+    #[doc(hidden)]
     pub fn from_parts(parts: IndexParts, options: &ParseOptions) -> Result<Index, PartsError> {
         let IndexParts {
             strings: string_part,
@@ -422,11 +424,8 @@ impl Index {
                     tenancy_parts.len(),
                 ));
             };
-            if !is_valid_group_name(&part.name) {
-                return Err(PartsError::Inconsistent(format!(
-                    "group {g}: invalid name `{}`",
-                    part.name
-                )));
+            if let Err(e) = check_group_definition(&part.name, &part.description) {
+                return Err(PartsError::Inconsistent(format!("group {g}: {e}")));
             }
             if group_names.get(&groups, t.sym, &part.name).is_some() {
                 return Err(PartsError::Inconsistent(format!(
@@ -505,6 +504,7 @@ impl Memberships {
     /// principal → groups map filled by transposing them. Unlike
     /// [`Memberships::from_group_bitmaps`] it checks its input: one bitmap per group,
     /// each a subset of its group's tenancy (tenancy isolation).
+    #[doc(hidden)]
     pub fn from_parts(
         index: &Index,
         groups: Vec<RoaringBitmap>,
@@ -652,7 +652,9 @@ mod tests {
         let e = refused(&|p| p.groups[0].tenancy = TenancyId(9));
         assert!(e.to_string().contains("group 0: tenancy"), "{e}");
         let e = refused(&|p| p.groups[0].name = "bad name".into());
-        assert!(e.to_string().contains("invalid name"), "{e}");
+        assert!(e.to_string().contains("invalid group name"), "{e}");
+        let e = refused(&|p| p.groups[0].description = "d".repeat(401));
+        assert!(e.to_string().contains("401 characters"), "{e}");
 
         let index = Index::from_parts(parts, &options).unwrap();
         let mut groups = index.evaluate().group_bitmaps().to_vec();

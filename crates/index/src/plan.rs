@@ -12,6 +12,7 @@ use crate::index::Index;
 use crate::postings::TermRef;
 use dyngroup_rules::{Leaf, Rule};
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 /// A node of a tenancy's plan; its value is a bitmap of the tenancy's principals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,7 +61,10 @@ pub(crate) struct TenancyPlan {
 /// Compiles every tenancy's groups; `rules` holds each group's lowered rule (`None`
 /// when it did not parse).
 pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<TenancyPlan> {
+    // Tenancies are independent: compile them in parallel (the result, in tenancy
+    // order, is the sequential one).
     (0..index.tenancies.len() as u32)
+        .into_par_iter()
         .map(|t| compile_tenancy(index, rules, TenancyId(t)))
         .collect()
 }

@@ -4,7 +4,8 @@
 //! recompute produces.
 
 use dyngroup_index::engine::{
-    Change, ChangeError, Engine, EngineOptions, GroupUpdate, LookupError, MembershipDelta, Snapshot,
+    Change, ChangeError, Engine, EngineOptions, GroupChange, GroupUpdate, LookupError,
+    MembershipDelta, Version,
 };
 use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, reference};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,7 +43,7 @@ fn group(id: &str, name: &str, rule: &str) -> DynamicGroup {
 
 type Dump = BTreeMap<String, BTreeSet<String>>;
 
-fn dump(s: &Snapshot) -> Dump {
+fn dump(s: &Version) -> Dump {
     s.groups()
         .iter()
         .map(|g| (g.id().to_owned(), g.members().map(String::from).collect()))
@@ -218,17 +219,15 @@ fn every_refusal_is_typed_and_changes_nothing() {
             members: 1
         }
     );
-    assert_eq!(
-        refuse(
-            &mut e,
-            Change::RemovePrincipal {
-                id: "ocid1.instance.oc1..nope".into()
-            }
-        ),
-        ChangeError::UnknownPrincipal {
-            id: "ocid1.instance.oc1..nope".into()
-        }
-    );
+    // Removing a principal the engine does not hold is a no-op, not an error.
+    let version = e.version();
+    let delta = e
+        .apply_one(Change::RemovePrincipal {
+            id: "ocid1.instance.oc1..nope".into(),
+        })
+        .unwrap();
+    assert!(delta.is_empty());
+    assert_eq!(e.version(), version, "nothing published");
     // Messages are lower-case, without a final period.
     let text = ChangeError::TenancyGroupLimit {
         tenancy_id: T.into(),
@@ -239,9 +238,7 @@ fn every_refusal_is_typed_and_changes_nothing() {
 
     // In a batch, refused changes are skipped and reported; the rest apply.
     let applied = e.apply([
-        Change::RemovePrincipal {
-            id: "ocid1.instance.oc1..nope".into(),
-        },
+        Change::CreateGroup(group("", "worse name", "x")),
         Change::UpsertPrincipal(vm(2, PROD, "web")),
         Change::CreateGroup(group("", "bad name", "x")),
     ]);
@@ -270,7 +267,7 @@ fn principal_changes_give_joins_and_leaves() {
     assert_eq!(delta.groups.len(), 2);
     for g in &delta.groups {
         assert_eq!(ids(&g.joined), ["ocid1.instance.oc1..vm2"]);
-        assert!(g.left.is_empty() && !g.created && !g.deleted && !g.updated);
+        assert!(g.left.is_empty() && g.change == GroupChange::Updated && !g.redefined);
     }
     assert_eq!(delta.counts(), (2, 0));
     // The same record again changes nothing, and publishes nothing.
@@ -352,7 +349,7 @@ fn rule_changes_and_group_lifecycle() {
         }))
         .unwrap();
     let web = &delta.groups[0];
-    assert!(web.updated);
+    assert!(web.change == GroupChange::Updated && web.redefined);
     assert_eq!(
         (ids(&web.joined), ids(&web.left)),
         (
@@ -367,7 +364,7 @@ fn rule_changes_and_group_lifecycle() {
             ..GroupUpdate::default()
         }))
         .unwrap();
-    assert!(delta.groups[0].updated && delta.groups[0].joined.is_empty());
+    assert!(delta.groups[0].redefined && delta.groups[0].joined.is_empty());
     assert_eq!(
         e.snapshot()
             .group("ocid1.dynamicgroup.oc1..web")
@@ -376,20 +373,49 @@ fn rule_changes_and_group_lifecycle() {
         "db servers"
     );
 
-    // A rule that does not parse is accepted and fails closed.
-    let delta = e
+    // A rule that does not parse is refused, as the OCI API refuses it: the group
+    // keeps its rule and members. A create with one is refused too.
+    let version = e.version();
+    let err = e
         .apply_one(Change::UpdateGroup(GroupUpdate {
             id: "ocid1.dynamicgroup.oc1..web".into(),
             matching_rule: Some("ANY {".into()),
             ..GroupUpdate::default()
         }))
-        .unwrap();
-    assert_eq!(delta.counts(), (0, 1));
+        .unwrap_err();
+    assert!(
+        matches!(err, ChangeError::InvalidRule { ref name, .. } if name == "web"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("the rule of group `web` does not parse: "),
+        "{err}"
+    );
+    assert_eq!(e.version(), version);
     let s = e.snapshot();
     let web = s.group("ocid1.dynamicgroup.oc1..web").unwrap();
-    assert!(web.rule().is_err() && web.ast().is_none() && web.member_count() == 0);
-    let why = s.explain("ocid1.instance.oc1..vm2", web.id()).unwrap();
-    assert!(why.rule_error.is_some() && !why.member);
+    assert_eq!(web.matching_rule(), "tag.ops.role.value = 'db'");
+    assert_eq!(
+        web.members().collect::<Vec<_>>(),
+        ["ocid1.instance.oc1..vm2"]
+    );
+    let err = e
+        .apply_one(Change::CreateGroup(group("", "broken", "ALL {")))
+        .unwrap_err();
+    assert!(matches!(err, ChangeError::InvalidRule { .. }), "{err}");
+    assert!(e.snapshot().group_by_name(T, "broken").is_none());
+    // A group loaded with the inventory keeps a rule that does not parse (fail
+    // closed, as in batch evaluation).
+    let (loaded, refused) = Engine::build(
+        &[],
+        [group("ocid1.dynamicgroup.oc1..bad", "bad", "ANY {")],
+        EngineOptions::default(),
+    );
+    assert!(refused.is_empty());
+    let s = loaded.snapshot();
+    let bad = s.group("ocid1.dynamicgroup.oc1..bad").unwrap();
+    assert!(bad.rule().is_err() && bad.ast().is_none() && bad.member_count() == 0);
 
     // Upsert by name without an id updates; the name's case may differ, the stored
     // spelling stays.
@@ -401,7 +427,7 @@ fn rule_changes_and_group_lifecycle() {
         )))
         .unwrap();
     let prod = delta.group("ocid1.dynamicgroup.oc1..prod").unwrap();
-    assert!(prod.updated && !prod.created);
+    assert!(prod.redefined && prod.change == GroupChange::Updated);
     assert_eq!(ids(&prod.joined), ["ocid1.instance.oc1..vm2"]);
     assert_eq!(
         e.snapshot().group_by_name(T, "prod").unwrap().name(),
@@ -415,9 +441,13 @@ fn rule_changes_and_group_lifecycle() {
             force: true,
         })
         .unwrap();
-    assert!(delta.groups[0].deleted);
+    assert_eq!(delta.groups[0].change, GroupChange::Deleted);
     assert_eq!(delta.counts(), (0, 2));
     // A group without members is deleted without force.
+    e.apply_one(Change::RemovePrincipal {
+        id: "ocid1.instance.oc1..vm2".into(),
+    })
+    .unwrap();
     e.apply_one(Change::DeleteGroup {
         id: "ocid1.dynamicgroup.oc1..web".into(),
         force: false,
@@ -435,7 +465,7 @@ fn rule_changes_and_group_lifecycle() {
         .unwrap();
     let first = first.groups[0].clone();
     assert!(
-        first.created
+        first.change == GroupChange::Created
             && first
                 .group_id
                 .starts_with("ocid1.dynamicgroup.oc1..aaaaaaaa")
@@ -758,7 +788,7 @@ fn concurrent_readers_only_see_recomputed_states() {
 fn handles_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<dyngroup_index::engine::Reader>();
-    send_sync::<Snapshot>();
+    send_sync::<Version>();
     send_sync::<Engine>();
     send_sync::<MembershipDelta>();
 }

@@ -7,12 +7,17 @@
 //! a change is refused exactly when an independent model of DESIGN.md §2's lifecycle
 //! rules says so, with the same error, and a refused change changes nothing. At the
 //! end of each case, the index builder agrees too, and removing everything leaves an
-//! engine with no ordinals, postings or tenancies in use.
+//! engine with no ordinals, postings or tenancies in use. Each case starts from an
+//! engine built from the inventory, or made from its index (`Engine::from_index`),
+//! or opened from a snapshot file's bytes; and may be made again that way part way.
 
 mod common;
 
-use dyngroup_index::engine::{Change, ChangeError, Engine, EngineOptions, GroupUpdate, Snapshot};
+use dyngroup_index::engine::{
+    Change, ChangeError, Engine, EngineOptions, GroupChange, GroupUpdate, Version,
+};
 use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, is_valid_group_name, reference};
+use dyngroup_rules::ParseOptions;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -173,6 +178,13 @@ impl Model {
         self.groups.iter().position(|g| g.id == id)
     }
 
+    /// A live create: the loading checks, then the rule must parse.
+    fn check_live_create(&self, g: &DynamicGroup) -> Result<(), ChangeError> {
+        self.check_create(g)?;
+        check_rule(&g.name, &g.matching_rule)
+    }
+
+    /// A group loaded with the inventory: a rule that does not parse is kept.
     fn check_create(&self, g: &DynamicGroup) -> Result<(), ChangeError> {
         if !is_valid_group_name(&g.name) {
             return Err(ChangeError::InvalidGroupName {
@@ -220,6 +232,11 @@ impl Model {
                     len,
                 });
             }
+        }
+        let old = &self.groups[at];
+        match &u.matching_rule {
+            Some(rule) if *rule != old.matching_rule => check_rule(&old.name, rule)?,
+            _ => {}
         }
         Ok(at)
     }
@@ -282,12 +299,13 @@ impl Model {
                 }
                 Ok(())
             }
-            Change::RemovePrincipal { id } => match self.principals.remove(&id) {
-                Some(_) => Ok(()),
-                None => Err(ChangeError::UnknownPrincipal { id }),
-            },
+            Change::RemovePrincipal { id } => {
+                // Not held: a no-op.
+                self.principals.remove(&id);
+                Ok(())
+            }
             Change::CreateGroup(mut g) => {
-                self.check_create(&g)?;
+                self.check_live_create(&g)?;
                 if g.id.is_empty() {
                     g.id = created_id.expect("the delta names a created group");
                 }
@@ -354,7 +372,43 @@ impl Model {
     }
 }
 
-fn dump(s: &Snapshot) -> Dump {
+/// A live change's rule must parse.
+fn check_rule(name: &str, rule: &str) -> Result<(), ChangeError> {
+    match dyngroup_rules::parse_with(rule, &ParseOptions::default()) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(ChangeError::InvalidRule {
+            name: name.to_owned(),
+            error,
+        }),
+    }
+}
+
+/// The same engine made again the other way: its version as an index, and an engine
+/// made from that index without replay.
+///
+/// `through_file`: the version goes through a snapshot's bytes as a checkpoint
+/// writes them, and the engine is made as `Engine::open` makes it (deep verify,
+/// index from the parts, no replay).
+fn reload(engine: &Engine, through_file: bool) -> Engine {
+    let version = engine.snapshot();
+    let (index, memberships) = version.to_index();
+    if !through_file {
+        return Engine::from_index(&index, options());
+    }
+    let bytes = dyngroup_snapshot::to_bytes(
+        &index,
+        &memberships,
+        &dyngroup_snapshot::WriteOptions {
+            parse_options: version.rules_parse_options(),
+        },
+    )
+    .expect("a small index fits");
+    let file = dyngroup_snapshot::Snapshot::from_bytes(&bytes).expect("it opens");
+    let (index, memberships) = file.verified_index().expect("it verifies");
+    Engine::from_evaluated(&index, &memberships, options())
+}
+
+fn dump(s: &Version) -> Dump {
     s.groups()
         .iter()
         .map(|g| (g.id().to_owned(), g.members().map(String::from).collect()))
@@ -420,10 +474,19 @@ proptest! {
         initial_groups in prop::collection::vec(group(), 0..4),
         ops in prop::collection::vec(op(), 40..80),
         batch_at in 0..80usize,
+        reload_at in prop::option::of(0..80usize),
+        from_index in any::<bool>(),
+        through_file in any::<bool>(),
     ) {
-        // Start from a built engine (principals first, then groups as bitmaps).
+        // Start from a built engine (principals first, then groups as bitmaps), or
+        // from that engine's index without replay, directly or through a snapshot
+        // file's bytes; part way through, the engine may be made again the same way
+        // from its own version (as a checkpoint and an open do).
         let mut model = Model::default();
         let (mut engine, refused) = Engine::build(&initial, initial_groups.clone(), options());
+        if from_index {
+            engine = reload(&engine, through_file);
+        }
         let empty = Dump::new();
         for p in &initial {
             model.apply(&Change::UpsertPrincipal(p.clone()), &empty, None).unwrap();
@@ -447,6 +510,11 @@ proptest! {
         check_step(&engine, &model, &before)?;
 
         for (step, op) in ops.iter().enumerate() {
+            if reload_at == Some(step) {
+                engine = reload(&engine, through_file);
+                check_step(&engine, &model, &before)
+                    .map_err(|e| TestCaseError::fail(format!("reloaded at step {step}: {e}")))?;
+            }
             let change = model.resolve(op);
             let version = engine.version();
             let result = if step == batch_at {
@@ -460,7 +528,7 @@ proptest! {
                 engine.apply_one(change.clone())
             };
             let created = result.as_ref().ok().and_then(|d| {
-                d.groups.iter().find(|g| g.created).map(|g| g.group_id.to_string())
+                d.groups.iter().find(|g| g.change == GroupChange::Created).map(|g| g.group_id.to_string())
             });
             let verdict = model.apply(&change, &before, created);
             let after = model.recompute();
@@ -469,8 +537,12 @@ proptest! {
                     // before + delta = after, group by group.
                     let mut summed = before.clone();
                     for g in &delta.groups {
-                        prop_assert_eq!(g.created, !before.contains_key(&*g.group_id), "created flag");
-                        prop_assert_eq!(g.deleted, !after.contains_key(&*g.group_id), "deleted flag");
+                        let kind = match (before.contains_key(&*g.group_id), after.contains_key(&*g.group_id)) {
+                            (false, true) => GroupChange::Created,
+                            (true, false) => GroupChange::Deleted,
+                            _ => GroupChange::Updated,
+                        };
+                        prop_assert_eq!(g.change, kind, "change kind");
                         let members = summed.entry(g.group_id.to_string()).or_default();
                         for p in &g.left {
                             prop_assert!(members.remove(&**p), "left {} without being in {}", p, g.group_id);
@@ -478,7 +550,7 @@ proptest! {
                         for p in &g.joined {
                             prop_assert!(members.insert(p.to_string()), "joined {} twice", p);
                         }
-                        if g.deleted {
+                        if g.change == GroupChange::Deleted {
                             prop_assert!(members.is_empty());
                             summed.remove(&*g.group_id);
                         }

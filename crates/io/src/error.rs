@@ -36,13 +36,6 @@ impl Error {
         }
     }
 
-    pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Error {
-        Error::Write {
-            path: path.into(),
-            source,
-        }
-    }
-
     /// The file the error is about.
     pub fn path(&self) -> &std::path::Path {
         match self {
@@ -54,6 +47,15 @@ impl Error {
     pub fn io_error(&self) -> &io::Error {
         match self {
             Error::Read { source, .. } | Error::Write { source, .. } => source,
+        }
+    }
+}
+
+impl From<dyngroup_atomic::Error> for Error {
+    fn from(e: dyngroup_atomic::Error) -> Error {
+        Error::Write {
+            path: e.path,
+            source: e.source,
         }
     }
 }

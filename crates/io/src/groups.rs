@@ -15,9 +15,10 @@ use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind, Severity};
 
-pub use dyngroup_index::{MAX_GROUP_NAME_LEN as MAX_NAME_LEN, is_valid_group_name};
-/// Longest group description, in characters.
-pub const MAX_DESCRIPTION_LEN: usize = 400;
+// One limit for every layer: the index's (its builder and engine check it too).
+pub use dyngroup_index::{
+    MAX_DESCRIPTION_LEN, MAX_GROUP_NAME_LEN as MAX_NAME_LEN, is_valid_group_name,
+};
 
 /// The groups read from one or more files, and the problems found.
 #[derive(Clone, Debug, Default)]

@@ -200,6 +200,7 @@ fn a_failed_write_leaves_the_old_file_and_no_temporary_file() {
         out.write_all(&vec![b'x'; 1 << 20])?;
         Err::<(), _>(std::io::Error::other("evaluation failed"))
     })
+    .map_err(Error::from)
     .unwrap_err();
     assert!(matches!(err, Error::Write { .. }));
     assert_eq!(
@@ -278,7 +279,7 @@ fn a_symbolic_link_keeps_pointing_at_the_replaced_file() {
 fn unwritable_targets_are_errors_naming_them() {
     let dir = TempDir::new("atomic-bad");
     let missing_dir = dir.path().join("no/such/dir/out.json");
-    let err = write_atomically(&missing_dir, |out| out.write_all(b"x")).unwrap_err();
+    let err = Error::from(write_atomically(&missing_dir, |out| out.write_all(b"x")).unwrap_err());
     assert_eq!(err.path(), missing_dir);
     assert!(
         err.to_string()
@@ -286,7 +287,7 @@ fn unwritable_targets_are_errors_naming_them() {
     );
 
     // A directory is not a regular file: it is opened in place, which fails.
-    let err = write_atomically(dir.path(), |out| out.write_all(b"x")).unwrap_err();
+    let err = Error::from(write_atomically(dir.path(), |out| out.write_all(b"x")).unwrap_err());
     assert!(matches!(err, Error::Write { .. }));
     assert!(dir.path().is_dir());
 }

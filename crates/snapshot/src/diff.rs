@@ -5,30 +5,9 @@ use crate::error::Error;
 use crate::open::Snapshot;
 use crate::rebuild::groups_by_key;
 use dyngroup_index::PrincipalId;
+use dyngroup_index::engine::GroupChange as Change;
 use roaring::RoaringBitmap;
 use std::cmp::Ordering;
-
-/// How a group changed between two snapshots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Change {
-    /// Only in the new snapshot: every member joined.
-    Created,
-    /// Only in the old snapshot: every member left.
-    Deleted,
-    /// In both, with members that joined or left, or a different rule text.
-    Updated,
-}
-
-impl Change {
-    /// `"created"`, `"deleted"` or `"updated"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::Created => "created",
-            Change::Deleted => "deleted",
-            Change::Updated => "updated",
-        }
-    }
-}
 
 /// One group's change. Groups are matched by tenancy OCID and group OCID (a group
 /// deleted and created again under the same name has a new OCID: it shows as deleted
@@ -41,9 +20,11 @@ pub struct GroupDiff {
     pub group_id: String,
     /// Its name (the new one for a group in both snapshots).
     pub name: String,
-    /// Created, deleted or updated.
+    /// Created, deleted or updated (the engine's kinds: a delta and a diff of the
+    /// same change agree).
     pub change: Change,
-    /// Whether the rule text differs (only ever true for [`Change::Updated`]).
+    /// Whether the rule text differs (only ever true for
+    /// [`GroupChange::Updated`](Change::Updated)).
     pub rule_changed: bool,
     /// OCIDs of the principals that are members now and were not before, ascending.
     pub joined: Vec<String>,

@@ -18,6 +18,10 @@
 //!   [`inspect`] reports on any file, valid or not.
 //! - [`Snapshot::principals`] and [`Snapshot::groups`] give back the inventory and
 //!   groups it was written from (tags case-folded), to change and write again.
+//! - [`EngineFile`]: `Engine::open(path, options)` makes a live
+//!   [`Engine`](dyngroup_index::engine::Engine) from a snapshot (deep-verified, no
+//!   inventory replayed) and `engine.checkpoint(path)` (or [`checkpoint`] on one
+//!   version, from any thread) writes its current version back, atomically.
 //! - [`diff`] lists, per group, the principals that joined and left between two
 //!   snapshots, and the groups created and deleted.
 //!
@@ -76,7 +80,8 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use diff::{Change, GroupDiff, diff};
+pub use diff::{GroupDiff, diff};
+pub use engine::{EngineFile, checkpoint};
 pub use error::Error;
 pub use inspect::{Counts, Inspection, inspect};
 pub use layout::{FORMAT_VERSION, MAGIC, SectionInfo};
@@ -84,6 +89,7 @@ pub use open::Snapshot;
 pub use query::GroupRef;
 pub use write::{WriteOptions, to_bytes, write};
 
+mod engine;
 mod error;
 mod layout;
 // rkyv access without re-validation: `view` is an `unsafe fn` with its contract.

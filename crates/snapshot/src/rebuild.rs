@@ -2,40 +2,43 @@
 //! ([`Snapshot::to_index`]).
 
 use crate::archive::{
-    GroupsSection, PrincipalGroupsSection, PrincipalsSection, StringsSection, TenanciesSection,
-    TermsSection,
+    GroupsSection, PrincipalsSection, StringsSection, TenanciesSection, TermsSection,
 };
 use crate::error::Error;
 use crate::layout::Kind;
 use crate::open::Snapshot;
 use dyngroup_index::parts::{GroupPart, IndexParts, PrincipalPart, StrId, StringsPart, TermPart};
-use dyngroup_index::{GroupId, Index, Memberships, TenancyId, is_valid_group_name};
-use hashbrown::{HashMap, HashSet};
+use dyngroup_index::{GroupId, Index, Memberships, TenancyId};
+use hashbrown::HashMap;
 use roaring::RoaringBitmap;
-use std::ops::Range;
 
 impl Snapshot {
-    /// Checks what opening does not: every bitmap decodes with roaring's checked loader
-    /// and stays below the principal count; principal OCIDs are distinct and the
-    /// `principal-index` sorts them; principals are grouped by tenancy and tenancies
-    /// ascend; strings are distinct; group names are valid and unique per tenancy; each
-    /// group's members belong to its tenancy; the principal → groups map is exactly
-    /// the transpose of the members.
-    ///
-    /// A file written by [`write`](crate::write()) and intact always passes; a file that
-    /// passes answers every query as the index it was written from.
+    /// Checks what opening does not, and returns nothing; see
+    /// [`verified_index`](Snapshot::verified_index), which it runs.
     pub fn verify(&self) -> Result<(), Error> {
-        let n = self.principal_count() as u32;
-        let bad = |kind: Kind, problem: String| Error::section(kind.name(), problem);
+        self.verified_index().map(drop)
+    }
 
-        let strings = self.get::<StringsSection>();
-        let mut seen = HashSet::with_capacity(strings.ends.len());
-        for s in 0..strings.ends.len() as u32 {
-            if !seen.insert(self.string(s)) {
-                return Err(bad(Kind::Strings, format!("string {s} occurs twice")));
-            }
-        }
-        drop(seen);
+    /// The deep check, and the index it rebuilt on the way.
+    ///
+    /// One set of checks: the structure is what [`Index::from_parts`] and
+    /// [`Memberships::from_parts`] check when they rebuild the index (every bitmap
+    /// decodes with roaring's checked loader and stays below the principal count;
+    /// strings are distinct; principal OCIDs are distinct, grouped by tenancy, tenancies
+    /// ascending; group names valid and unique per tenancy, descriptions within the
+    /// limit; each group's members inside its tenancy). Then what only the file has:
+    /// the `principal-index` sorts the OCIDs and the principal → groups map is exactly
+    /// the transpose of the members (the two sections [`query`](Snapshot::groups_of)
+    /// reads). Last, the content: every group's stored members are what its rule gives
+    /// on the stored principals (the bitmap evaluator, all groups at once).
+    ///
+    /// A file written by [`write`](crate::write()) and intact always passes; a file
+    /// that passes, even one crafted with valid checksums, answers every query as
+    /// the index it holds: it may describe another fleet than the one it was written
+    /// from, but never a membership its own principals and rules do not give.
+    pub fn verified_index(&self) -> Result<(Index, Memberships), Error> {
+        let bad = |kind: Kind, problem: String| Error::section(kind.name(), problem);
+        let (index, stored) = self.to_index()?;
 
         let mut previous: Option<&str> = None;
         for p in self.ordinals_by_ocid() {
@@ -49,96 +52,30 @@ impl Snapshot {
             previous = Some(ocid);
         }
 
-        let ranges = self.tenancy_ranges()?;
-        let tenancies = self.get::<TenanciesSection>();
-        if tenancies.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(bad(Kind::Tenancies, "are not in ascending order".into()));
-        }
-
-        let postings = self.bitmap_list(Kind::Postings);
-        for t in 0..postings.len() {
-            let list = postings.get(t)?;
-            if list.max().is_some_and(|p| p >= n) {
-                return Err(bad(
-                    Kind::Postings,
-                    format!("list {t} has a principal past the last"),
-                ));
-            }
-        }
-
-        let mut names = HashSet::new();
-        for g in self.group_ids() {
-            let group = self.group(g);
-            if !is_valid_group_name(group.name)
-                || !names.insert((self.group_tenancy(g), group.name.to_ascii_lowercase()))
-            {
-                return Err(bad(
-                    Kind::Groups,
-                    format!("group {} has an invalid or repeated name", g.0),
-                ));
-            }
-        }
-
-        let members = self.all_members()?;
-        let mut transpose: Vec<Vec<u32>> = vec![Vec::new(); n as usize];
-        for (g, list) in members.iter().enumerate() {
-            let range = &ranges[self.group_tenancy(GroupId(g as u32)).index()];
-            let inside = match (list.min(), list.max()) {
-                (Some(lo), Some(hi)) => range.contains(&lo) && range.contains(&hi),
-                _ => true,
-            };
-            if !inside {
-                return Err(bad(
-                    Kind::Members,
-                    format!("group {g} has members outside its tenancy"),
-                ));
-            }
-            for p in list {
-                transpose[p as usize].push(g as u32);
-            }
-        }
-        let csr = self.get::<PrincipalGroupsSection>();
-        for (p, expected) in transpose.iter().enumerate() {
-            let start = csr.offsets[p].to_native() as usize;
-            let end = csr.offsets[p + 1].to_native() as usize;
-            let stored = &csr.groups[start..end];
-            if stored.len() != expected.len()
-                || stored
-                    .iter()
-                    .zip(expected)
-                    .any(|(s, e)| s.to_native() != *e)
-            {
+        for p in 0..self.principal_count() as u32 {
+            let p = dyngroup_index::PrincipalId(p);
+            if !self.groups_of(p).eq(stored.groups_of(p).iter().copied()) {
                 return Err(bad(
                     Kind::PrincipalGroups,
-                    format!("principal {p}'s groups are not those whose members it is"),
+                    format!(
+                        "principal {}'s groups are not those whose members it is",
+                        p.0
+                    ),
                 ));
             }
         }
-        Ok(())
-    }
 
-    /// Each tenancy's range of principal ordinals, checking that principals are grouped
-    /// by tenancy in tenancy order.
-    fn tenancy_ranges(&self) -> Result<Vec<Range<u32>>, Error> {
-        let mut ranges = vec![0..0; self.tenancy_count()];
-        let mut last: Option<u32> = None;
-        for (p, row) in self.get::<PrincipalsSection>().iter().enumerate() {
-            let p = p as u32;
-            let t = row.tenancy.to_native();
-            let r = &mut ranges[t as usize];
-            if r.start == r.end && last.is_none_or(|l| l < t) {
-                *r = p..p + 1;
-            } else if r.end == p && last == Some(t) {
-                r.end += 1;
-            } else {
-                return Err(Error::section(
-                    Kind::Principals.name(),
-                    format!("principal {p} breaks the grouping by tenancy"),
-                ));
-            }
-            last = Some(t);
+        let evaluated = index.evaluate();
+        if let Some(g) = index
+            .group_ids()
+            .find(|&g| evaluated.members(g) != stored.members(g))
+        {
+            return Err(bad(
+                Kind::Members,
+                format!("group {} does not hold the members its rule gives", g.0),
+            ));
         }
-        Ok(ranges)
+        Ok((index, stored))
     }
 
     /// Every group's members, decoded with roaring's checked loader.

@@ -8,10 +8,7 @@ use dyngroup_index::parts::{IndexParts, TermPart};
 use dyngroup_index::{Index, Memberships, PrincipalId};
 use dyngroup_rules::ParseOptions;
 use rayon::prelude::*;
-use std::fs::{self, File};
-use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 /// How to write a snapshot.
 #[derive(Clone, Debug, Default)]
@@ -37,10 +34,11 @@ pub fn to_bytes(
     Ok(out)
 }
 
-/// Writes an index and its memberships to `path`, atomically: a temporary file in
-/// the same directory is written and flushed to disk, then renamed over `path`, and
-/// the directory is flushed. A crash leaves either the old file or the new one, never
-/// a mix. Returns the file's size in bytes.
+/// Writes an index and its memberships to `path`, atomically (`dyngroup-atomic`, the
+/// workspace's one atomic write): a temporary file in the same directory is written
+/// and flushed to disk, then renamed over `path` (keeping its permissions), and the
+/// directory is flushed. A crash leaves either the old file or the new one, never a
+/// mix; a failed write removes the temporary file. Returns the file's size in bytes.
 pub fn write(
     path: impl AsRef<Path>,
     index: &Index,
@@ -49,7 +47,8 @@ pub fn write(
 ) -> Result<u64, Error> {
     let path = path.as_ref();
     let sections = sections(index, memberships, options)?;
-    write_atomically(path, |out| layout::write_file(out, &borrowed(&sections)))
+    dyngroup_atomic::write_atomically(path, |out| layout::write_file(out, &borrowed(&sections)))
+        .map_err(|e| Error::io(path, e.source))
 }
 
 fn borrowed(sections: &[(Kind, Vec<u8>)]) -> Vec<(Kind, &[u8])> {
@@ -203,89 +202,4 @@ fn term_row(term: TermPart) -> TermRow {
         } => (3, namespace.0, key.0, value.0),
     };
     TermRow { kind, a, b, c }
-}
-
-/// Temporary files get distinct names within one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `path` through a temporary file in the same directory: write, flush, fsync,
-/// rename over `path`, fsync the directory. On failure the temporary file is removed
-/// and `path` is untouched.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<u64>,
-) -> Result<u64, Error> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::io(path, io::Error::other("not a file name")))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let file = File::options().write(true).create_new(true).open(&temp)?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        let len = write(&mut out)?;
-        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)?;
-        Ok(len)
-    })();
-    match result {
-        Ok(len) => {
-            sync_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-            Ok(len)
-        }
-        Err(e) => {
-            let _ = fs::remove_file(&temp);
-            Err(Error::io(path, e))
-        }
-    }
-}
-
-/// Flushes a directory entry (the rename) to disk. Windows cannot open a directory
-/// as a file; there the rename is as durable as the file system makes it.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    if cfg!(unix) {
-        File::open(dir)?.sync_all()
-    } else {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-
-    #[test]
-    fn atomic_write_replaces_and_cleans_up() {
-        let dir = std::env::temp_dir().join(format!("dgs-atomic-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("x.dgs");
-        fs::write(&path, b"old").unwrap();
-        let failed = write_atomically(&path, |out| {
-            out.write_all(b"half")?;
-            Err(io::Error::other("disk on fire"))
-        });
-        assert!(failed.unwrap_err().to_string().contains("disk on fire"));
-        assert_eq!(fs::read(&path).unwrap(), b"old");
-        let len = write_atomically(&path, |out| out.write_all(b"new!").map(|()| 4)).unwrap();
-        assert_eq!(len, 4);
-        assert_eq!(fs::read(&path).unwrap(), b"new!");
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["x.dgs"], "no temporary file is left");
-        fs::remove_dir_all(&dir).unwrap();
-    }
 }

@@ -175,8 +175,52 @@ fn exercise(s: &Snapshot, original: &Snapshot) {
     let _ = diff(s, original);
     let _ = diff(original, s);
     if verified {
-        let _ = answers(s);
+        // A crafted file that passes the deep check answers as the index it holds.
+        let (index, _) = s.verified_index().unwrap();
+        let bytes = dyngroup_snapshot::to_bytes(
+            &index,
+            &index.evaluate(),
+            &dyngroup_snapshot::WriteOptions {
+                parse_options: s.parse_options(),
+            },
+        )
+        .unwrap();
+        assert_eq!(answers(s), answers(&Snapshot::from_bytes(&bytes).unwrap()));
     }
+}
+
+/// A writer that lies: the members stored are not what the rules give. The file
+/// opens (its structure is sound) and `query` would answer from it; the deep check
+/// refuses it, naming the group.
+#[test]
+fn crafted_members_fail_the_deep_check() {
+    let (index, memberships, _) = snapshot_of(&small_fleet());
+    let mut groups = memberships.group_bitmaps().to_vec();
+    let g = index
+        .group_ids()
+        .find(|&g| {
+            let t = index.tenancy_principals(index.group_tenancy(g));
+            !t.is_subset(&groups[g.index()])
+        })
+        .expect("a group without every principal of its tenancy");
+    let outsider = (index.tenancy_principals(index.group_tenancy(g)) - &groups[g.index()])
+        .min()
+        .unwrap();
+    groups[g.index()].insert(outsider);
+    let lie = dyngroup_index::Memberships::from_group_bitmaps(&index, groups, true);
+    let bytes = dyngroup_snapshot::to_bytes(&index, &lie, &Default::default()).unwrap();
+    let s = Snapshot::from_bytes(&bytes).expect("the structure is sound");
+    assert!(
+        s.groups_of(PrincipalId(outsider)).any(|x| x == g),
+        "query believes it"
+    );
+    assert_eq!(
+        s.verify().unwrap_err().to_string(),
+        format!(
+            "snapshot: section \"members\" group {} does not hold the members its rule gives",
+            g.0
+        )
+    );
 }
 
 proptest! {

@@ -3,8 +3,9 @@
 mod common;
 
 use common::{fleet, snapshot_of};
+use dyngroup_index::engine::GroupChange as Change;
 use dyngroup_index::{Index, Memberships};
-use dyngroup_snapshot::{Change, GroupDiff, Snapshot, diff};
+use dyngroup_snapshot::{GroupDiff, Snapshot, diff};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 

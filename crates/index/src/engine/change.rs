@@ -10,14 +10,17 @@ pub enum Change {
     /// lifecycle state. A `TERMINATED`/`TERMINATING` record removes it from every
     /// group (and from the engine); for an unknown principal it does nothing.
     UpsertPrincipal(Principal),
-    /// A principal is gone. Refused for a principal the engine does not hold.
+    /// A principal is gone. For a principal the engine does not hold (never seen,
+    /// already removed, terminated) it does nothing: change feeds deliver at least
+    /// once.
     RemovePrincipal {
         /// Its OCID.
         id: String,
     },
     /// A new group. An empty `id` gets a fresh OCID (see
     /// [`Engine::apply_one`](super::Engine::apply_one)). Refused for an invalid,
-    /// taken or over-the-limit name, a taken OCID, or a long description.
+    /// taken or over-the-limit name, a taken OCID, a long description, or a rule that
+    /// does not parse.
     CreateGroup(DynamicGroup),
     /// A new rule and/or description for an existing group.
     UpdateGroup(GroupUpdate),
@@ -42,7 +45,7 @@ pub struct GroupUpdate {
     pub id: String,
     /// The new description.
     pub description: Option<String>,
-    /// The new matching rule. A rule that does not parse is accepted: the group then
-    /// has no members (fail closed), as in batch evaluation.
+    /// The new matching rule. A rule that does not parse is refused (the group keeps
+    /// its rule and members), as the OCI API refuses it.
     pub matching_rule: Option<String>,
 }

@@ -1,5 +1,5 @@
-//! Membership deltas: per group, the principals that joined and left, and whether the
-//! group was created, updated or deleted.
+//! Membership deltas: per group, the principals that joined and left, and how the
+//! group changed ([`GroupChange`]).
 
 use super::atoms::Atom;
 use hashbrown::HashMap;
@@ -19,6 +19,30 @@ pub struct MembershipDelta {
     pub groups: Vec<GroupDelta>,
 }
 
+/// How a group changed across a delta (or between two snapshots: the snapshot crate's
+/// `diff` uses the same kinds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum GroupChange {
+    /// It did not exist before and does now: every member joined.
+    Created,
+    /// It existed before and does not now: every member left.
+    Deleted,
+    /// It exists before and after: members joined or left, or its definition changed.
+    #[default]
+    Updated,
+}
+
+impl GroupChange {
+    /// `"created"`, `"deleted"` or `"updated"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupChange::Created => "created",
+            GroupChange::Deleted => "deleted",
+            GroupChange::Updated => "updated",
+        }
+    }
+}
+
 /// One group's part of a [`MembershipDelta`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GroupDelta {
@@ -28,12 +52,12 @@ pub struct GroupDelta {
     pub tenancy_id: Arc<str>,
     /// Its name.
     pub name: Arc<str>,
-    /// The group was created.
-    pub created: bool,
-    /// Its rule or description changed.
-    pub updated: bool,
-    /// The group was deleted.
-    pub deleted: bool,
+    /// Created, deleted or updated (a group created and deleted within one batch is
+    /// not in the delta).
+    pub change: GroupChange,
+    /// Its rule or description was changed by an update (only ever true for
+    /// [`GroupChange::Updated`]).
+    pub redefined: bool,
     /// OCIDs of the principals that became members (no particular order).
     pub joined: Vec<Arc<str>>,
     /// OCIDs of the principals that stopped being members (no particular order).
@@ -90,9 +114,11 @@ pub(crate) struct DeltaBuilder {
 struct Entry {
     tenancy: Atom,
     name: Arc<str>,
-    created: bool,
-    updated: bool,
-    deleted: bool,
+    /// Whether the group existed before the first change that touched the entry,
+    /// and after the last.
+    before: bool,
+    after: bool,
+    redefined: bool,
     joined: Vec<Atom>,
     left: Vec<Atom>,
     /// The first change that touched the entry.
@@ -134,9 +160,9 @@ impl DeltaBuilder {
         let e = self.groups.entry(g.id.clone()).or_insert_with(|| Entry {
             tenancy: g.tenancy.clone(),
             name: g.name.clone(),
-            created: false,
-            updated: false,
-            deleted: false,
+            before: true,
+            after: true,
+            redefined: false,
             joined: Vec::new(),
             left: Vec::new(),
             first: change,
@@ -150,21 +176,27 @@ impl DeltaBuilder {
         if self.off {
             return;
         }
-        self.entry(g).created = true;
+        let change = self.change;
+        let e = self.entry(g);
+        if e.first == change {
+            // Created by the change that first touched it: it was not there before.
+            e.before = false;
+        }
+        e.after = true;
     }
 
     pub(crate) fn updated(&mut self, g: GroupKey<'_>) {
         if self.off {
             return;
         }
-        self.entry(g).updated = true;
+        self.entry(g).redefined = true;
     }
 
     pub(crate) fn deleted(&mut self, g: GroupKey<'_>) {
         if self.off {
             return;
         }
-        self.entry(g).deleted = true;
+        self.entry(g).after = false;
     }
 
     pub(crate) fn joined(&mut self, g: GroupKey<'_>, principal: &Atom) {
@@ -201,11 +233,14 @@ impl DeltaBuilder {
             name: &d.name,
         };
         self.next_change();
+        match d.change {
+            GroupChange::Created => self.created(key),
+            GroupChange::Deleted => self.deleted(key),
+            GroupChange::Updated => {}
+        }
         let e = self.entry(key);
         e.name = d.name.clone();
-        e.created |= d.created;
-        e.updated |= d.updated;
-        e.deleted |= d.deleted;
+        e.redefined |= d.redefined;
         for p in d.joined {
             self.joined(key, &Atom::from_arc(p));
         }
@@ -222,14 +257,20 @@ impl DeltaBuilder {
                 if e.several {
                     net(&mut e.joined, &mut e.left);
                 }
-                let touched = e.created || e.updated || e.deleted;
+                let change = match (e.before, e.after) {
+                    (false, true) => GroupChange::Created,
+                    (true, false) => GroupChange::Deleted,
+                    (true, true) => GroupChange::Updated,
+                    // Created and deleted within the batch: nothing to tell.
+                    (false, false) => return None,
+                };
+                let touched = change != GroupChange::Updated || e.redefined;
                 (touched || !e.joined.is_empty() || !e.left.is_empty()).then(|| GroupDelta {
                     group_id: id.arc().clone(),
                     tenancy_id: e.tenancy.arc().clone(),
                     name: e.name,
-                    created: e.created,
-                    updated: e.updated,
-                    deleted: e.deleted,
+                    change,
+                    redefined: e.redefined && change == GroupChange::Updated,
                     joined: e.joined.into_iter().map(Atom::into_arc).collect(),
                     left: e.left.into_iter().map(Atom::into_arc).collect(),
                 })

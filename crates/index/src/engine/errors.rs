@@ -1,7 +1,7 @@
 //! Why the engine refused a change. A refused change changes nothing.
 
-/// Longest group description OCI accepts, in characters.
-pub const MAX_DESCRIPTION_LEN: usize = 400;
+use crate::groups::GroupError;
+use dyngroup_rules::ParseError;
 
 /// Why [`Engine::apply_one`](super::Engine::apply_one) refused a change.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum ChangeError {
         /// The OCID as given.
         id: String,
     },
-    /// The description is longer than [`MAX_DESCRIPTION_LEN`] characters.
+    /// The description is longer than [`MAX_DESCRIPTION_LEN`](crate::MAX_DESCRIPTION_LEN) characters.
     #[error("the description of group `{name}` has {len} characters; at most 400 are allowed")]
     DescriptionTooLong {
         /// The group's name.
@@ -43,6 +43,15 @@ pub enum ChangeError {
         tenancy_id: String,
         /// The limit ([`Limits::max_groups_per_tenancy`](crate::Limits)).
         limit: usize,
+    },
+    /// A create or update whose rule does not parse (as the OCI API refuses it): the
+    /// group keeps its rule and members, or is not created.
+    #[error("the rule of group `{name}` does not parse: {error}")]
+    InvalidRule {
+        /// The group's name.
+        name: String,
+        /// Why the rule does not parse.
+        error: ParseError,
     },
     /// No group has this OCID (or, for an upsert without an OCID, this name).
     #[error("no group has id {id}")]
@@ -78,15 +87,23 @@ pub enum ChangeError {
         /// How many members it has.
         members: u64,
     },
-    /// A removal of a principal the engine does not hold (unknown, or terminated).
-    #[error("no indexed principal has id {id}")]
-    UnknownPrincipal {
-        /// The OCID as given.
-        id: String,
-    },
 }
 
-/// Why a [`Snapshot`](super::Snapshot) lookup found nothing.
+impl From<GroupError> for ChangeError {
+    fn from(e: GroupError) -> ChangeError {
+        match e {
+            GroupError::InvalidName { name } => ChangeError::InvalidGroupName { name },
+            GroupError::DuplicateName { name, tenancy_id } => {
+                ChangeError::DuplicateGroupName { name, tenancy_id }
+            }
+            GroupError::DescriptionTooLong { name, len } => {
+                ChangeError::DescriptionTooLong { name, len }
+            }
+        }
+    }
+}
+
+/// Why a [`Version`](super::Version) lookup found nothing.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LookupError {

@@ -5,12 +5,12 @@
 use super::atoms::Atom;
 use super::change::GroupUpdate;
 use super::delta::{DeltaBuilder, GroupKey};
-use super::errors::{ChangeError, MAX_DESCRIPTION_LEN};
+use super::errors::ChangeError;
 use super::eval::{Postings, members};
 use super::state::{GroupLoc, GroupView};
 use super::tenancy::TenancyIndex;
 use super::{Engine, tenancy_view_mut};
-use crate::groups::{ParsedRule, is_valid_group_name};
+use crate::groups::{ParsedRule, check_description, check_group_definition};
 use crate::ids::GroupId;
 use crate::model::DynamicGroup;
 use dyngroup_rules::{ParseError, Rule, parse_with};
@@ -23,12 +23,10 @@ impl Engine {
     pub(super) fn create_group(
         &mut self,
         g: DynamicGroup,
+        live: Live,
         delta: &mut DeltaBuilder,
     ) -> Result<(), ChangeError> {
-        if !is_valid_group_name(&g.name) {
-            return Err(ChangeError::InvalidGroupName { name: g.name });
-        }
-        check_description(&g.name, &g.description)?;
+        check_group_definition(&g.name, &g.description)?;
         let limit = self.options.limits.max_groups_per_tenancy;
         let existing = self
             .state
@@ -53,6 +51,13 @@ impl Engine {
                 limit,
             });
         }
+        let rule = self.parse(&g.matching_rule);
+        if let (Live::Change, Err(error)) = (live, &rule) {
+            return Err(ChangeError::InvalidRule {
+                name: g.name,
+                error: error.clone(),
+            });
+        }
 
         // Accepted: from here on the change happens.
         let ocid = if g.id.is_empty() {
@@ -62,7 +67,6 @@ impl Engine {
         };
         let tenancy = self.atoms.intern(&g.tenancy_id);
         self.ensure_tenancy(&tenancy);
-        let rule = self.parse(&g.matching_rule);
         let members = self.evaluate(&tenancy, &rule);
         let id = GroupId(self.group_ids.alloc());
         let index = self.tenancies.get_mut(&tenancy).expect("ensured");
@@ -105,14 +109,26 @@ impl Engine {
         if description.is_none() && rule_text.is_none() {
             return Ok(());
         }
+        let rule = match rule_text {
+            Some(text) => match self.parse(&text) {
+                Ok(parsed) => Some((text, parsed)),
+                Err(error) => {
+                    return Err(ChangeError::InvalidRule {
+                        name: old.name.to_string(),
+                        error,
+                    });
+                }
+            },
+            None => None,
+        };
 
         let mut view = old.clone_without_members();
         if let Some(d) = description {
             view.description = d.into();
         }
-        match rule_text {
-            Some(text) => {
-                let rule = self.parse(&text);
+        match rule {
+            Some((text, parsed)) => {
+                let rule = Ok(parsed);
                 view.members = self.evaluate(&loc.tenancy, &rule);
                 view.rule = Arc::new(rule);
                 view.matching_rule = text.into();
@@ -183,7 +199,7 @@ impl Engine {
                 },
                 delta,
             ),
-            None => self.create_group(g, delta),
+            None => self.create_group(g, Live::Change, delta),
         }
     }
 
@@ -285,15 +301,13 @@ impl GroupView {
     }
 }
 
-fn check_description(name: &str, description: &str) -> Result<(), ChangeError> {
-    let len = description.chars().count();
-    if len > MAX_DESCRIPTION_LEN {
-        return Err(ChangeError::DescriptionTooLong {
-            name: name.to_owned(),
-            len,
-        });
-    }
-    Ok(())
+/// Whether a group arrives as a live change (a rule that does not parse is refused,
+/// as the OCI API refuses it) or with the inventory an engine is built from (kept,
+/// with no members: fail closed, as in batch evaluation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Live {
+    Change,
+    Load,
 }
 
 fn key(view: &GroupView) -> GroupKey<'_> {

@@ -12,9 +12,14 @@
 //!   (intersections smallest first, and-not for `!=`), and the delta is the difference
 //!   of the old and new member bitmaps.
 //! - Group lifecycle follows DESIGN.md §2 and every refusal is a typed
-//!   [`ChangeError`]; a refused change changes nothing.
+//!   [`ChangeError`]; a refused change changes nothing. As the OCI API does, a
+//!   create or update whose rule does not parse is refused, the group limit is per
+//!   tenancy, and removing a principal that is not held is a no-op.
+//! - [`Engine::from_index`] makes an engine from a built index without replaying
+//!   it, and [`Version::to_index`] turns a version back into an index and its
+//!   memberships (what a checkpoint writes).
 //! - [`Engine::reader`] is a cheap `Clone + Send + Sync` handle;
-//!   [`Reader::snapshot`] is an immutable [`Snapshot`] (members, groups of a principal,
+//!   [`Reader::snapshot`] is an immutable [`Version`] (members, groups of a principal,
 //!   explain) that later writes never change. Getting one is an atomic load
 //!   (`arc-swap`), never a lock. Writes copy on write: persistent maps and vectors
 //!   share everything a change does not touch.
@@ -79,15 +84,16 @@ mod delta;
 mod errors;
 mod eval;
 mod groups;
+mod load;
 mod principals;
 mod reader;
 mod state;
 mod tenancy;
 
 pub use change::{Change, GroupUpdate};
-pub use delta::{GroupDelta, MembershipDelta};
-pub use errors::{ChangeError, LookupError, MAX_DESCRIPTION_LEN};
-pub use reader::{GroupInfo, PrincipalInfo, Reader, Snapshot};
+pub use delta::{GroupChange, GroupDelta, MembershipDelta};
+pub use errors::{ChangeError, LookupError};
+pub use reader::{GroupInfo, PrincipalInfo, Reader, Version};
 
 use crate::limits::Limits;
 use crate::model::{DynamicGroup, Principal};
@@ -195,7 +201,10 @@ impl Engine {
 
     /// An empty engine.
     pub fn with_options(options: EngineOptions) -> Engine {
-        let state = State::default();
+        let state = State {
+            rules_parse: options.parse,
+            ..State::default()
+        };
         Engine {
             published: Arc::new(ArcSwap::from_pointee(state.clone())),
             state,
@@ -228,7 +237,7 @@ impl Engine {
         }
         let mut refused = Vec::new();
         for (index, g) in groups.into_iter().enumerate() {
-            if let Err(error) = engine.create_group(g, &mut quiet) {
+            if let Err(error) = engine.create_group(g, groups::Live::Load, &mut quiet) {
                 refused.push(Refused { index, error });
             }
         }
@@ -274,8 +283,11 @@ impl Engine {
                 self.upsert_principal(&p, delta);
                 Ok(())
             }
-            Change::RemovePrincipal { id } => self.remove_principal(&id, delta),
-            Change::CreateGroup(g) => self.create_group(g, delta),
+            Change::RemovePrincipal { id } => {
+                self.remove_principal(&id, delta);
+                Ok(())
+            }
+            Change::CreateGroup(g) => self.create_group(g, groups::Live::Change, delta),
             Change::UpdateGroup(u) => self.update_group(u, delta),
             Change::UpsertGroup(g) => self.upsert_group(g, delta),
             Change::DeleteGroup { id, force } => self.delete_group(&id, force, delta),
@@ -300,7 +312,7 @@ impl Engine {
     }
 
     /// The published state, as a reader would see it now.
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self) -> Version {
         self.reader().snapshot()
     }
 

@@ -6,7 +6,6 @@
 
 use super::atoms::{Atom, AtomTable};
 use super::delta::{DeltaBuilder, GroupKey};
-use super::errors::ChangeError;
 use super::eval::rule_holds;
 use super::state::{Loc, PrincipalView, Tag, TenancyView};
 use super::{Engine, tenancy_view_mut};
@@ -20,7 +19,7 @@ impl Engine {
         if !p.is_indexed() {
             // A terminated principal leaves every group; an unknown one stays unknown.
             if self.principals.contains_key(p.id.as_str()) {
-                let _ = self.remove_principal(&p.id, delta);
+                self.remove_principal(&p.id, delta);
             }
             return;
         }
@@ -33,7 +32,7 @@ impl Engine {
             Some(_) => {
                 // Moved to another tenancy: leave the old tenancy's groups, then join
                 // the new one's as a new principal there.
-                let _ = self.remove_principal(&p.id, delta);
+                self.remove_principal(&p.id, delta);
                 self.insert_principal(p, tenancy, delta);
             }
             None => self.insert_principal(p, tenancy, delta),
@@ -92,13 +91,11 @@ impl Engine {
         self.dirty = true;
     }
 
-    pub(super) fn remove_principal(
-        &mut self,
-        id: &str,
-        delta: &mut DeltaBuilder,
-    ) -> Result<(), ChangeError> {
+    /// Removes a principal. One the engine does not hold (never seen, already
+    /// removed, terminated) is a no-op: change feeds deliver at least once.
+    pub(super) fn remove_principal(&mut self, id: &str, delta: &mut DeltaBuilder) {
         let Some(loc) = self.principals.remove(id) else {
-            return Err(ChangeError::UnknownPrincipal { id: id.to_owned() });
+            return;
         };
         self.state.principals.remove_mut(id);
         let index = self
@@ -116,7 +113,6 @@ impl Engine {
         tv.principals -= 1;
         self.drop_tenancy_if_empty(&loc.tenancy);
         self.dirty = true;
-        Ok(())
     }
 }
 

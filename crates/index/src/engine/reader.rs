@@ -1,6 +1,6 @@
 //! Readers: a cheap handle, and immutable snapshots of one published version.
 //!
-//! A [`Snapshot`] holds an `Arc` of the state it was taken from; later writes build
+//! A [`Version`] holds an `Arc` of the state it was taken from; later writes build
 //! new states beside it (sharing what they do not change) and never touch it.
 
 use super::errors::LookupError;
@@ -36,8 +36,8 @@ impl Reader {
     }
 
     /// The latest published version: an atomic load, no lock, no copy.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
+    pub fn snapshot(&self) -> Version {
+        Version {
             state: self.shared.load_full(),
         }
     }
@@ -45,13 +45,13 @@ impl Reader {
 
 /// One published version of the engine: consistent, immutable, `Send + Sync`.
 #[derive(Clone)]
-pub struct Snapshot {
-    state: Arc<State>,
+pub struct Version {
+    pub(super) state: Arc<State>,
 }
 
-impl fmt::Debug for Snapshot {
+impl fmt::Debug for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Snapshot")
+        f.debug_struct("Version")
             .field("version", &self.state.version)
             .field("principals", &self.principal_count())
             .field("groups", &self.group_count())
@@ -59,7 +59,7 @@ impl fmt::Debug for Snapshot {
     }
 }
 
-impl Snapshot {
+impl Version {
     /// The version: each publication of the engine adds one.
     pub fn version(&self) -> u64 {
         self.state.version
@@ -208,7 +208,7 @@ impl Snapshot {
     }
 }
 
-/// A group in a [`Snapshot`].
+/// A group in a [`Version`].
 #[derive(Clone, Copy)]
 pub struct GroupInfo<'a> {
     tenancy: &'a TenancyView,
@@ -288,7 +288,7 @@ impl<'a> GroupInfo<'a> {
     }
 }
 
-/// A principal in a [`Snapshot`].
+/// A principal in a [`Version`].
 #[derive(Clone, Copy)]
 pub struct PrincipalInfo<'a> {
     view: &'a PrincipalView,

@@ -10,7 +10,7 @@
 use super::atoms::Atom;
 use crate::groups::ParsedRule;
 use crate::ids::GroupId;
-use dyngroup_rules::ParseError;
+use dyngroup_rules::{ParseError, ParseOptions};
 use hashbrown::DefaultHashBuilder;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
@@ -59,11 +59,15 @@ pub(crate) struct State {
     pub(crate) principals: Map<Atom, Loc>,
     /// Group OCID → its tenancy and id.
     pub(crate) groups: Map<Atom, GroupLoc>,
+    /// The options every rule held parses under (the loaded ones, and the live ones,
+    /// which are at least as strict): what a checkpoint stores.
+    pub(crate) rules_parse: ParseOptions,
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
+            rules_parse: ParseOptions::default(),
             version: 0,
             tenancies: new_map(),
             principals: new_map(),

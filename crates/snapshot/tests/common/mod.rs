@@ -6,12 +6,7 @@ use dyngroup_index::{DefinedTag, DynamicGroup, Index, IndexBuilder, Memberships,
 use dyngroup_snapshot::{Snapshot, WriteOptions};
 use proptest::prelude::*;
 
-/// An inventory and its groups.
-#[derive(Clone, Debug, Default)]
-pub struct Fleet {
-    pub principals: Vec<Principal>,
-    pub groups: Vec<DynamicGroup>,
-}
+pub use dyngroup_testsupport::Fleet;
 
 const KINDS: [&str; 4] = ["instance", "fnfunc", "apigateway", "instance"];
 const STATES: [Option<&str>; 4] = [None, Some("RUNNING"), Some("TERMINATED"), None];

@@ -1,0 +1,127 @@
+//! `lifecycle DIR SNAPSHOT [RUNS] [batch]`: the live engine's way in and out on one dataset,
+//! in one process run, medians of RUNS runs (default 3). SNAPSHOT is the snapshot
+//! `dyngroup compute --snapshot` wrote from DIR's files. Prints one line per phase:
+//!
+//! - `engine-build`: an engine made from the inventory (`Engine::build`: every
+//!   principal upserted, every group evaluated), the files already read;
+//! - `engine-open`: `Engine::open` of the snapshot (open, deep verify, index rebuilt
+//!   from the parts, engine made without replay), ready for a change;
+//! - `verify`: `Snapshot::open` + the deep `verify` alone;
+//! - `checkpoint`: the engine's version back to a snapshot file (index, evaluate, write);
+//! - `batch-build-1t` / `batch-build-2t`: `IndexBuilder::build` of the fleet inside a
+//!   rayon pool of one and of two threads;
+//!   (`batch` as the last argument runs only these two);
+//! - `engine-bytes`: heap bytes the opened engine holds (allocated and not freed
+//!   across `Engine::open`, counted by a wrapper over the system allocator), and per
+//!   principal.
+//!
+//! ```text
+//! cargo run --release -p dyngroup-benches --bin lifecycle -- /tmp/dyngroup-data/M /tmp/M.dgs
+//! ```
+
+use std::alloc::System;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use dyngroup_benches::data::DataFiles;
+use dyngroup_benches::engines::{self, Fleet};
+use dyngroup_benches::timing::{Samples, human, time_runs};
+use dyngroup_index::Limits;
+use dyngroup_index::engine::{Engine, EngineOptions};
+use dyngroup_snapshot::{EngineFile, Snapshot};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn heap_in_use() -> i128 {
+    let s = GLOBAL.stats();
+    s.bytes_allocated as i128 - s.bytes_deallocated as i128
+}
+
+fn line(name: &str, samples: &Samples) {
+    let all: Vec<String> = samples.seconds().iter().map(|&s| human(s)).collect();
+    println!(
+        "{name:<16} median {:>10}   runs [{}]",
+        human(samples.median().unwrap_or(0.0)),
+        all.join(", ")
+    );
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(dir), Some(snapshot)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: lifecycle DIR SNAPSHOT [RUNS]");
+        return ExitCode::from(2);
+    };
+    let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let batch_only = args.get(3).is_some_and(|a| a == "batch");
+    let snapshot = PathBuf::from(snapshot);
+    let fleet = match Fleet::read(&DataFiles::in_dir(&PathBuf::from(dir))) {
+        Ok(fleet) => fleet,
+        Err(e) => {
+            eprintln!("lifecycle: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The snapshot's tenancies may be past OCI's limit: an engine built from the
+    // inventory must hold them all, as one opened from the snapshot does.
+    let options = EngineOptions {
+        limits: Limits {
+            max_groups_per_tenancy: usize::MAX,
+            ..Limits::default()
+        },
+        ..EngineOptions::default()
+    };
+    let batch = || {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let (s, _) = pool.install(|| time_runs(runs, || engines::build(&fleet)));
+            line(&format!("batch-build-{threads}t"), &s);
+        }
+    };
+    if batch_only {
+        batch();
+        return ExitCode::SUCCESS;
+    }
+    let run = || -> Result<(), dyngroup_snapshot::Error> {
+        let (s, _) = time_runs(runs, || {
+            Engine::build(&fleet.principals, fleet.groups.iter().cloned(), options)
+        });
+        line("engine-build", &s);
+        let before = heap_in_use();
+        let opened = Engine::open(&snapshot, options)?;
+        let bytes = (heap_in_use() - before).max(0) as f64;
+        let principals = opened.stats().principals;
+        drop(opened);
+        let (s, engine) = time_runs(runs, || Engine::open(&snapshot, options));
+        let engine = engine?;
+        line("engine-open", &s);
+        let (s, verified) = time_runs(runs, || Snapshot::open(&snapshot)?.verify());
+        verified?;
+        line("verify", &s);
+        let out = snapshot.with_extension("checkpoint.dgs");
+        let (s, written) = time_runs(runs, || engine.checkpoint(&out));
+        written?;
+        line("checkpoint", &s);
+        let _ = std::fs::remove_file(&out);
+        drop(engine);
+        batch();
+        println!(
+            "engine-bytes     {:.0} bytes for {principals} principals: {:.0} B/principal",
+            bytes,
+            bytes / principals.max(1) as f64
+        );
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lifecycle: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

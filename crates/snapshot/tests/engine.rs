@@ -1,0 +1,198 @@
+//! The live engine through snapshot files: opened from one (`Engine::open`), changed,
+//! checkpointed, opened again. On random fleets and changes, the engine opened from
+//! a checkpoint answers every query as the engine that wrote it, and both hold the
+//! memberships a full recompute (the reference evaluator) gives. A checkpoint writes
+//! exactly the version it was given while readers read and the writer goes on.
+
+mod common;
+
+use common::{Fleet, build, fleet};
+use dyngroup_index::engine::{Change, Engine, EngineOptions, Version};
+use dyngroup_index::{DynamicGroup, Principal, reference};
+use dyngroup_snapshot::{EngineFile, checkpoint};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+type Dump = BTreeMap<String, BTreeSet<String>>;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dgs-engine-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every group's members, by group OCID.
+fn members(v: &Version) -> Dump {
+    v.groups()
+        .iter()
+        .map(|g| (g.id().to_owned(), g.members().map(String::from).collect()))
+        .collect()
+}
+
+/// Every principal's groups, by principal OCID, and each group's definition.
+fn answers(v: &Version, principals: &BTreeSet<String>) -> (Dump, Vec<[String; 5]>) {
+    let groups_of = principals
+        .iter()
+        .map(|p| {
+            let groups = v.groups_of(p).expect("held");
+            (
+                p.clone(),
+                groups.iter().map(|g| g.id().to_owned()).collect(),
+            )
+        })
+        .collect();
+    let defs = v
+        .groups()
+        .iter()
+        .map(|g| {
+            [
+                g.id(),
+                g.name(),
+                g.tenancy_id(),
+                g.description(),
+                g.matching_rule(),
+            ]
+            .map(String::from)
+        })
+        .collect();
+    (groups_of, defs)
+}
+
+/// What the reference evaluator gives on `principals` and the version's groups.
+fn recomputed(v: &Version, principals: &[Principal]) -> Dump {
+    let groups: Vec<DynamicGroup> = v
+        .groups()
+        .iter()
+        .map(|g| DynamicGroup {
+            domain: None,
+            id: g.id().into(),
+            name: g.name().into(),
+            description: g.description().into(),
+            matching_rule: g.matching_rule().into(),
+            tenancy_id: g.tenancy_id().into(),
+        })
+        .collect();
+    let r = reference::evaluate(principals, &groups);
+    groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let ids = r.member_ids(principals, g).into_iter().map(String::from);
+            (group.id.clone(), ids.collect())
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn checkpoint_then_open_answers_as_the_engine_and_as_a_recompute(
+        first in fleet(),
+        second in fleet(),
+        removed in prop::collection::vec(0..160usize, 0..20),
+    ) {
+        let dir = scratch("prop");
+        let file = dir.join("fleet.dgs");
+        let index = build(&first);
+        dyngroup_snapshot::write(&file, &index, &index.evaluate(), &Default::default()).unwrap();
+        let mut engine = Engine::open(&file, EngineOptions::default()).unwrap();
+
+        // The inventory the engine should end with: last record wins, terminated and
+        // removed principals gone.
+        let mut inventory: BTreeMap<String, Principal> = BTreeMap::new();
+        let mut changes = Vec::new();
+        for p in first.principals.iter().chain(&second.principals) {
+            if p.is_indexed() {
+                inventory.insert(p.id.clone(), p.clone());
+            } else {
+                inventory.remove(&p.id);
+            }
+        }
+        changes.extend(second.principals.iter().cloned().map(Change::UpsertPrincipal));
+        for n in removed {
+            let id = format!("ocid1.{}.oc1..p{}", ["instance", "fnfunc", "apigateway"][n % 3], n % 40);
+            inventory.remove(&id);
+            changes.push(Change::RemovePrincipal { id });
+        }
+        changes.extend(second.groups.iter().cloned().map(Change::UpsertGroup));
+        engine.apply(changes);
+        let principals: Vec<Principal> = inventory.values().cloned().collect();
+        let ids: BTreeSet<String> = inventory.keys().cloned().collect();
+
+        let before = engine.snapshot();
+        prop_assert_eq!(before.principal_count(), principals.len());
+        prop_assert_eq!(members(&before), recomputed(&before, &principals));
+        engine.checkpoint(&file).unwrap();
+        let reopened = Engine::open(&file, EngineOptions::default()).unwrap();
+        let after = reopened.snapshot();
+        prop_assert_eq!(after.principal_count(), principals.len());
+        prop_assert_eq!(answers(&after, &ids), answers(&before, &ids));
+        prop_assert_eq!(members(&after), members(&before));
+        for p in &ids {
+            for g in before.groups() {
+                prop_assert_eq!(
+                    after.explain(p, g.id()).unwrap().member,
+                    before.is_member(p, g.id())
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// A checkpoint of one version, written on another thread while readers read and the
+/// writer applies more changes, holds exactly that version.
+#[test]
+fn a_checkpoint_writes_its_version_while_readers_and_the_writer_go_on() {
+    let fleet: Fleet = common::small_fleet();
+    let index = build(&fleet);
+    let mut engine = Engine::from_index(&index, EngineOptions::default());
+    let reader = engine.reader();
+    let dir = scratch("concurrent");
+    let file = dir.join("v.dgs");
+    let version = engine.snapshot();
+    let expected = members(&version);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut reads = 0u64;
+                    loop {
+                        let v = reader.snapshot();
+                        for g in v.groups() {
+                            assert_eq!(g.members().count() as u64, g.member_count());
+                        }
+                        reads += 1;
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return reads;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let writing = s.spawn(|| checkpoint(&version, &file).unwrap());
+        // The writer goes on: every principal leaves.
+        for p in &fleet.principals {
+            engine
+                .apply_one(Change::RemovePrincipal { id: p.id.clone() })
+                .unwrap();
+        }
+        writing.join().unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for r in readers {
+            assert!(r.join().unwrap() > 0);
+        }
+    });
+    assert!(members(&engine.snapshot()).values().all(BTreeSet::is_empty));
+    let opened = Engine::open(&file, EngineOptions::default()).unwrap();
+    assert_eq!(
+        members(&opened.snapshot()),
+        expected,
+        "the version given, not a later one"
+    );
+    assert!(expected.values().any(|m| !m.is_empty()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
