@@ -461,6 +461,10 @@ pub(crate) struct PostingsBuilder {
     /// plus one.
     containers: Vec<u32>,
     last_container: Vec<u32>,
+    /// The last principal listed under each term, plus one (0: none yet): a principal
+    /// that carries a term twice is listed once, in constant time per tag, so one
+    /// principal with many tags costs linear time.
+    last_principal: Vec<u32>,
     /// The terms of every principal, principal after principal.
     occurrences: Vec<TermId>,
     /// `occurrences[firsts[p]..firsts[p + 1]]` are principal `p`'s terms.
@@ -480,10 +484,11 @@ impl PostingsBuilder {
             self.counts.push(0);
             self.containers.push(0);
             self.last_container.push(0);
+            self.last_principal.push(0);
         }
         // A principal that carries the same folded tag twice lists it once.
-        let mine = &self.occurrences[self.firsts[p.index()] as usize..];
-        if !mine.contains(&t) {
+        if self.last_principal[t.index()] != p.0 + 1 {
+            self.last_principal[t.index()] = p.0 + 1;
             self.occurrences.push(t);
             self.counts[t.index()] += 1;
             let container = (p.0 >> 16) + 1;
@@ -501,6 +506,7 @@ impl PostingsBuilder {
             counts,
             containers,
             last_container,
+            last_principal,
             occurrences,
             mut firsts,
         } = self;
@@ -514,7 +520,7 @@ impl PostingsBuilder {
                 .map(|(&n, &c)| (u64::from(n), u64::from(c))),
             principals,
         );
-        drop(last_container);
+        drop((last_container, last_principal));
         // Where each list's next ordinal goes: an arena position, or (for a long list)
         // the index of its bitmap; unused for an inline one.
         let mut next: Vec<u32> = slots
