@@ -1,0 +1,79 @@
+//! Regressions found by reviewing the CLI as a hostile user, each through the real
+//! binary on files shaped as the OCI CLI prints them.
+
+mod common;
+
+use common::{dyngroup, path, scratch, stderr, stdout};
+use std::fs;
+
+const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaareview";
+
+/// `oci iam policy list --all` output: the policies' `statements` field must be read
+/// (a merge once dropped its key, so every policy was "missing `statements`" and
+/// `who-can` answered nobody).
+#[test]
+fn who_can_reads_the_statements_of_an_oci_policy_listing() {
+    let dir = scratch("statements");
+    let inventory = path(&dir, "inventory.jsonl");
+    let groups = path(&dir, "groups.jsonl");
+    let compartments = path(&dir, "compartments.json");
+    let policies = path(&dir, "policies.json");
+    fs::write(
+        &inventory,
+        format!(
+            r#"{{"id": "ocid1.instance.oc1..web01", "compartment-id": "{TENANCY}", "tenancy-id": "{TENANCY}", "lifecycle-state": "RUNNING"}}
+"#
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &groups,
+        format!(
+            r#"{{"id": "ocid1.dynamicgroup.oc1..web", "name": "web", "matching-rule": "resource.type = 'instance'", "compartment-id": "{TENANCY}"}}
+"#
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &compartments,
+        format!(
+            r#"{{"data": [{{"compartment-id": null, "id": "{TENANCY}", "name": "review", "lifecycle-state": "ACTIVE"}}]}}"#
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &policies,
+        format!(
+            r#"{{"data": [{{"compartment-id": "{TENANCY}", "id": "ocid1.policy.oc1..p", "name": "p", "lifecycle-state": "ACTIVE",
+  "statements": ["Allow dynamic-group web to read buckets in tenancy"]}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = dyngroup(&[
+        "who-can",
+        "--inventory",
+        &inventory,
+        "--groups",
+        &groups,
+        "--compartments",
+        &compartments,
+        "--policies",
+        &policies,
+        "--verb",
+        "read",
+        "--resource-type",
+        "buckets",
+        "--compartment",
+        TENANCY,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("missing `statements`"),
+        "{}",
+        stderr(&out)
+    );
+    let lines = common::jsonl(&stdout(&out));
+    assert_eq!(lines.len(), 1, "{}", stdout(&out));
+    assert_eq!(lines[0]["id"], "ocid1.instance.oc1..web01");
+    assert_eq!(lines[0]["decision"], "allowed");
+}
