@@ -77,3 +77,68 @@ fn who_can_reads_the_statements_of_an_oci_policy_listing() {
     assert_eq!(lines[0]["id"], "ocid1.instance.oc1..web01");
     assert_eq!(lines[0]["decision"], "allowed");
 }
+
+/// A record is a record even when it carries an unknown field named `data` (unknown
+/// fields are ignored): it was read as a `{"data": …}` listing, so a JSON Lines record
+/// with `"data": []` vanished without a word and one with `"data": "x"` was rejected.
+#[test]
+fn a_record_with_an_unknown_data_field_is_still_a_record() {
+    let dir = scratch("data-field");
+    let groups = path(&dir, "groups.jsonl");
+    fs::write(
+        &groups,
+        format!(
+            r#"{{"name": "all", "matching-rule": "resource.compartment.id = 'c1'", "compartment-id": "{TENANCY}"}}
+"#
+        ),
+    )
+    .unwrap();
+    let record = |id: &str, data: &str| {
+        format!(
+            r#"{{"id": "{id}", "compartment-id": "c1", "tenancy-id": "{TENANCY}", "data": {data}}}"#
+        )
+    };
+    // JSON Lines (the first line decides the container), then a pretty document stream.
+    let lines = path(&dir, "lines.jsonl");
+    fs::write(
+        &lines,
+        format!(
+            "{}\n{}\n{}\n",
+            record("ocid1.instance.oc1..a", "\"x\""),
+            record("ocid1.instance.oc1..b", "[]"),
+            record("ocid1.instance.oc1..c", "{\"k\": 1}")
+        ),
+    )
+    .unwrap();
+    let pretty = path(&dir, "pretty.json");
+    fs::write(
+        &pretty,
+        format!(
+            "{}\n{{\n  \"data\": [{}]\n}}\n",
+            record("ocid1.instance.oc1..d", "[]").replace(", ", ",\n  "),
+            record("ocid1.instance.oc1..e", "null")
+        ),
+    )
+    .unwrap();
+    for (file, ids) in [(&lines, &["a", "b", "c"][..]), (&pretty, &["d", "e"][..])] {
+        let out = dyngroup(&[
+            "compute",
+            "--inventory",
+            file,
+            "--groups",
+            &groups,
+            "--by",
+            "principal",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let got: Vec<String> = common::jsonl(&stdout(&out))
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        let want: Vec<String> = ids
+            .iter()
+            .map(|i| format!("ocid1.instance.oc1..{i}"))
+            .collect();
+        assert_eq!(got, want, "{file}");
+    }
+}
