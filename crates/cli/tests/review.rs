@@ -142,3 +142,23 @@ fn a_record_with_an_unknown_data_field_is_still_a_record() {
         assert_eq!(got, want, "{file}");
     }
 }
+
+/// A rule pasted from a word processor: the help was "quote the value", which gives
+/// `'‘worker’'`, a value that never matches. It must say to use a straight quote.
+#[test]
+fn a_typographic_quote_around_a_rule_value_asks_for_a_straight_one() {
+    for (rule, straight) in [
+        ("tag.ops.role.value = ‘worker’", "`'`"),
+        ("ANY {tag.ops.role.value = “two words”}", "`\"`"),
+    ] {
+        let out = dyngroup(&["check", rule]);
+        assert_eq!(out.status.code(), Some(1), "{rule}");
+        let err = stderr(&out);
+        assert!(err.contains("typographic quote"), "{err}");
+        assert!(
+            err.contains(&format!("help: use a straight quote {straight}")),
+            "{err}"
+        );
+        assert!(!err.contains("quote the value"), "{err}");
+    }
+}
