@@ -162,3 +162,61 @@ fn a_typographic_quote_around_a_rule_value_asks_for_a_straight_one() {
         assert!(!err.contains("quote the value"), "{err}");
     }
 }
+
+/// `--compartment C` when two compartments under the root are named `C`: the message
+/// said "no compartment at path `C`" (there are two), and for `prod` it gave no hint
+/// that `Prod` exists; `policy check` says both for a statement's location.
+#[test]
+fn an_unresolved_compartment_path_says_why() {
+    let dir = scratch("path-why");
+    let compartments = path(&dir, "compartments.json");
+    fs::write(
+        &compartments,
+        format!(
+            r#"{{"data": [
+  {{"compartment-id": null, "id": "{TENANCY}", "name": "root", "lifecycle-state": "ACTIVE"}},
+  {{"compartment-id": "{TENANCY}", "id": "ocid1.compartment.oc1..c1", "name": "C", "lifecycle-state": "ACTIVE"}},
+  {{"compartment-id": "{TENANCY}", "id": "ocid1.compartment.oc1..c2", "name": "C", "lifecycle-state": "ACTIVE"}},
+  {{"compartment-id": "{TENANCY}", "id": "ocid1.compartment.oc1..p", "name": "Prod", "lifecycle-state": "ACTIVE"}}
+]}}"#
+        ),
+    )
+    .unwrap();
+    let (inventory, groups, policies) = (
+        path(&dir, "inventory.jsonl"),
+        path(&dir, "groups.jsonl"),
+        path(&dir, "policies.json"),
+    );
+    fs::write(&inventory, "").unwrap();
+    fs::write(&groups, "").unwrap();
+    fs::write(&policies, r#"{"data": []}"#).unwrap();
+    for (at, why) in [
+        ("C", "several compartments named `C`"),
+        ("prod", "(there is `Prod`: names are compared exactly)"),
+    ] {
+        let out = dyngroup(&[
+            "who-can",
+            "--inventory",
+            &inventory,
+            "--groups",
+            &groups,
+            "--compartments",
+            &compartments,
+            "--policies",
+            &policies,
+            "--verb",
+            "read",
+            "--resource-type",
+            "buckets",
+            "--compartment",
+            at,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{at}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("no compartment at path `{at}`")),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+    }
+}
