@@ -220,3 +220,31 @@ fn an_unresolved_compartment_path_says_why() {
         assert!(err.contains(why), "{err}");
     }
 }
+
+/// A groups file without `compartment-id` (a hand-written one, as `compute --tenancy`
+/// reads): `check --groups` rejected every group with "no --tenancy given", a flag
+/// `check` did not have. It has it now.
+#[test]
+fn check_groups_takes_the_tenancy_its_message_asks_for() {
+    let dir = scratch("check-tenancy");
+    let groups = path(&dir, "groups.jsonl");
+    fs::write(
+        &groups,
+        "{\"name\": \"web\", \"matching-rule\": \"resource.type = 'instance'\"}\n",
+    )
+    .unwrap();
+    let out = dyngroup(&["check", "--json", "--groups", &groups]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no --tenancy given"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = dyngroup(&["check", "--json", "--groups", &groups, "--tenancy", TENANCY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = common::jsonl(&stdout(&out));
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["tenancy-id"], TENANCY);
+    assert_eq!(records[0]["valid"], true);
+}
