@@ -79,6 +79,9 @@ pub(crate) struct CheckArgs {
     /// `{"data": [...]}`).
     #[arg(long, value_name = "FILE")]
     pub(crate) groups: Vec<PathBuf>,
+    /// Tenancy OCID for groups that carry no `compartment-id` (as for `compute`).
+    #[arg(long, value_name = "OCID", requires = "groups")]
+    pub(crate) tenancy: Option<String>,
     /// Reject what is otherwise a warning: the legacy forms (bare top-level list,
     /// unquoted value, a comma after the whole rule) and control characters in values.
     #[arg(long)]

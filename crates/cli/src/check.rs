@@ -119,6 +119,7 @@ fn check_rule(bytes: &[u8], options: &ParseOptions, args: &CheckArgs) -> Result<
 fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fatal> {
     let mut reader = GroupsReader::new(ReadOptions {
         strict: options.strict,
+        tenancy: args.tenancy.clone(),
         ..ReadOptions::default()
     });
     for path in &args.groups {

@@ -330,13 +330,23 @@ fn compartment(
         Some(t) => tree.get(t).into_iter().collect(),
         None => tree.roots().collect(),
     };
-    let mut found: Vec<CompartmentId> = roots
-        .iter()
-        .filter_map(|&r| tree.resolve_path(r, &path).ok())
-        .collect();
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    for &root in &roots {
+        match tree.resolve_path(root, &path) {
+            Ok(c) => found.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
     found.sort();
     match found.as_slice() {
         [one] => Ok(*one),
+        // Say why the path fails in each tenancy (two siblings of one name, a name in
+        // another case), as `policy check` does for a statement's location; a long
+        // list of tenancies gets the short message.
+        [] if !errors.is_empty() && errors.len() <= 3 => Err(Fatal(format!(
+            "no compartment at path `{text}`: {}; give an OCID",
+            errors.join("; ")
+        ))),
         [] => Err(Fatal(format!(
             "no compartment at path `{text}` (names are compared exactly; give an OCID)"
         ))),

@@ -2,8 +2,9 @@
 //! records), several `{"data": …}` pages, arrays, or one document alone.
 //!
 //! Each document gives records: an array its elements; an object with a `data` member
-//! the records of `data` (an array, an identity-domain page `{"resources": [...]}`, or
-//! one record); any other object is a record itself.
+//! and no `id` the records of `data` (an array, an identity-domain page `{"resources":
+//! [...]}`, or one record); any other object is a record itself (a record with an `id`
+//! is one even when it has an unknown `data` field: listings never carry an `id`).
 //!
 //! **A broken document** (invalid JSON) is one problem, at the place it breaks; its
 //! records are all left out (none of a document is used unless all of it parses).
@@ -17,7 +18,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::container::{Build, parse_record};
-use crate::fields::JsonType;
+use crate::fields::{Field, JsonType};
 use crate::position::{RecordCtx, Source, error_offset, line_starts};
 use crate::problem::{Problem, ProblemKind};
 
@@ -228,15 +229,20 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut data = None;
-        while let Some(Key(is_data)) = map.next_key_seed(KeyIs("data"))? {
-            if is_data {
-                data = Some(map.next_value::<&'de RawValue>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+        let (mut data, mut has_id) = (None, false);
+        while let Some(key) = map.next_key::<DocKey>()? {
+            match key {
+                DocKey::Data => data = Some(map.next_value::<&'de RawValue>()?),
+                DocKey::Id => {
+                    has_id = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                DocKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        Ok(Doc::Object(data))
+        Ok(Doc::Object(if has_id { None } else { data }))
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
@@ -292,7 +298,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Page<'a> {
     }
 }
 
-/// Whether an object has a `data` member (values skipped).
+/// Whether an object is a listing: it has a `data` member and no `id` (values skipped).
 pub(crate) struct HasData(pub(crate) bool);
 
 impl<'de> Deserialize<'de> for HasData {
@@ -304,19 +310,20 @@ impl<'de> Deserialize<'de> for HasData {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HasData, A::Error> {
-                let mut has_data = false;
-                while let Some(Key(is_data)) = map.next_key_seed(KeyIs("data"))? {
-                    has_data |= is_data;
+                let (mut has_data, mut has_id) = (false, false);
+                while let Some(key) = map.next_key::<DocKey>()? {
+                    has_data |= key == DocKey::Data;
+                    has_id |= key == DocKey::Id;
                     map.next_value::<IgnoredAny>()?;
                 }
-                Ok(HasData(has_data))
+                Ok(HasData(has_data && !has_id))
             }
         }
         deserializer.deserialize_map(V)
     }
 }
 
-/// A map key: whether it is the one wanted (`data` exactly; `resources` in any case).
+/// A map key: whether it is the one wanted, in any case (`resources`, `Resources`).
 struct Key(bool);
 
 /// Reads a key as [`Key`], comparing it with the name given.
@@ -339,10 +346,37 @@ impl Visitor<'_> for KeyIs {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(Key(if self.0 == "data" {
-            key == "data"
-        } else {
-            key.eq_ignore_ascii_case(self.0)
-        }))
+        Ok(Key(key.eq_ignore_ascii_case(self.0)))
+    }
+}
+
+/// A key of a document's top-level object: `data` (exactly), a record's `id` (any
+/// spelling a record field accepts), or another key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DocKey {
+    Data,
+    Id,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for DocKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DocKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<DocKey, E> {
+                Ok(if key == "data" {
+                    DocKey::Data
+                } else if Field::of_key(key) == Some(Field::Id) {
+                    DocKey::Id
+                } else {
+                    DocKey::Other
+                })
+            }
+        }
+        deserializer.deserialize_str(V)
     }
 }

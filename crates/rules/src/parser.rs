@@ -741,6 +741,29 @@ impl<'a> Parser<'a> {
                 .with_help("expand the template and quote the value"),
             ));
         }
+        if let Some(quote) = text.chars().find(|&c| is_typographic_quote(c)) {
+            // `‘worker’` is a quoted value a word processor mangled: "quote the value"
+            // would give `'‘worker’'`, which never matches.
+            let straight = if matches!(quote, '\u{201C}' | '\u{201D}' | '\u{201E}') {
+                '"'
+            } else {
+                '\''
+            };
+            return Err(self.fail(
+                Diagnostic::error(
+                    Kind::UnexpectedCharacter,
+                    span,
+                    format!(
+                        "unquoted value `{}` contains the typographic quote {}",
+                        quoted(text),
+                        named_char(quote)
+                    ),
+                )
+                .with_help(format!(
+                    "use a straight quote `{straight}` (word processors replace them)"
+                )),
+            ));
+        }
         if text.chars().any(char::is_whitespace) {
             return Err(self.fail(
                 Diagnostic::error(
@@ -774,4 +797,12 @@ impl<'a> Parser<'a> {
         );
         Ok((text.to_string(), span))
     }
+}
+
+/// Quotes a word processor puts in place of `'` and `"`.
+fn is_typographic_quote(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{201C}' | '\u{201D}' | '\u{201E}'
+    )
 }
