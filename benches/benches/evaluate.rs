@@ -162,6 +162,7 @@ fn generate(n: usize) -> Fleet {
                 ),
             };
             groups.push(DynamicGroup {
+                domain: None,
                 id: format!("ocid1.dynamicgroup.oc1..t{t}g{g}"),
                 name: format!("group-{g}"),
                 description: String::new(),

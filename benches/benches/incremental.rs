@@ -171,6 +171,7 @@ fn generate(n: usize) -> Fleet {
         };
         for g in 0..count {
             groups.push(DynamicGroup {
+                domain: None,
                 id: format!("ocid1.dynamicgroup.oc1..t{t}g{g}"),
                 name: format!("group-{g}"),
                 description: String::new(),

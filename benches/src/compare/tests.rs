@@ -177,6 +177,7 @@ fn groups() -> Vec<DynamicGroup> {
         .iter()
         .enumerate()
         .map(|(i, (tenancy, rule))| DynamicGroup {
+            domain: None,
             id: format!("ocid1.dynamicgroup.oc1..g{i}"),
             name: format!("group-{i}"),
             description: String::new(),

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use dyngroup_index::engine::{Change, Engine, EngineOptions, GroupDelta};
 use dyngroup_index::{DynamicGroup, IndexBuilder, Limits, Principal};
 use dyngroup_io::{ReadOptions, Severity, read_changes};
-use dyngroup_snapshot::{Snapshot, WriteOptions};
+use dyngroup_snapshot::WriteOptions;
 use serde_json::json;
 
 use crate::args::ApplyArgs;
@@ -33,7 +33,10 @@ use crate::input::print_problems;
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
-    let snapshot = Snapshot::open(&args.snapshot)?;
+    let snapshot = crate::snapshot_cmds::open_snapshot(&args.snapshot)?;
+    if let Some(out) = &args.out {
+        crate::snapshot_cmds::not_a_directory(out)?;
+    }
     let mut parse = snapshot.parse_options();
     parse.strict |= args.strict;
     let principals = snapshot.principals()?;
@@ -115,6 +118,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         if let Some(g) = now.group(id) {
             listed.insert(id.to_owned());
             new_groups.push(DynamicGroup {
+                domain: None,
                 id: g.id().to_owned(),
                 name: g.name().to_owned(),
                 description: g.description().to_owned(),

@@ -58,6 +58,16 @@ pub(crate) enum Command {
     /// skipped; the other changes apply. The new snapshot is written atomically, before
     /// the delta is printed. Exit code 1 if any line or change was rejected.
     Apply(ApplyArgs),
+    /// Policies: `policy check` validates statements and prints their canonical form.
+    Policy(crate::policy_cmds::PolicyArgs),
+    /// What a principal can do, each grant with its chain: the dynamic group (and why
+    /// the principal is a member), the policy, the statement and its file:line, and
+    /// whether a condition or a deny limits it.
+    Can(crate::policy_cmds::CanArgs),
+    /// Every principal allowed, or conditionally allowed, to do VERB on a resource
+    /// type in a compartment: one record each, {"id", "tenancy-id", "decision",
+    /// "via": [{"group", "policy-id", "statement"}]}; denied principals are not listed.
+    WhoCan(crate::policy_cmds::WhoCanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +116,9 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
     /// Process only the tenancies of shard K of N (`xxh3(tenancy OCID) % N == K`);
-    /// the outputs of shards 0..N concatenate to the whole run's.
+    /// the lines of shards 0..N are the whole run's lines, and each shard reports only
+    /// its own tenancies' problems (problems of no tenancy: shard 0), so that the
+    /// shards' reports add up to the whole run's.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub(crate) shard: Option<Shard>,
 }
@@ -122,7 +134,12 @@ impl Shard {
     /// Whether the tenancy belongs to this shard. xxh3 is fixed by its specification,
     /// so every machine and version splits alike.
     pub(crate) fn owns(&self, tenancy: &str) -> bool {
-        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count == self.index
+        self.of(tenancy) == self.index
+    }
+
+    /// The shard (K of this N) that a tenancy belongs to.
+    pub(crate) fn of(&self, tenancy: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count
     }
 }
 
@@ -172,7 +189,8 @@ pub(crate) struct ComputeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub(crate) format: OutputFormat,
-    /// Output file (`-` for stdout). Replaced only when the whole run succeeds.
+    /// Output file (`-` for stdout). Replaced only when the whole run succeeds, together
+    /// with --report and --snapshot.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub(crate) out: PathBuf,
     /// Write a JSON report: totals, rejected records, invalid groups, limit violations

@@ -1,21 +1,41 @@
 //! `dyngroup compute`: every membership of every group, written out.
 
 use std::io::Write;
+use std::path::Path;
 
-use dyngroup_index::{Index, Limits, LimitsReport, Memberships};
+use dyngroup_index::{GroupId, Index, Limits, LimitsReport, Memberships, PrincipalId, TenancyId};
 use dyngroup_io::{
-    AtomicFile, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
-    PrincipalGroupsWriter,
+    AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
+    PrincipalGroupsWriter, commit_all,
 };
+use rayon::prelude::*;
 
 use crate::args::{By, ComputeArgs, OutputFormat};
-use crate::input::{Loaded, build_index, configure_threads, load, print_problems};
+use crate::input::{
+    Loaded, build_index, check_distinct_paths, configure_threads, load, print_problems,
+};
 use crate::progress::Phases;
 use crate::report::report_json;
+use crate::snapshot_cmds::not_a_directory;
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
+    let outputs = [
+        ("--out", Some(args.out.as_path())),
+        ("--report", args.report.as_deref()),
+        ("--snapshot", args.snapshot.as_deref()),
+    ];
+    check_distinct_paths(&args.input, &outputs)?;
+    if let Some(path) = &args.snapshot {
+        not_a_directory(path)?;
+    }
     configure_threads(&args.input)?;
+    // Every output's temporary file is created before any work, so that an unwritable
+    // output stops the run at once; they replace the old outputs together at the end,
+    // and only if every one of them was written.
+    let out = AtomicFile::create(&args.out)?;
+    let snapshot_out = args.snapshot.as_ref().map(AtomicFile::create).transpose()?;
+    let report_out = args.report.as_ref().map(AtomicFile::create).transpose()?;
     let mut phases = Phases::new();
 
     phases.start("read");
@@ -33,9 +53,10 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     };
     let report = index.limits_report(&memberships, &limits);
 
-    phases.start("write");
-    write_memberships(args, &index, &memberships)?;
-    if let Some(path) = &args.snapshot {
+    // The snapshot first: when --out is standard output (written as it goes), a
+    // failing snapshot then stops the run before any membership is printed.
+    let mut finished = Vec::new();
+    if let (Some(file), Some(path)) = (snapshot_out, &args.snapshot) {
         phases.start("snapshot");
         let options = dyngroup_snapshot::WriteOptions {
             parse_options: dyngroup_rules::ParseOptions {
@@ -43,20 +64,23 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
                 ..Default::default()
             },
         };
-        dyngroup_snapshot::write(path, &index, &memberships, &options)?;
+        finished.push(write_snapshot(file, path, &index, &memberships, &options)?);
     }
+    phases.start("write");
+    finished.push(write_memberships(args, out, &index, &memberships)?);
     let timings = phases.finish();
 
     let totals = Totals::new(&loaded, &index, &memberships, &report, refused);
-    if let Some(path) = &args.report {
+    if let (Some(mut file), Some(path)) = (report_out, &args.report) {
         let json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
-        let mut out = AtomicFile::create(path)?;
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        out.write_all(b"\n")
+        serde_json::to_writer_pretty(&mut file, &json)?;
+        file.write_all(b"\n")
             .map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-        out.commit()?;
+        finished.push(file.finish()?);
     }
+    commit_all(finished)?;
     print_limit_summary(&report);
+    crate::report::print_domain_scope_note(&index);
     eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
     Ok(if totals.rejected_records + totals.invalid_groups > 0 {
         Outcome::Rejected
@@ -73,17 +97,98 @@ fn format_of(format: OutputFormat) -> Format {
     }
 }
 
-/// Writes the memberships to `--out`; the file is replaced only if all of it was written.
-fn write_memberships(
-    args: &ComputeArgs,
+/// Writes the snapshot into `file`'s temporary file (the snapshot writer replaces it
+/// by a rename of its own), or, for an output written in place (`/dev/null`, a pipe),
+/// writes its bytes there.
+fn write_snapshot(
+    mut file: AtomicFile,
+    path: &Path,
     index: &Index,
     memberships: &Memberships,
-) -> Result<(), Fatal> {
+    options: &dyngroup_snapshot::WriteOptions,
+) -> Result<Finished, Fatal> {
+    match file.temp_path() {
+        Some(temp) => {
+            if let Err(e) = dyngroup_snapshot::write(temp, index, memberships, options) {
+                // Name the file the user gave, not the temporary one.
+                let message = e.to_string();
+                let temp = temp.display().to_string();
+                return Err(Fatal(message.replace(&temp, &path.display().to_string())));
+            }
+        }
+        None => {
+            let bytes = dyngroup_snapshot::to_bytes(index, memberships, options)?;
+            file.write_all(&bytes)
+                .map_err(|e| Fatal(format!("snapshot: {}: {e}", path.display())))?;
+        }
+    }
+    Ok(file.finish()?)
+}
+
+/// The order members are written in: by compartment OCID, and within a compartment in
+/// ordinal order, which is input order (the index clusters ordinals by tenancy, then
+/// compartment, then input position). Unlike the ordinals themselves, it does not
+/// depend on the other tenancies of the run, so the lines of `--shard` runs are the
+/// whole run's lines. `query` writes a group's members in the same order.
+struct MemberOrder {
+    /// Per ordinal: its compartment's rank among its tenancy's compartments by OCID.
+    compartment_rank: Vec<u32>,
+}
+
+impl MemberOrder {
+    fn new(index: &Index) -> MemberOrder {
+        let per_tenancy: Vec<Vec<u32>> = (0..index.tenancy_count() as u32)
+            .into_par_iter()
+            .map(|t| {
+                let ordinals = index.tenancy_principals(TenancyId(t));
+                let compartments: Vec<&str> = ordinals
+                    .iter()
+                    .map(|p| index.principal(PrincipalId(p)).compartment_id)
+                    .collect();
+                let mut sorted = compartments.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                compartments
+                    .iter()
+                    .map(|c| sorted.binary_search(c).expect("collected above") as u32)
+                    .collect()
+            })
+            .collect();
+        // A tenancy's ordinals are one contiguous range, tenancies in ascending order.
+        let mut compartment_rank = vec![0; index.principal_count()];
+        for (t, ranks) in per_tenancy.iter().enumerate() {
+            let ordinals = index.tenancy_principals(TenancyId(t as u32));
+            for (p, &rank) in ordinals.iter().zip(ranks) {
+                compartment_rank[p as usize] = rank;
+            }
+        }
+        MemberOrder { compartment_rank }
+    }
+
+    /// A group's members, in this order.
+    fn members<'a>(&self, index: &'a Index, memberships: &Memberships, g: GroupId) -> Vec<&'a str> {
+        let mut members: Vec<u32> = memberships.group_bitmaps()[g.index()].iter().collect();
+        // Stable, and linear when the compartments already come in order.
+        members.sort_by_key(|&p| self.compartment_rank[p as usize]);
+        members
+            .into_iter()
+            .map(|p| index.principal_ocid(PrincipalId(p)))
+            .collect()
+    }
+}
+
+/// Writes the memberships to `out`, not yet replacing the old output.
+fn write_memberships(
+    args: &ComputeArgs,
+    out: AtomicFile,
+    index: &Index,
+    memberships: &Memberships,
+) -> Result<Finished, Fatal> {
     let failed = |e: std::io::Error| Fatal(format!("{}: {e}", args.out.display()));
-    let out = AtomicFile::create(&args.out)?;
     let format = format_of(args.format);
     let out = match args.by {
         By::Group => {
+            let order = MemberOrder::new(index);
             let mut writer = GroupMembersWriter::new(out, format);
             for g in index.group_ids() {
                 let group = index.group(g);
@@ -92,7 +197,7 @@ fn write_memberships(
                         tenancy_id: &group.tenancy_id,
                         group_id: &group.id,
                         name: &group.name,
-                        members: memberships.member_ocids(index, g).collect(),
+                        members: order.members(index, memberships, g),
                     })
                     .map_err(failed)?;
             }
@@ -101,7 +206,7 @@ fn write_memberships(
         By::Principal => {
             let mut writer = PrincipalGroupsWriter::new(out, format);
             for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
-                let p = dyngroup_index::PrincipalId(ordinal as u32);
+                let p = PrincipalId(ordinal as u32);
                 writer
                     .write(&PrincipalGroupsRecord {
                         id: index.principal_ocid(p),
@@ -116,8 +221,7 @@ fn write_memberships(
             writer.finish().map_err(failed)?
         }
     };
-    out.commit()?;
-    Ok(())
+    Ok(out.finish()?)
 }
 
 /// Counts for the summary line and the report.

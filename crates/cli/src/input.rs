@@ -1,10 +1,12 @@
 //! Loading principals and groups from files, or from the built-in sample.
 
+use std::path::Path;
+
 use dyngroup_index::{DynamicGroup, Index, IndexBuilder, Principal};
-use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions};
+use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, same_file};
 
 use crate::Fatal;
-use crate::args::InputArgs;
+use crate::args::{InputArgs, Shard};
 
 /// The sample dataset built into the binary: the OCI documentation's examples.
 const SAMPLE_INVENTORY: &str = include_str!("sample/inventory.jsonl");
@@ -47,9 +49,19 @@ pub(crate) fn read_options(args: &InputArgs) -> ReadOptions {
     }
 }
 
-/// Reads every input file, or the built-in sample when none is given (and says so).
-/// Problems are collected, not printed; failing to read a file at all is fatal.
+/// Reads every input file, or the built-in sample when none is given (and says so),
+/// and keeps what belongs to `--shard`. Problems are collected, not printed; failing
+/// to read a file at all is fatal.
 pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
+    let mut loaded = load_all(args)?;
+    if let Some(shard) = args.shard {
+        loaded.keep_shard(shard);
+    }
+    Ok(loaded)
+}
+
+/// [`load`] without the shard filter.
+pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
     let options = read_options(args);
     let mut inventory = InventoryReader::new(options.clone());
     let mut groups = GroupsReader::new(options);
@@ -68,18 +80,71 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
             groups.read_path(path)?;
         }
     }
-    let (mut principals, mut problems) = inventory.finish().into_parts();
-    let (mut groups, group_problems) = groups.finish().into_parts();
+    let (principals, mut problems) = inventory.finish().into_parts();
+    let (groups, group_problems) = groups.finish().into_parts();
     problems.extend(group_problems);
-    if let Some(shard) = args.shard {
-        principals.retain(|p| shard.owns(&p.tenancy_id));
-        groups.retain(|g| shard.owns(&g.tenancy_id));
-    }
     Ok(Loaded {
         principals,
         groups,
         problems,
     })
+}
+
+impl Loaded {
+    /// Keeps only the shard's tenancies: their principals, groups and problems. A
+    /// problem that belongs to no tenancy (a line that is not JSON) stays in shard 0,
+    /// so that the shards' reports add up to the whole run's.
+    pub(crate) fn keep_shard(&mut self, shard: Shard) {
+        self.principals.retain(|p| shard.owns(&p.tenancy_id));
+        self.groups.retain(|g| shard.owns(&g.tenancy_id));
+        self.problems.retain(|p| match &p.tenancy {
+            Some(tenancy) => shard.owns(tenancy),
+            None => shard.index == 0,
+        });
+    }
+}
+
+/// Usage errors in the paths (exit code 2): standard input (`-`) given for two
+/// inputs, two outputs naming one file (however spelled or linked), an output naming
+/// an input. An existing file that is not a regular file (`/dev/null`) is written in
+/// place and may be named twice.
+pub(crate) fn check_distinct_paths(
+    input: &InputArgs,
+    outputs: &[(&str, Option<&Path>)],
+) -> Result<(), Fatal> {
+    let stdin = |p: &Path| p.as_os_str() == "-";
+    let inventory = input.inventory.iter().map(|p| ("--inventory", p.as_path()));
+    let groups = input.groups.iter().map(|p| ("--groups", p.as_path()));
+    let inputs: Vec<(&str, &Path)> = inventory.chain(groups).collect();
+    if inputs.iter().filter(|(_, p)| stdin(p)).count() > 1 {
+        return Err(Fatal(
+            "standard input (`-`) is given for two inputs: it can be read only once".into(),
+        ));
+    }
+    let outputs: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|&(flag, p)| Some((flag, p?)))
+        .collect();
+    let in_place = |p: &Path| !stdin(p) && std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+    for (i, &(flag, path)) in outputs.iter().enumerate() {
+        for &(other, other_path) in &outputs[i + 1..] {
+            if same_file(path, other_path) && !in_place(path) {
+                return Err(Fatal(format!(
+                    "{flag} and {other} name one file ({}): each output needs its own",
+                    other_path.display()
+                )));
+            }
+        }
+        for &(input_flag, input_path) in &inputs {
+            if !stdin(path) && !stdin(input_path) && same_file(path, input_path) {
+                return Err(Fatal(format!(
+                    "{flag} names the {input_flag} file {}: an output never replaces an input",
+                    input_path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the index; returns it with how many groups it refused (a name clash the

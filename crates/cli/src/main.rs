@@ -14,6 +14,7 @@ mod check;
 mod compute;
 mod explain;
 mod input;
+mod policy_cmds;
 mod progress;
 mod report;
 mod snapshot_cmds;
@@ -52,6 +53,9 @@ fn main() -> ExitCode {
         Command::Inspect(args) => snapshot_cmds::inspect(&args),
         Command::Diff(args) => snapshot_cmds::diff(&args),
         Command::Apply(args) => apply::run(&args),
+        Command::Policy(args) => policy_cmds::check(&args),
+        Command::Can(args) => policy_cmds::can(&args),
+        Command::WhoCan(args) => policy_cmds::who_can(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -14,8 +14,30 @@ fn group_names(index: &Index, groups: &[GroupId]) -> Vec<String> {
         .collect()
 }
 
+/// The groups of identity domains whose domain scope is not applied (see
+/// [`DynamicGroup::has_domain_scope`](dyngroup_index::DynamicGroup::has_domain_scope)):
+/// evaluated over their whole tenancy until the compartment tree is an input.
+pub(crate) fn domain_scope_not_applied(index: &Index) -> Vec<GroupId> {
+    index
+        .group_ids()
+        .filter(|&g| index.group(g).has_domain_scope())
+        .collect()
+}
+
+/// Says once on stderr how many groups have a domain scope that is not applied.
+pub(crate) fn print_domain_scope_note(index: &Index) {
+    let count = domain_scope_not_applied(index).len();
+    if count > 0 {
+        eprintln!(
+            "dyngroup: note: {count} groups of identity domains outside the root compartment \
+             are evaluated over their whole tenancy: their domain scope needs the compartment \
+             tree, not an input yet (see --report)"
+        );
+    }
+}
+
 /// `{"totals", "limits", "rejected", "warnings", "invalid-groups", "tenancies-over-limit",
-/// "principals-over-limit", "unknown-references", "timings"}`.
+/// "principals-over-limit", "unknown-references", "domain-scope-not-applied", "timings"}`.
 pub(crate) fn report_json(
     index: &Index,
     loaded: &Loaded,
@@ -80,6 +102,20 @@ pub(crate) fn report_json(
             })
         })
         .collect();
+    let unscoped: Vec<Value> = domain_scope_not_applied(index)
+        .into_iter()
+        .map(|g| {
+            let group = index.group(g);
+            let domain = group.domain.as_ref();
+            json!({
+                "tenancy-id": group.tenancy_id,
+                "group-id": group.id,
+                "name": group.name,
+                "domain-id": domain.map(|d| &d.id),
+                "domain-compartment-id": domain.and_then(|d| d.compartment_id.as_ref()),
+            })
+        })
+        .collect();
     json!({
         "totals": {
             "principals-read": totals.principals_read,
@@ -101,6 +137,7 @@ pub(crate) fn report_json(
         "tenancies-over-limit": tenancies,
         "principals-over-limit": principals,
         "unknown-references": unknown,
+        "domain-scope-not-applied": unscoped,
         "timings": timings.to_json(),
     })
 }

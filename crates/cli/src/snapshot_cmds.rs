@@ -5,19 +5,39 @@
 //! snapshot crate's message, which names the section and the problem.
 
 use std::io::{BufWriter, Write};
+use std::path::Path;
 
-use dyngroup_index::GroupId;
+use dyngroup_index::{GroupId, PrincipalId};
 use dyngroup_snapshot::{Change, Inspection, Snapshot};
 use serde_json::{Value, json};
 
 use crate::args::{DiffArgs, InspectArgs, QueryArgs};
 use crate::{Fatal, Outcome};
 
+/// Stops a command given a directory as a snapshot, with one message for every
+/// command (reading one, or writing one).
+pub(crate) fn not_a_directory(path: &Path) -> Result<(), Fatal> {
+    if path.is_dir() {
+        return Err(Fatal(format!(
+            "snapshot: {}: is a directory, not a snapshot file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a snapshot file for `query`, `diff` and `apply`.
+pub(crate) fn open_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
+    not_a_directory(path)?;
+    Ok(Snapshot::open(path)?)
+}
+
 /// `query --snapshot FILE (--principal OCID | --group NAME [--tenancy OCID])`.
 ///
-/// An unknown principal or group is reported on stderr with exit code 1.
+/// An unknown principal or group is reported on stderr with exit code 1; so is a
+/// group whose rule is invalid (it has no members), with the rule rendered.
 pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
-    let snapshot = Snapshot::open(&args.snapshot)?;
+    let snapshot = open_snapshot(&args.snapshot)?;
     if let Some(ocid) = &args.principal {
         let Some(p) = snapshot.principal_id(ocid) else {
             eprintln!(
@@ -54,17 +74,44 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         return Ok(Outcome::Rejected);
     };
     let group = snapshot.group(g);
-    let members = snapshot.member_ocids(g)?;
+    // A group whose rule does not parse has no members (fail closed): say so, rather
+    // than print an empty answer that looks like a valid one.
+    let rule_error = dyngroup_rules::parse_with(group.matching_rule, &snapshot.parse_options())
+        .err()
+        .map(|e| {
+            eprintln!(
+                "dyngroup: group {} (tenancy {}) has an invalid matching rule, so it has no \
+                 members:\n{}",
+                group.name,
+                group.tenancy_id,
+                e.render(group.matching_rule).trim_end()
+            );
+            e.to_string()
+        });
+    // In `compute`'s order: by compartment OCID, then ordinal (input) order.
+    let mut members: Vec<(&str, &str)> = snapshot
+        .members(g)?
+        .iter()
+        .map(|p| {
+            let principal = snapshot.principal(PrincipalId(p));
+            (principal.compartment_id, principal.id)
+        })
+        .collect();
+    members.sort_by_key(|&(compartment, _)| compartment);
+    let members: Vec<&str> = members.into_iter().map(|(_, id)| id).collect();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
-        let record = json!({
+        let mut record = json!({
             "tenancy-id": group.tenancy_id,
             "group-id": group.id,
             "name": group.name,
             "count": members.len(),
             "members": members,
         });
+        if let Some(error) = &rule_error {
+            record["rule-error"] = json!(error);
+        }
         writeln!(out, "{record}")?;
     } else {
         for m in members {
@@ -72,7 +119,10 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         }
     }
     out.flush()?;
-    Ok(Outcome::Clean)
+    Ok(match rule_error {
+        Some(_) => Outcome::Rejected,
+        None => Outcome::Clean,
+    })
 }
 
 /// The group named `name`: in `tenancy` if given, else the only group of that name.
@@ -104,6 +154,7 @@ fn find_group(
 /// `inspect FILE [--json]`: the report on stdout; a file that is not valid also ends
 /// with its error on stderr and exit code 2.
 pub(crate) fn inspect(args: &InspectArgs) -> Result<Outcome, Fatal> {
+    not_a_directory(&args.file)?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| Fatal(format!("snapshot: {}: {e}", args.file.display())))?;
     let report = dyngroup_snapshot::inspect(&bytes);
@@ -192,8 +243,8 @@ fn print_inspection(file: &str, report: &Inspection) {
 
 /// `diff OLD NEW [--json]`. Differences are not rejections: exit code 0.
 pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
-    let old = Snapshot::open(&args.old)?;
-    let new = Snapshot::open(&args.new)?;
+    let old = open_snapshot(&args.old)?;
+    let new = open_snapshot(&args.new)?;
     let changes = dyngroup_snapshot::diff(&old, &new)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -256,8 +256,13 @@ fn explain_a_terminated_principal_says_why() {
         "--principal",
         "ocid1.instance.oc1.phx.anyhqljrexampleold01",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is TERMINATED"), "{}", stderr(&out));
+    // An answer, not an error (issue 11): in no group, and why.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("its lifecycle state is TERMINATED"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

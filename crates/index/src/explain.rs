@@ -44,6 +44,9 @@ pub struct ExplainNode {
     pub holds: bool,
     /// A group's members, in written order; empty for a condition.
     pub children: Vec<ExplainNode>,
+    /// Why a condition is false when its text does not show it (an `instance.*`
+    /// condition on a principal that is not an instance).
+    pub note: Option<String>,
 }
 
 /// Why one principal is or is not a member of one group.
@@ -125,7 +128,17 @@ impl Index {
     }
 
     fn explain_expr(&self, expr: &Expr, p: PrincipalId) -> ExplainNode {
-        explain_tree(expr, &|leaf| self.leaf_holds(leaf, p))
+        let note = |leaf: &Leaf| {
+            (leaf.test.is_instance_only() && !self.is_instance(p)).then(|| {
+                let negated = if leaf.negated { ", `!=` included" } else { "" };
+                format!(
+                    "`instance.*` conditions{negated}, hold only for instances; this principal \
+                     is a {}",
+                    self.principal(p).resource_type
+                )
+            })
+        };
+        explain_tree_with(expr, &|leaf| self.leaf_holds(leaf, p), &note)
     }
 
     /// A condition's truth for `p`; `!=` is the complement within the domain (the
@@ -143,13 +156,22 @@ impl Index {
 /// The rule tree as written, each condition's truth given by `leaf_holds` on its
 /// lowered form (shared with the engine's snapshots, which hold no `Index`).
 pub(crate) fn explain_tree(expr: &Expr, leaf_holds: &dyn Fn(&Leaf) -> bool) -> ExplainNode {
+    explain_tree_with(expr, leaf_holds, &|_| None)
+}
+
+/// [`explain_tree`], with `leaf_note` saying why a false condition is false.
+fn explain_tree_with(
+    expr: &Expr,
+    leaf_holds: &dyn Fn(&Leaf) -> bool,
+    leaf_note: &dyn Fn(&Leaf) -> Option<String>,
+) -> ExplainNode {
     let span = expr.span();
     match expr {
         Expr::Group(group) => {
             let children: Vec<ExplainNode> = group
                 .items
                 .iter()
-                .map(|e| explain_tree(e, leaf_holds))
+                .map(|e| explain_tree_with(e, leaf_holds, leaf_note))
                 .collect();
             let (kind, holds) = match group.kind {
                 GroupKind::Any => (ExplainKind::Any, children.iter().any(|c| c.holds)),
@@ -162,13 +184,17 @@ pub(crate) fn explain_tree(expr: &Expr, leaf_holds: &dyn Fn(&Leaf) -> bool) -> E
                 end: span.end.offset,
                 holds,
                 children,
+                note: None,
             }
         }
         Expr::Condition(_) => {
             let alone = Ast { root: expr.clone() };
-            let holds = match Rule::lower(&alone) {
-                Rule::Leaf(leaf) => leaf_holds(&leaf),
-                _ => false,
+            let (holds, note) = match Rule::lower(&alone) {
+                Rule::Leaf(leaf) => {
+                    let holds = leaf_holds(&leaf);
+                    (holds, if holds { None } else { leaf_note(&leaf) })
+                }
+                _ => (false, None),
             };
             ExplainNode {
                 kind: ExplainKind::Condition,
@@ -177,10 +203,16 @@ pub(crate) fn explain_tree(expr: &Expr, leaf_holds: &dyn Fn(&Leaf) -> bool) -> E
                 end: span.end.offset,
                 holds,
                 children: Vec::new(),
+                note,
             }
         }
     }
 }
+
+/// Why a principal is never a member of another tenancy's group.
+pub const TENANCY_ISOLATION: &str = "the principal is not in the group's tenancy: tenancy \
+     isolation (a group's members always belong to its own tenancy) means it can never match, \
+     whatever the rule says";
 
 impl fmt::Display for Explanation {
     /// ```text
@@ -208,7 +240,7 @@ impl fmt::Display for Explanation {
             self.group_name, self.group_tenancy_id
         )?;
         if !self.same_tenancy {
-            writeln!(f, "  the principal is not in the group's tenancy")?;
+            writeln!(f, "  {TENANCY_ISOLATION}")?;
         }
         match (&self.tree, &self.rule_error) {
             (Some(tree), _) => write_node(f, tree, 0),
@@ -228,7 +260,10 @@ fn write_node(f: &mut fmt::Formatter<'_>, node: &ExplainNode, depth: usize) -> f
     let mark = if node.holds { "true " } else { "false" };
     let indent = "  ".repeat(depth);
     match node.kind {
-        ExplainKind::Condition => writeln!(f, "  {mark}  {indent}{}", node.text),
+        ExplainKind::Condition => match &node.note {
+            Some(note) => writeln!(f, "  {mark}  {indent}{}  ({note})", node.text),
+            None => writeln!(f, "  {mark}  {indent}{}", node.text),
+        },
         ExplainKind::Any | ExplainKind::All => {
             writeln!(f, "  {mark}  {indent}{} {{", node.text)?;
             for child in &node.children {

@@ -86,7 +86,7 @@
 
 pub use builder::IndexBuilder;
 pub use eval::EvalOptions;
-pub use explain::{ExplainError, ExplainKind, ExplainNode, Explanation};
+pub use explain::{ExplainError, ExplainKind, ExplainNode, Explanation, TENANCY_ISOLATION};
 pub use groups::{GroupError, MAX_GROUP_NAME_LEN, is_valid_group_name};
 pub use ids::{GroupId, PrincipalId, TenancyId, TermId};
 pub use index::{Index, IndexStats, PrincipalRef};
@@ -95,7 +95,7 @@ pub use limits::{
     UnknownReference,
 };
 pub use memberships::{GroupList, Memberships};
-pub use model::{DefinedTag, DynamicGroup, Principal, resource_type_of};
+pub use model::{DefinedTag, DynamicGroup, IdentityDomain, Principal, resource_type_of};
 
 mod builder;
 mod eval;

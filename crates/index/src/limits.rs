@@ -4,7 +4,7 @@
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::Index;
 use crate::memberships::Memberships;
-use crate::postings::TermRef;
+use crate::postings::{PostingList, TermRef};
 use dyngroup_rules::{ParseError, Rule, Test};
 use rayon::prelude::*;
 
@@ -86,8 +86,10 @@ impl ReferenceKind {
     }
 }
 
-/// A rule naming something that exists nowhere in the inventory (a stale OCID is the
-/// most common rule bug). Checked against the indexed principals of every tenancy.
+/// A rule naming something that no principal of the group's tenancy has (a stale OCID
+/// is the most common rule bug; an OCID of another tenancy can never match either:
+/// tenancy isolation). Checked against the indexed principals of the group's tenancy,
+/// so a run split by tenancy (`--shard`) finds the same references.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UnknownReference {
     /// The group whose rule names it.
@@ -167,7 +169,7 @@ impl Index {
 }
 
 /// Every rule reference to a compartment, instance, resource or tag that no indexed
-/// principal has, deduplicated per group. Resource types are not checked: a type with
+/// principal of the group's tenancy has, deduplicated per group. Resource types are not checked: a type with
 /// no principal yet (no functions deployed) is normal, not a stale reference.
 /// `rules` holds each group's lowered rule (`None` when it did not parse).
 pub(crate) fn unknown_references(index: &Index, rules: &[Option<Rule>]) -> Vec<UnknownReference> {
@@ -175,27 +177,31 @@ pub(crate) fn unknown_references(index: &Index, rules: &[Option<Rule>]) -> Vec<U
     for (g, rule) in rules.iter().enumerate() {
         let Some(rule) = rule else { continue };
         let group = GroupId(g as u32);
+        let tenancy = index.group_tenancy(group);
+        let absent = |test: &Test| !present_in(index, index.resolve(test), tenancy);
         let start = out.len();
         for leaf in rule.leaves() {
             let missing = match &leaf.test {
                 Test::InstanceId(id) => match index.resolve(&leaf.test) {
-                    TermRef::One(p) if index.is_instance(p) => None,
+                    TermRef::One(p) if index.is_instance(p) && index.tenancy_of(p) == tenancy => {
+                        None
+                    }
                     _ => Some((ReferenceKind::InstanceId, id.clone())),
                 },
-                Test::ResourceId(id) => (index.resolve(&leaf.test) == TermRef::Empty)
-                    .then(|| (ReferenceKind::ResourceId, id.clone())),
+                Test::ResourceId(id) => {
+                    absent(&leaf.test).then(|| (ReferenceKind::ResourceId, id.clone()))
+                }
                 Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => {
-                    (index.resolve(&leaf.test) == TermRef::Empty)
-                        .then(|| (ReferenceKind::Compartment, c.clone()))
+                    absent(&leaf.test).then(|| (ReferenceKind::Compartment, c.clone()))
                 }
                 Test::ResourceType(_) => None,
-                Test::TagExists(k) => (index.resolve(&leaf.test) == TermRef::Empty)
+                Test::TagExists(k) => absent(&leaf.test)
                     .then(|| (ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key))),
                 Test::TagValue(k, v) => {
                     let key = Test::TagExists(k.clone());
-                    if index.resolve(&key) == TermRef::Empty {
+                    if absent(&key) {
                         Some((ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key)))
-                    } else if index.resolve(&leaf.test) == TermRef::Empty {
+                    } else if absent(&leaf.test) {
                         Some((
                             ReferenceKind::TagValue,
                             format!("{}.{}={v}", k.namespace, k.key),
@@ -215,4 +221,18 @@ pub(crate) fn unknown_references(index: &Index, rules: &[Option<Rule>]) -> Vec<U
         out.extend(tail);
     }
     out
+}
+
+/// Whether some principal of tenancy `t` is in `term`.
+fn present_in(index: &Index, term: TermRef, t: TenancyId) -> bool {
+    let universe = index.tenancy_principals(t);
+    match term {
+        TermRef::Empty => false,
+        TermRef::One(p) => index.tenancy_of(p) == t,
+        TermRef::List(term) => match index.postings.list(term) {
+            PostingList::One(p) => universe.contains(p),
+            PostingList::Small(list) => list.iter().any(|&p| universe.contains(p)),
+            PostingList::Large(list) => !list.is_disjoint(universe),
+        },
+    }
 }

@@ -43,16 +43,21 @@ impl Principal {
         self.resource_type() == "instance"
     }
 
-    /// Whether the principal takes part in memberships: not `TERMINATED`/`TERMINATING`.
+    /// Whether the principal takes part in memberships: its lifecycle state is none of
+    /// `TERMINATED`, `TERMINATING`, `DELETED`, `DELETING` (any case). The batch index
+    /// and the engine both decide with this one predicate.
     pub fn is_indexed(&self) -> bool {
-        !matches!(
-            self.lifecycle_state
-                .as_deref()
-                .map(str::to_ascii_uppercase)
-                .as_deref(),
-            Some("TERMINATED" | "TERMINATING")
-        )
+        !self.lifecycle_state.as_deref().is_some_and(is_ended_state)
     }
+}
+
+/// Whether a lifecycle state means the principal is gone or going: `TERMINATED`,
+/// `TERMINATING` (instances), `DELETED`, `DELETING` (functions and most other
+/// resources), ASCII case-insensitively.
+fn is_ended_state(state: &str) -> bool {
+    ["TERMINATED", "TERMINATING", "DELETED", "DELETING"]
+        .iter()
+        .any(|ended| state.eq_ignore_ascii_case(ended))
 }
 
 /// The second dot-separated segment of an OCID, or `""` if it has none.
@@ -73,4 +78,56 @@ pub struct DynamicGroup {
     pub matching_rule: String,
     /// The OCID of its tenancy (OCI's `compartment-id` of a dynamic group).
     pub tenancy_id: String,
+    /// The identity domain it belongs to, when it was read from an identity-domain
+    /// export; `None` for a classic (Default domain) group.
+    pub domain: Option<IdentityDomain>,
+}
+
+impl DynamicGroup {
+    /// Whether the group's domain scope would narrow its members below its tenancy:
+    /// a group of an identity domain that does not live in the root compartment (or
+    /// whose compartment is unknown) matches only resources in the subtree of the
+    /// domain's compartment (DESIGN §2). Applying that needs the compartment tree, which
+    /// is not an input yet; until it is, such groups are evaluated over the whole
+    /// tenancy and callers report them.
+    pub fn has_domain_scope(&self) -> bool {
+        self.domain
+            .as_ref()
+            .is_some_and(|d| d.compartment_id.as_deref() != Some(self.tenancy_id.as_str()))
+    }
+}
+
+/// An identity domain, as its dynamic groups' exports name it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IdentityDomain {
+    /// The domain's OCID (`domain-ocid`).
+    pub id: String,
+    /// The compartment the domain lives in (`compartment-ocid`), when the export gave
+    /// it. The Default domain lives in the root compartment (the tenancy).
+    pub compartment_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ended_states_are_not_indexed_in_any_case() {
+        let with = |state: Option<&str>| Principal {
+            lifecycle_state: state.map(str::to_owned),
+            ..Principal::default()
+        };
+        for state in ["TERMINATED", "terminating", "Deleted", "DELETING"] {
+            assert!(!with(Some(state)).is_indexed(), "{state}");
+        }
+        for state in [
+            None,
+            Some("RUNNING"),
+            Some("ACTIVE"),
+            Some("STOPPED"),
+            Some(""),
+        ] {
+            assert!(with(state).is_indexed(), "{state:?}");
+        }
+    }
 }

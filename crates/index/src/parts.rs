@@ -443,6 +443,7 @@ impl Index {
             t.groups.push(id);
             groups.push(GroupEntry {
                 def: DynamicGroup {
+                    domain: None,
                     id: part.id,
                     name: part.name,
                     description: part.description,

@@ -49,14 +49,14 @@ fn evaluate_impl(
     groups: &[DynamicGroup],
     parallel: bool,
 ) -> ReferenceMemberships {
-    // The principals that count: not terminated, and the last record of their OCID.
+    // The principals that count: not ended (terminated, deleted, …), and the last record of their OCID.
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, p) in principals.iter().enumerate() {
         last.insert(p.id.as_str(), i);
     }
     let mut by_tenancy: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in principals.iter().enumerate() {
-        if last[p.id.as_str()] == i && !is_terminated(p) {
+        if last[p.id.as_str()] == i && !has_ended(p) {
             by_tenancy.entry(p.tenancy_id.as_str()).or_default().push(i);
         }
     }
@@ -80,9 +80,15 @@ fn evaluate_impl(
     ReferenceMemberships { members }
 }
 
-fn is_terminated(p: &Principal) -> bool {
+/// Written out here rather than calling `Principal::is_indexed`: the oracle decides
+/// lifecycle on its own (DESIGN §2: gone or going means not a member).
+fn has_ended(p: &Principal) -> bool {
     p.lifecycle_state.as_deref().is_some_and(|s| {
-        s.eq_ignore_ascii_case("TERMINATED") || s.eq_ignore_ascii_case("TERMINATING")
+        let s = s.to_ascii_lowercase();
+        matches!(
+            s.as_str(),
+            "terminated" | "terminating" | "deleted" | "deleting"
+        )
     })
 }
 

@@ -19,6 +19,7 @@ fn principal(id: &str, compartment: &str, tenancy: &str) -> Principal {
 
 fn group(tenancy: &str, name: &str, rule: &str) -> DynamicGroup {
     DynamicGroup {
+        domain: None,
         id: format!("ocid1.dynamicgroup.oc1..{name}"),
         name: name.into(),
         description: String::new(),

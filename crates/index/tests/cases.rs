@@ -111,6 +111,7 @@ fn parse_cases(file: &str, text: &str) -> Vec<Case> {
                     .map_or("", |x| x.1);
                 let n = case.fleet.groups.len();
                 case.fleet.groups.push(DynamicGroup {
+                    domain: None,
                     id: format!("ocid1.dynamicgroup.oc1..g{n}"),
                     name,
                     description: String::new(),

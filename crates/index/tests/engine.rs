@@ -31,6 +31,7 @@ fn vm(n: u32, compartment: &str, role: &str) -> Principal {
 
 fn group(id: &str, name: &str, rule: &str) -> DynamicGroup {
     DynamicGroup {
+        domain: None,
         id: id.into(),
         name: name.into(),
         description: String::new(),

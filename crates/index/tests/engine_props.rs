@@ -112,6 +112,7 @@ fn group() -> impl Strategy<Value = DynamicGroup> {
         prop_oneof![3 => Just(None), 1 => (0..4u32).prop_map(Some)],
     )
         .prop_map(|(name, t, rule, description, id)| DynamicGroup {
+            domain: None,
             id: id.map_or_else(String::new, |n| format!("ocid1.dynamicgroup.oc1..x{n}")),
             name: NAMES[name].to_owned(),
             description: "é".repeat(description),

@@ -169,6 +169,7 @@ fn fleet() -> impl Strategy<Value = Fleet> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (t, rule))| DynamicGroup {
+                    domain: None,
                     id: format!("ocid1.dynamicgroup.oc1..g{i}"),
                     name: format!("g{i}"),
                     description: String::new(),

@@ -7,6 +7,12 @@
 //! [`AtomicFile`] is dropped. `-` is standard output. A path that exists but is not a
 //! regular file (a pipe, `/dev/null`, a terminal) is written in place, never replaced.
 //! A symbolic link to a regular file replaces the file it points to, not the link.
+//!
+//! Several outputs of one run are replaced together: each is [`finish`](AtomicFile::finish)ed
+//! (written and synced to its temporary file) and only when every one of them was, all
+//! are renamed into place by [`commit_all`]. A failure before that leaves every old
+//! output as it was and no temporary file behind. [`same_file`] tells whether two
+//! output or input paths name one file, however they are spelled.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, StdoutLock, Write};
@@ -54,6 +60,8 @@ enum Target {
         file: BufWriter<File>,
         guard: TempGuard,
         dest: PathBuf,
+        /// The replaced file's mode, kept by the new file.
+        permissions: Option<fs::Permissions>,
     },
 }
 
@@ -110,29 +118,158 @@ impl AtomicFile {
         matches!(self.target, Target::Temp { .. })
     }
 
+    /// The temporary file that [`commit`](Self::commit) renames over the target, for an
+    /// output written by another writer (one that replaces this path by a rename of its
+    /// own, as the snapshot writer does). `None` when the output is written in place.
+    pub fn temp_path(&self) -> Option<&Path> {
+        match &self.target {
+            Target::Temp { guard, .. } => Some(&guard.path),
+            _ => None,
+        }
+    }
+
     /// Finishes the output: flushes it and, for a regular file, syncs the temporary
     /// file, renames it over the target and syncs the directory. On error the target is
     /// left as it was and the temporary file is removed.
     pub fn commit(self) -> Result<(), Error> {
+        commit_all(vec![self.finish()?])
+    }
+
+    /// Writes the output out without replacing anything yet: flushes it and syncs the
+    /// temporary file. The [`Finished`] output is renamed into place by
+    /// [`commit_all`]; dropping it removes the temporary file.
+    pub fn finish(self) -> Result<Finished, Error> {
         let path = self.path;
         let failed = |e| Error::write(&path, e);
-        match self.target {
-            Target::Stdout(mut out) => out.flush().map_err(failed),
-            Target::Direct(mut out) => out.flush().map_err(failed),
+        let target = match self.target {
+            Target::Stdout(mut out) => {
+                out.flush().map_err(failed)?;
+                None
+            }
+            Target::Direct(mut out) => {
+                out.flush().map_err(failed)?;
+                None
+            }
             Target::Temp {
                 file,
-                mut guard,
+                guard,
                 dest,
+                permissions,
             } => {
                 let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
                 file.sync_all().map_err(failed)?;
                 drop(file);
-                fs::rename(&guard.path, &dest).map_err(failed)?;
-                guard.armed = false;
-                sync_dir(&dest).map_err(failed)
+                if let Some(permissions) = permissions {
+                    // Again: another writer may have renamed its own file over the
+                    // temporary one.
+                    let _ = fs::set_permissions(&guard.path, permissions);
+                }
+                Some((guard, dest))
             }
+        };
+        Ok(Finished { path, target })
+    }
+}
+
+/// An output written to its temporary file (and synced), not yet renamed into place:
+/// see [`commit_all`]. Dropping it removes the temporary file.
+#[derive(Debug)]
+pub struct Finished {
+    path: PathBuf,
+    /// The temporary file and where it goes; `None` for an output written in place.
+    target: Option<(TempGuard, PathBuf)>,
+}
+
+impl Finished {
+    /// The output's path, as it was given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Replaces every output by its temporary file, then syncs their directories.
+///
+/// Call it only once every output of a run was [finished](AtomicFile::finish): an error
+/// before that drops them all, and every old output stays as it was. A rename that
+/// fails here (rare: each temporary file is beside its target) leaves the outputs
+/// renamed before it replaced, and removes the temporary files of the others.
+///
+/// ```
+/// use std::io::Write;
+///
+/// let dir = std::env::temp_dir().join(format!("dyngroup-io-doc3-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let (a, b) = (dir.join("a.jsonl"), dir.join("b.json"));
+///
+/// let mut out = dyngroup_io::AtomicFile::create(&a).unwrap();
+/// out.write_all(b"{}\n").unwrap();
+/// let mut report = dyngroup_io::AtomicFile::create(&b).unwrap();
+/// report.write_all(b"[]\n").unwrap();
+/// let finished = vec![out.finish().unwrap(), report.finish().unwrap()];
+/// assert!(!a.exists() && !b.exists()); // nothing replaced before all are written
+/// dyngroup_io::commit_all(finished).unwrap();
+/// assert_eq!(std::fs::read_to_string(&b).unwrap(), "[]\n");
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn commit_all(outputs: Vec<Finished>) -> Result<(), Error> {
+    let mut renamed = Vec::new();
+    for Finished { path, target } in outputs {
+        if let Some((mut guard, dest)) = target {
+            fs::rename(&guard.path, &dest).map_err(|e| Error::write(&path, e))?;
+            guard.armed = false;
+            renamed.push((path, dest));
         }
     }
+    for (path, dest) in renamed {
+        sync_dir(&dest).map_err(|e| Error::write(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same spelling, two spellings of one path
+/// (`./a`, `dir/../a` when `dir` exists), a symbolic or hard link to it, or `-` twice. A path that does
+/// not exist yet is compared by its directory's real path and its name.
+///
+/// ```
+/// let dir = std::env::temp_dir();
+/// assert!(dyngroup_io::same_file("-".as_ref(), "-".as_ref()));
+/// assert!(dyngroup_io::same_file(&dir.join("./new.json"), &dir.join("new.json")));
+/// assert!(!dyngroup_io::same_file(&dir.join("a.json"), &dir.join("b.json")));
+/// ```
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let stdin_or_stdout = |p: &Path| p.as_os_str() == "-";
+    if stdin_or_stdout(a) || stdin_or_stdout(b) {
+        return stdin_or_stdout(a) && stdin_or_stdout(b);
+    }
+    if let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (ma, mb);
+        }
+    }
+    match (real_path(a), real_path(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The real path of `path`, or of its directory joined with its name when it does not
+/// exist (yet); `None` when neither resolves.
+fn real_path(path: &Path) -> Option<PathBuf> {
+    if let Ok(real) = fs::canonicalize(path) {
+        return Some(real);
+    }
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    Some(fs::canonicalize(dir).ok()?.join(name))
 }
 
 impl Write for AtomicFile {
@@ -215,14 +352,15 @@ fn temp_target(dest: PathBuf, permissions: Option<fs::Permissions>) -> io::Resul
         path: temp,
         armed: true,
     };
-    if let Some(permissions) = permissions {
+    if let Some(permissions) = &permissions {
         // Keep the replaced file's mode; failing to is not worth failing the run.
-        let _ = file.set_permissions(permissions);
+        let _ = file.set_permissions(permissions.clone());
     }
     Ok(Target::Temp {
         file: BufWriter::with_capacity(BUFFER, file),
         guard,
         dest,
+        permissions,
     })
 }
 

@@ -52,7 +52,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::Error;
-use crate::fields::{Field, JsonType, TopLevel};
+use crate::fields::{JsonType, TopLevel};
 use crate::groups::{Outcome, group};
 use crate::input::Input;
 use crate::inventory::principal;
@@ -210,7 +210,7 @@ impl Reading<'_> {
                         let mut found = *found;
                         // No id: update the group of that name, or let the engine name
                         // a new one (not the id a groups file would assign).
-                        if record.string(Field::Id, &inner)?.is_none() {
+                        if !found.id_given {
                             found.group.id.clear();
                         }
                         notes.append(&mut found.notes);

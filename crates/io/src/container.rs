@@ -1,31 +1,27 @@
-//! The containers records come in: JSON Lines, or one JSON document (an array, or an
-//! object with a `data` member, as the OCI CLI prints).
+//! The containers records come in: JSON Lines, or a stream of JSON documents (arrays,
+//! `{"data": …}` pages, or records on their own, one after another).
 //!
 //! **Detection.** Leading blank lines and a UTF-8 byte-order mark are skipped; then the
 //! first non-blank line decides:
-//! - it starts with `[`: a document (JSON Lines of arrays would be all non-objects);
-//! - it starts with `{` and is a complete JSON value: JSON Lines, unless it is an object
-//!   with a `data` member and nothing follows it (a one-line `{"data": [...]}`);
-//! - it starts with `{` and the value is cut short at the end of the line: a document
-//!   spread over several lines (`oci … list` output), read whole; if that fails to parse
-//!   and the next non-blank line is a complete object on its own, the file is JSON Lines
-//!   whose first line is broken;
+//! - it starts with `{` and is a complete object without a `data` member: JSON Lines;
+//! - it starts with `{` and is cut short at the end of the line (a pretty-printed
+//!   document: `oci … list` or `jq '.data[]'` output), or is a complete object with a
+//!   `data` member (one-line pages), or it starts with `[`: a stream of documents
+//!   ([`crate::documents`]);
 //! - anything else: JSON Lines (its bad lines are reported one by one).
 //!
 //! **JSON Lines** are read in chunks of whole lines (`chunk_bytes` at a time), each chunk
 //! parsed in parallel with rayon and handed on in line order, so only one chunk of text
-//! is held at a time. **A document** is read whole; its records are parsed in parallel,
-//! each located by its byte offset.
+//! is held at a time. **A stream of documents** is read whole; its records are parsed
+//! in parallel, each located by its byte offset.
 
 use std::io::{self, BufRead, Read};
 
 use rayon::prelude::*;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
-use crate::fields::{JsonType, RawRecord, TopLevel};
-use crate::position::{RecordCtx, Source, line_starts};
+use crate::documents::{HasData, read_documents};
+use crate::fields::{RawRecord, TopLevel};
+use crate::position::{RecordCtx, Source};
 use crate::problem::{Problem, ProblemKind};
 
 /// Builds a value from one object record; runs on rayon's threads.
@@ -56,54 +52,26 @@ pub(crate) fn read_records<R: BufRead, T: Send>(
             break (start, b);
         }
     };
-    let mode = match first_byte {
-        b'[' => Mode::Document,
+    let documents = match first_byte {
+        b'[' => true,
         b'{' => match probe(trim(&head[first_start..])) {
-            Probe::Complete { has_data: false } | Probe::Invalid => Mode::Lines,
-            Probe::Incomplete => Mode::DocumentOrLines,
-            Probe::Complete { has_data: true } => loop {
-                let start = head.len();
-                if reader.read_until(b'\n', &mut head)? == 0 {
-                    break Mode::Document;
-                }
-                if !is_blank(&head[start..]) {
-                    break Mode::Lines;
-                }
-            },
+            Probe::Complete { has_data } => has_data,
+            Probe::Incomplete => true,
+            Probe::Invalid => false,
         },
-        _ => Mode::Lines,
+        _ => false,
     };
     let ctx = Reading {
         file,
         chunk_bytes: chunk_bytes.max(1),
     };
-    match mode {
-        Mode::Lines => ctx.lines(io::Cursor::new(head).chain(reader), build, sink),
-        Mode::Document | Mode::DocumentOrLines => {
-            reader.read_to_end(&mut head)?;
-            let text = head;
-            match parse_document(&text) {
-                Ok(doc) => ctx.document(&text, doc, build, sink),
-                Err(_) if mode == Mode::DocumentOrLines && second_line_is_object(&text) => {
-                    return ctx.lines(io::Cursor::new(&text[..]), build, sink);
-                }
-                Err(e) => {
-                    let lines = line_starts(&text);
-                    let source = Source::new(&text, &lines, 1);
-                    let record = RecordCtx::new(file, &source, 0);
-                    sink(Err(record.json_problem_in(&text, &e)));
-                }
-            }
-            Ok(())
-        }
+    if documents {
+        reader.read_to_end(&mut head)?;
+        read_documents(&head, file, build, sink);
+        Ok(())
+    } else {
+        ctx.lines(io::Cursor::new(head).chain(reader), build, sink)
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Lines,
-    Document,
-    DocumentOrLines,
 }
 
 /// What the first line of a `{`-file is.
@@ -129,25 +97,8 @@ fn skip_bom(reader: &mut impl BufRead) -> io::Result<()> {
     Ok(())
 }
 
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(u8::is_ascii_whitespace)
-}
-
 fn trim(bytes: &[u8]) -> &[u8] {
     bytes.trim_ascii()
-}
-
-/// Whether the second non-blank line of `text` is a complete JSON object on its own.
-fn second_line_is_object(text: &[u8]) -> bool {
-    let mut lines = text
-        .split(|&b| b == b'\n')
-        .map(trim)
-        .filter(|l| !l.is_empty());
-    lines.next();
-    lines.next().is_some_and(|line| {
-        line.first() == Some(&b'{')
-            && matches!(serde_json::from_slice::<HasData>(line), Ok(HasData(_)))
-    })
 }
 
 /// How one input is being read.
@@ -204,76 +155,10 @@ impl Reading<'_> {
             }
         }
     }
-
-    /// One parsed document: its records, parsed in parallel.
-    fn document<T: Send>(
-        &self,
-        text: &[u8],
-        doc: Doc<'_>,
-        build: &impl Build<T>,
-        sink: &mut dyn FnMut(Result<T, Problem>),
-    ) {
-        let lines = line_starts(text);
-        let source = Source::new(text, &lines, 1);
-        let whole = trim(text);
-        let whole_at = source.offset_of(whole).unwrap_or(0);
-        let one = |record: &[u8], sink: &mut dyn FnMut(Result<T, Problem>)| {
-            let at = source.offset_of(record).unwrap_or(whole_at);
-            sink(parse_record(
-                record,
-                &RecordCtx::new(self.file, &source, at),
-                build,
-            ));
-        };
-        let items: Vec<&RawValue> = match doc {
-            Doc::Array(items) => items,
-            Doc::Object(None) => return one(whole, sink),
-            Doc::Object(Some(data)) => match JsonType::of(data) {
-                JsonType::Array => match serde_json::from_str(data.get()) {
-                    Ok(items) => items,
-                    Err(e) => {
-                        let ctx = RecordCtx::new(self.file, &source, whole_at);
-                        return sink(Err(ctx.json_problem_in(data.get().as_bytes(), &e)));
-                    }
-                },
-                JsonType::Object => return one(data.get().as_bytes(), sink),
-                other => {
-                    let ctx = RecordCtx::new(self.file, &source, whole_at);
-                    return sink(Err(ctx.problem_at(
-                        ctx.at_raw(data),
-                        ProblemKind::NotAnObject,
-                        format!(
-                            "`data` must be an array of records, found {}",
-                            other.described()
-                        ),
-                    )));
-                }
-            },
-            Doc::Other(other) => {
-                let ctx = RecordCtx::new(self.file, &source, whole_at);
-                return sink(Err(ctx.problem(
-                    ProblemKind::NotAnObject,
-                    format!(
-                        "expected a JSON array or object, found {}",
-                        other.described()
-                    ),
-                )));
-            }
-        };
-        let results: Vec<Result<T, Problem>> = items
-            .par_iter()
-            .map(|raw| {
-                let record = raw.get().as_bytes();
-                let at = source.offset_of(record).unwrap_or(whole_at);
-                parse_record(record, &RecordCtx::new(self.file, &source, at), build)
-            })
-            .collect();
-        results.into_iter().for_each(sink);
-    }
 }
 
 /// Parses one record's text and builds its value.
-fn parse_record<T>(
+pub(crate) fn parse_record<T>(
     record: &[u8],
     ctx: &RecordCtx<'_>,
     build: &impl Build<T>,
@@ -285,124 +170,5 @@ fn parse_record<T>(
             format!("expected a JSON object, found {}", other.described()),
         )),
         Ok(TopLevel::Object(fields)) => build(&fields, ctx),
-    }
-}
-
-/// A whole JSON document, records kept raw.
-#[derive(Debug)]
-enum Doc<'a> {
-    Array(Vec<&'a RawValue>),
-    /// An object and its `data` member, if it has one.
-    Object(Option<&'a RawValue>),
-    Other(JsonType),
-}
-
-fn parse_document(text: &[u8]) -> Result<Doc<'_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let doc = Doc::deserialize(&mut de)?;
-    de.end()?;
-    Ok(doc)
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Doc<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(DocVisitor)
-    }
-}
-
-struct DocVisitor;
-
-impl<'de> Visitor<'de> for DocVisitor {
-    type Value = Doc<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array or object")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<&'de RawValue>()? {
-            items.push(item);
-        }
-        Ok(Doc::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut data = None;
-        while let Some(DataKey(is_data)) = map.next_key()? {
-            if is_data {
-                data = Some(map.next_value::<&'de RawValue>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(Doc::Object(data))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::String))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::Boolean))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::Number))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::Number))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::Number))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Doc::Other(JsonType::Null))
-    }
-}
-
-/// Whether an object has a `data` member (values skipped).
-struct HasData(bool);
-
-impl<'de> Deserialize<'de> for HasData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = HasData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HasData, A::Error> {
-                let mut has_data = false;
-                while let Some(DataKey(is_data)) = map.next_key()? {
-                    has_data |= is_data;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                Ok(HasData(has_data))
-            }
-        }
-        deserializer.deserialize_map(V)
-    }
-}
-
-/// A map key: whether it is `data`.
-struct DataKey(bool);
-
-impl<'de> Deserialize<'de> for DataKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = DataKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<DataKey, E> {
-                Ok(DataKey(key == "data"))
-            }
-        }
-        deserializer.deserialize_str(V)
     }
 }

@@ -27,10 +27,19 @@ pub(crate) enum Field {
     Name,
     Description,
     MatchingRule,
+    // Identity-domain dynamic groups (SCIM DynamicResourceGroup).
+    DisplayName,
+    Ocid,
+    DomainOcid,
+    CompartmentOcid,
+    TenancyOcid,
+    DeleteInProgress,
+    /// A policy's statements (a list of strings).
+    Statements,
 }
 
 impl Field {
-    const ALL: [Field; 9] = [
+    const ALL: [Field; 16] = [
         Field::Id,
         Field::CompartmentId,
         Field::TenancyId,
@@ -40,6 +49,13 @@ impl Field {
         Field::Name,
         Field::Description,
         Field::MatchingRule,
+        Field::DisplayName,
+        Field::Ocid,
+        Field::DomainOcid,
+        Field::CompartmentOcid,
+        Field::TenancyOcid,
+        Field::DeleteInProgress,
+        Field::Statements,
     ];
 
     /// The name as the OCI CLI prints it; used in messages.
@@ -54,30 +70,48 @@ impl Field {
             Field::Name => "name",
             Field::Description => "description",
             Field::MatchingRule => "matching-rule",
+            Field::DisplayName => "display-name",
+            Field::Ocid => "ocid",
+            Field::DomainOcid => "domain-ocid",
+            Field::CompartmentOcid => "compartment-ocid",
+            Field::TenancyOcid => "tenancy-ocid",
+            Field::DeleteInProgress => "delete-in-progress",
+            Field::Statements => "statements",
         }
     }
 
     /// The field a key names, if any: equal to the kebab name ignoring ASCII case, `-`
-    /// and `_`.
+    /// and `_`. Runs for every key of every record, so the key is folded once into a
+    /// buffer and matched as bytes.
     pub(crate) fn of_key(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| loose_eq(key, f.kebab()))
+        let mut folded = [0u8; 24]; // longer than any folded field name
+        let mut len = 0;
+        for b in key.bytes().filter(|&b| b != b'-' && b != b'_') {
+            *folded.get_mut(len)? = b.to_ascii_lowercase();
+            len += 1;
+        }
+        Some(match &folded[..len] {
+            b"id" => Field::Id,
+            b"compartmentid" => Field::CompartmentId,
+            b"tenancyid" => Field::TenancyId,
+            b"resourcetype" => Field::ResourceType,
+            b"definedtags" => Field::DefinedTags,
+            b"lifecyclestate" => Field::LifecycleState,
+            b"name" => Field::Name,
+            b"description" => Field::Description,
+            b"matchingrule" => Field::MatchingRule,
+            b"displayname" => Field::DisplayName,
+            b"ocid" => Field::Ocid,
+            b"domainocid" => Field::DomainOcid,
+            b"compartmentocid" => Field::CompartmentOcid,
+            b"tenancyocid" => Field::TenancyOcid,
+            b"deleteinprogress" => Field::DeleteInProgress,
+            _ => return None,
+        })
     }
 
     fn slot(self) -> usize {
         self as usize
-    }
-}
-
-/// Whether `a` and `b` are equal ignoring ASCII case, `-` and `_`.
-fn loose_eq(a: &str, b: &str) -> bool {
-    let mut x = a.bytes().filter(|&c| c != b'-' && c != b'_');
-    let mut y = b.bytes().filter(|&c| c != b'-' && c != b'_');
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
-            _ => return false,
-        }
     }
 }
 
@@ -120,6 +154,10 @@ impl JsonType {
 
 /// A top-level record: an object's known fields, or the type of a non-object.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per record, moved once; boxing would allocate per record"
+)]
 pub(crate) enum TopLevel<'a> {
     Object(RawRecord<'a>),
     Other(JsonType),
@@ -135,6 +173,20 @@ pub(crate) struct RawRecord<'a> {
 
 impl<'a> RawRecord<'a> {
     /// The raw value of a field, if present.
+    /// The first of `fields` that is a non-empty string, else `default`: the tenancy
+    /// a problem with this record belongs to (the record may be wrong elsewhere).
+    pub(crate) fn tenancy(
+        &self,
+        fields: &[Field],
+        ctx: &RecordCtx<'_>,
+        default: Option<&str>,
+    ) -> Option<String> {
+        fields
+            .iter()
+            .find_map(|&f| self.string(f, ctx).ok().flatten().filter(|t| !t.is_empty()))
+            .or_else(|| default.map(str::to_owned))
+    }
+
     pub(crate) fn raw(&self, field: Field) -> Option<&'a RawValue> {
         self.fields[field.slot()]
     }
@@ -171,6 +223,26 @@ impl<'a> RawRecord<'a> {
                 ProblemKind::BadField,
                 format!(
                     "`{}` must be a string, found {}",
+                    field.kebab(),
+                    other.described()
+                ),
+            )),
+        }
+    }
+
+    /// A boolean field: `false` when absent or `null`; a problem when of another type.
+    pub(crate) fn boolean(&self, field: Field, ctx: &RecordCtx<'_>) -> Result<bool, Problem> {
+        let Some(raw) = self.raw(field) else {
+            return Ok(false);
+        };
+        match JsonType::of(raw) {
+            JsonType::Null => Ok(false),
+            JsonType::Boolean => Ok(raw.get().trim() == "true"),
+            other => Err(ctx.problem_at(
+                ctx.at_raw(raw),
+                ProblemKind::BadField,
+                format!(
+                    "`{}` must be a boolean, found {}",
                     field.kebab(),
                     other.described()
                 ),
@@ -323,6 +395,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_field_is_found_by_its_kebab_name_and_no_other_field_is() {
+        for field in Field::ALL {
+            assert_eq!(Field::of_key(field.kebab()), Some(field), "{field:?}");
+            assert_eq!(Field::of_key(&field.kebab().to_uppercase()), Some(field));
+            assert_eq!(Field::of_key(&field.kebab().replace('-', "_")), Some(field));
+        }
+        assert_eq!(Field::of_key("compartment-id-and-more-than-24-bytes"), None);
+    }
+
+    #[test]
     fn keys_match_in_every_spelling() {
         for key in [
             "compartment-id",
@@ -335,7 +417,16 @@ mod tests {
         for key in ["matching-rule", "matching_rule", "matchingRule"] {
             assert_eq!(Field::of_key(key), Some(Field::MatchingRule), "{key}");
         }
-        assert_eq!(Field::of_key("display-name"), None);
+        for key in ["display-name", "displayName", "display_name"] {
+            assert_eq!(Field::of_key(key), Some(Field::DisplayName), "{key}");
+        }
+        assert_eq!(Field::of_key("domainOcid"), Some(Field::DomainOcid));
+        assert_eq!(
+            Field::of_key("compartmentOcid"),
+            Some(Field::CompartmentOcid)
+        );
+        assert_eq!(Field::of_key("tenancy-ocid"), Some(Field::TenancyOcid));
+        assert_eq!(Field::of_key("ocid"), Some(Field::Ocid));
         assert_eq!(Field::of_key("freeform-tags"), None);
         assert_eq!(Field::of_key("ids"), None);
         assert_eq!(Field::of_key(""), None);

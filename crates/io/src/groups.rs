@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use dyngroup_index::DynamicGroup;
+use dyngroup_index::{DynamicGroup, IdentityDomain};
 use dyngroup_rules::{ParseOptions, parse_with};
 
 use crate::container::read_records;
@@ -95,7 +95,15 @@ impl GroupsReader {
         let rule_options = self.options.rule_options();
         let chunk_bytes = self.options.chunk_bytes;
         let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
-            group(record, ctx, tenancy.as_deref(), &rule_options)
+            let of_record = || {
+                let fields = [Field::CompartmentId, Field::TenancyId, Field::TenancyOcid];
+                record.tenancy(&fields, ctx, tenancy.as_deref())
+            };
+            match group(record, ctx, tenancy.as_deref(), &rule_options) {
+                Ok(Outcome::Skipped(note)) => Ok(Outcome::Skipped(note.in_tenancy(of_record()))),
+                Ok(found) => Ok(found),
+                Err(problem) => Err(problem.in_tenancy(of_record())),
+            }
         };
         read_records(
             input.reader,
@@ -131,6 +139,7 @@ impl GroupsReader {
             name_at,
             id_at,
             notes,
+            ..
         } = *found;
         let name_key = (group.tenancy_id.clone(), group.name.to_ascii_lowercase());
         let first = if let Some(first) = self.by_name.get(&name_key) {
@@ -155,8 +164,10 @@ impl GroupsReader {
         };
         if let Some((at, kind, message, first)) = first {
             let message = format!("{message} (first at {})", first.describe(file, &self.files));
-            self.problems
-                .push(Problem::error(&self.files[file], at, kind, message));
+            self.problems.push(
+                Problem::error(&self.files[file], at, kind, message)
+                    .in_tenancy(Some(group.tenancy_id)),
+            );
             return;
         }
         self.by_name.insert(
@@ -173,7 +184,12 @@ impl GroupsReader {
                 line: id_at.line,
             },
         );
-        self.problems.extend(notes);
+        let tenancy = &group.tenancy_id;
+        self.problems.extend(
+            notes
+                .into_iter()
+                .map(|note| note.in_tenancy(Some(tenancy.clone()))),
+        );
         self.groups.push(group);
     }
 }
@@ -244,6 +260,8 @@ pub(crate) struct Found {
     pub(crate) group: DynamicGroup,
     name_at: Location,
     id_at: Location,
+    /// Whether the record gave the group's OCID (`id`, or `ocid` for a domain group).
+    pub(crate) id_given: bool,
     /// Rule problems, reported only if the group is accepted.
     pub(crate) notes: Vec<Problem>,
 }
@@ -256,27 +274,43 @@ pub(crate) fn group(
 ) -> Result<Outcome, Problem> {
     record.check_repeats(ctx)?;
     let at = |field| record.raw(field).map_or(ctx.at(), |raw| ctx.at_raw(raw));
-    if let Some(state) = record.string(Field::LifecycleState, ctx)? {
-        let state = state.to_ascii_uppercase();
-        if state == "DELETED" || state == "DELETING" {
-            let name = record
-                .string(Field::Name, ctx)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let note = ctx
-                .problem(
-                    ProblemKind::Deleted,
-                    format!("skipped group `{}`: it is {state}", shown(&name)),
-                )
-                .with_severity(Severity::Note);
-            return Ok(Outcome::Skipped(note));
+    // An identity-domain group (SCIM DynamicResourceGroup): `display-name`, `ocid`,
+    // `domain-ocid`, … instead of `name` and an OCID in `id`.
+    let from_domain = [Field::DomainOcid, Field::Ocid, Field::DisplayName]
+        .into_iter()
+        .any(|field| record.raw(field).is_some());
+    let name_field = match record.raw(Field::Name) {
+        None if from_domain => Field::DisplayName,
+        _ => Field::Name,
+    };
+    let state = record
+        .string(Field::LifecycleState, ctx)?
+        .map(|state| state.to_ascii_uppercase())
+        .filter(|state| state == "DELETED" || state == "DELETING");
+    let state = match state {
+        None if record.boolean(Field::DeleteInProgress, ctx)? => {
+            Some("being deleted (`delete-in-progress`)".to_owned())
         }
+        state => state,
+    };
+    if let Some(state) = state {
+        let name = record
+            .string(name_field, ctx)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let note = ctx
+            .problem(
+                ProblemKind::Deleted,
+                format!("skipped group `{}`: it is {state}", shown(&name)),
+            )
+            .with_severity(Severity::Note);
+        return Ok(Outcome::Skipped(note));
     }
-    let name = record.required(Field::Name, ctx)?;
+    let name = record.required(name_field, ctx)?;
     if !is_valid_group_name(&name) {
         return Err(ctx.problem_at(
-            at(Field::Name),
+            at(name_field),
             ProblemKind::BadName,
             format!(
                 "group name `{}` breaks the name rules: 1 to {MAX_NAME_LEN} characters of A-Z, a-z, 0-9, `.`, `_`, `-`",
@@ -296,16 +330,30 @@ pub(crate) fn group(
         ));
     }
     let Some(matching_rule) = record.string(Field::MatchingRule, ctx)? else {
-        return Err(ctx.problem(
-            ProblemKind::MissingField,
-            format!("missing `{}`", Field::MatchingRule.kebab()),
-        ));
+        let rule = Field::MatchingRule.kebab();
+        return Err(
+            if from_domain || record.raw(Field::MatchingRule).is_some() {
+                // SCIM returns `matchingRule` only on request: the export left it out.
+                ctx.problem_at(
+                at(Field::MatchingRule),
+                ProblemKind::MissingField,
+                format!(
+                    "no `{rule}` for group `{name}`: identity-domain exports leave it out unless asked; re-export with `oci identity-domains dynamic-resource-groups list --attribute-sets all`"
+                ),
+            )
+            } else {
+                ctx.problem(ProblemKind::MissingField, format!("missing `{rule}`"))
+            },
+        );
     };
-    let tenancy_id = match record.string(Field::CompartmentId, ctx)? {
-        Some(tenancy) if !tenancy.is_empty() => tenancy,
-        _ => match record.string(Field::TenancyId, ctx)? {
-            Some(tenancy) if !tenancy.is_empty() => tenancy,
-            _ => match default_tenancy {
+    let non_empty = |field| -> Result<Option<String>, Problem> {
+        Ok(record.string(field, ctx)?.filter(|s| !s.is_empty()))
+    };
+    let tenancy_id = match non_empty(Field::CompartmentId)? {
+        Some(tenancy) => tenancy,
+        None => match non_empty(Field::TenancyId)?.or(non_empty(Field::TenancyOcid)?) {
+            Some(tenancy) => tenancy,
+            None => match default_tenancy {
                 Some(tenancy) => tenancy.to_owned(),
                 None => {
                     return Err(ctx.problem(
@@ -316,12 +364,27 @@ pub(crate) fn group(
             },
         },
     };
-    let id = match record.string(Field::Id, ctx)? {
+    // A domain group's OCID is `ocid`; its `id` is a SCIM id, not an OCID.
+    let id_field = if from_domain { Field::Ocid } else { Field::Id };
+    let given_id = record.string(id_field, ctx)?;
+    let id_given = given_id.is_some();
+    let id = match given_id {
         None => assigned_group_id(&tenancy_id, &name),
         Some(id) if id.is_empty() => {
-            return Err(ctx.problem_at(at(Field::Id), ProblemKind::EmptyField, "empty `id`"));
+            return Err(ctx.problem_at(
+                at(id_field),
+                ProblemKind::EmptyField,
+                format!("empty `{}`", id_field.kebab()),
+            ));
         }
         Some(id) => id,
+    };
+    let domain = match non_empty(Field::DomainOcid)? {
+        Some(id) => Some(IdentityDomain {
+            id,
+            compartment_id: non_empty(Field::CompartmentOcid)?,
+        }),
+        None => None,
     };
     let rule_at = at(Field::MatchingRule);
     let notes = match parse_with(&matching_rule, rule_options) {
@@ -348,16 +411,16 @@ pub(crate) fn group(
         ],
     };
     Ok(Outcome::Group(Box::new(Found {
-        name_at: at(Field::Name),
-        id_at: record
-            .raw(Field::Id)
-            .map_or(ctx.at(), |raw| ctx.at_raw(raw)),
+        name_at: at(name_field),
+        id_at: at(id_field),
+        id_given,
         group: DynamicGroup {
             id,
             name,
             description,
             matching_rule,
             tenancy_id,
+            domain,
         },
         notes,
     })))

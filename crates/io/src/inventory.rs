@@ -109,7 +109,9 @@ impl InventoryReader {
         let tenancy = self.options.default_tenancy().map(str::to_owned);
         let chunk_bytes = self.options.chunk_bytes;
         let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
-            principal(record, ctx, tenancy.as_deref())
+            principal(record, ctx, tenancy.as_deref()).map_err(|problem| {
+                problem.in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
+            })
         };
         read_records(
             input.reader,
@@ -149,12 +151,10 @@ impl InventoryReader {
                     seen.describe(file, &self.files)
                 );
                 let name = &self.files[file];
-                self.problems.push(Problem::error(
-                    name,
-                    id_at,
-                    ProblemKind::DuplicateId,
-                    message,
-                ));
+                self.problems.push(
+                    Problem::error(name, id_at, ProblemKind::DuplicateId, message)
+                        .in_tenancy(Some(principal.tenancy_id)),
+                );
             }
             None => {
                 let index = self.principals.len();
@@ -237,8 +237,15 @@ pub(crate) fn principal(
     Ok((principal, id_at))
 }
 
+/// The most defined tags one principal record may carry. OCI resources carry a few
+/// dozen at most; a record past this is rejected so that no single record can make a
+/// batch slow (work per principal grows with its tag count).
+pub const MAX_DEFINED_TAGS: usize = 1000;
+
 /// `defined-tags`: `{namespace: {key: value}}`; values that are numbers or booleans
-/// are kept as their JSON text.
+/// are kept as their JSON text. A tag has one value: a namespace.key given twice
+/// (ASCII case-insensitively, as the same JSON key, or under two spellings of its
+/// namespace) rejects the record, as do more than [`MAX_DEFINED_TAGS`] tags.
 fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<DefinedTag>, Problem> {
     let Some(raw) = record.raw(Field::DefinedTags) else {
         return Ok(Vec::new());
@@ -273,13 +280,21 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
                 ));
             }
         }
-        for (key, value) in entries(keys, ctx)? {
-            let value = match JsonType::of(value) {
-                JsonType::String => decode_string(value, ctx)?,
-                JsonType::Number | JsonType::Boolean => value.get().trim().to_owned(),
+        let keys = entries(keys, ctx)?;
+        if tags.len() + keys.len() > MAX_DEFINED_TAGS {
+            return Err(ctx.problem_at(
+                ctx.at_raw(raw),
+                ProblemKind::TooManyTags,
+                format!("more than {MAX_DEFINED_TAGS} defined tags in one record"),
+            ));
+        }
+        for (key, raw_value) in keys {
+            let value = match JsonType::of(raw_value) {
+                JsonType::String => decode_string(raw_value, ctx)?,
+                JsonType::Number | JsonType::Boolean => raw_value.get().trim().to_owned(),
                 other => {
                     return Err(ctx.problem_at(
-                        ctx.at_raw(value),
+                        ctx.at_raw(raw_value),
                         ProblemKind::BadTagValue,
                         format!(
                             "defined tag `{namespace}.{key}` must be a string, number or boolean, found {}",
@@ -295,7 +310,54 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
             });
         }
     }
+    if let Some((i, first)) = first_repeat(&tags) {
+        let (tag, first) = (&tags[i], &tags[first]);
+        // Where the repeat's value is: the i-th value, walking the tags again.
+        let value = entries(raw, ctx)?
+            .into_iter()
+            .filter(|(_, keys)| JsonType::of(keys) == JsonType::Object)
+            .map(|(_, keys)| entries(keys, ctx))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .nth(i)
+            .map(|(_, value)| value);
+        return Err(ctx.problem_at(
+            value.map_or(ctx.at_raw(raw), |value| ctx.at_raw(value)),
+            ProblemKind::BadTagValue,
+            format!(
+                "defined tag `{}.{}` is given twice (first as `{}.{}`): a tag has one value",
+                tag.namespace, tag.key, first.namespace, first.key
+            ),
+        ));
+    }
     Ok(tags)
+}
+
+/// The first tag (in input order) whose namespace and key equal an earlier one's
+/// ASCII case-insensitively, with the index of that earlier one. Sorts indices by the
+/// folded names (O(n log n), no allocation per name), so a huge record costs no more
+/// than its size.
+fn first_repeat(tags: &[DefinedTag]) -> Option<(usize, usize)> {
+    if tags.len() < 2 {
+        return None; // most records: nothing to compare, nothing to allocate
+    }
+    let name_cmp = |a: &DefinedTag, b: &DefinedTag| {
+        fold(&a.namespace)
+            .cmp(fold(&b.namespace))
+            .then_with(|| fold(&a.key).cmp(fold(&b.key)))
+    };
+    let mut order: Vec<usize> = (0..tags.len()).collect();
+    order.sort_by(|&a, &b| name_cmp(&tags[a], &tags[b]).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|pair| name_cmp(&tags[pair[0]], &tags[pair[1]]).is_eq())
+        .map(|pair| (pair[1], pair[0]))
+        .min()
+}
+
+fn fold(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.bytes().map(|b| b.to_ascii_lowercase())
 }
 
 fn entries<'a>(

@@ -1,20 +1,29 @@
 //! Reading inventories and dynamic groups as the OCI CLI prints them, and writing
 //! memberships.
 //!
-//! **Inputs** come as JSON Lines (one record per line) or as one JSON document: an
-//! array of records, or `{"data": [...]}` as `oci compute instance list --all` and
-//! `oci iam dynamic-group list` print. Keys are matched in kebab-case (as the OCI CLI
-//! prints them), snake_case or camelCase; unknown keys are ignored.
+//! **Inputs** come as JSON Lines (one record per line) or as JSON documents, one or
+//! several one after another: arrays of records, `{"data": [...]}` as `oci compute
+//! instance list --all` and `oci iam dynamic-group list` print, identity-domain pages
+//! `{"data": {"resources": [...]}}`, or records on their own (what `jq '.data[]'`
+//! prints). A broken document is one problem and reading resumes at the next line that
+//! starts a document (`{` or `[` in its first column). Keys are matched in kebab-case
+//! (as the OCI CLI prints them), snake_case or camelCase; unknown keys are ignored.
 //!
 //! - [`read_inventory`] / [`read_inventory_from`] / [`InventoryReader`] give an
 //!   [`Inventory`] of [`Principal`](dyngroup_index::Principal)s: `id`,
 //!   `compartment-id`, optional `tenancy-id` (else [`ReadOptions::tenancy`]), optional
 //!   `resource-type`, `defined-tags` (number and boolean values kept as their JSON
-//!   text) and `lifecycle-state`.
+//!   text; a tag given twice, or more than [`MAX_DEFINED_TAGS`], rejects the record)
+//!   and `lifecycle-state`.
 //! - [`read_groups`] / [`read_groups_from`] / [`GroupsReader`] give [`Groups`] of
 //!   [`DynamicGroup`](dyngroup_index::DynamicGroup)s: `id` (assigned by
 //!   [`assigned_group_id`] when absent), `name`, `description`, `matching-rule`,
-//!   `compartment-id` (the tenancy); deleted groups are skipped with a note.
+//!   `compartment-id` (the tenancy); deleted groups are skipped with a note. Groups of
+//!   identity domains (SCIM DynamicResourceGroups) read as well: `display-name`,
+//!   `ocid` (the group's OCID; `id` is a SCIM id), `tenancy-ocid`, and their
+//!   [`IdentityDomain`](dyngroup_index::IdentityDomain) from `domain-ocid` and
+//!   `compartment-ocid`; a null `matching-rule` (left out by the export) is a problem
+//!   naming `--attribute-sets all`.
 //! - [`read_changes`] / [`read_changes_from`] give [`Changes`]: JSON Lines of
 //!   principal and group changes (`{"op": "upsert-principal", "principal": {…}}`, …)
 //!   for the [`Engine`](dyngroup_index::engine::Engine), the nested records read as
@@ -26,9 +35,19 @@
 //! reported with the rule rendered under `^^^`. Only failing to read a file at all is an
 //! [`Error`]. JSON Lines are read in chunks and parsed in parallel (rayon), in order.
 //!
+//! - [`read_compartments`] / [`CompartmentsReader`] give the compartment tree's
+//!   records as `oci iam compartment list --all --compartment-id-in-subtree true
+//!   --include-root` prints them (deleted ones skipped with a note);
+//!   [`read_policies`] / [`PoliciesReader`] give policies as `oci iam policy list
+//!   --all` prints them, each statement with the `file:line:column` of its string;
+//!   [`statement_problem`] reports a statement's finding there, the statement
+//!   rendered with `^^^` under the span inside it.
+//!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
-//! [`write_atomically`] replace an output file only when the whole run succeeded.
+//! [`write_atomically`] replace an output file only when the whole run succeeded;
+//! [`AtomicFile::finish`] and [`commit_all`] replace several outputs only when all of
+//! them were written.
 //!
 //! ```
 //! use dyngroup_io::{read_inventory_from, ReadOptions};
@@ -53,15 +72,23 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use atomic::{AtomicFile, write_atomically};
+pub use atomic::{AtomicFile, Finished, commit_all, same_file, write_atomically};
 pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
+pub use compartments::{
+    Compartments, CompartmentsReader, read_compartments, read_compartments_from,
+};
 pub use error::Error;
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
     is_valid_group_name, read_groups, read_groups_from,
 };
-pub use inventory::{Inventory, InventoryReader, read_inventory, read_inventory_from};
+pub use inventory::{
+    Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
+};
 pub use options::ReadOptions;
+pub use policies::{
+    Policies, PoliciesReader, read_policies, read_policies_from, statement_problem,
+};
 pub use problem::{Problem, ProblemKind, Severity};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
@@ -70,13 +97,16 @@ pub use write::{
 
 mod atomic;
 mod changes;
+mod compartments;
 mod container;
+mod documents;
 mod error;
 mod fields;
 mod groups;
 mod input;
 mod inventory;
 mod options;
+mod policies;
 mod position;
 mod problem;
 mod write;

@@ -165,7 +165,7 @@ fn json_message(error: &serde_json::Error) -> String {
 /// serde_json counts lines from 1 and columns in bytes, the column being the number of
 /// bytes of the line read when the error was found (so the offending byte's 1-based
 /// column, or 0 right after a newline).
-fn error_offset(text: &[u8], error: &serde_json::Error) -> usize {
+pub(crate) fn error_offset(text: &[u8], error: &serde_json::Error) -> usize {
     if error.line() == 0 {
         return 0;
     }

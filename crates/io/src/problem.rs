@@ -40,8 +40,11 @@ pub enum ProblemKind {
     EmptyField,
     /// A field has the wrong JSON type, or a field is given twice (under aliases).
     BadField,
-    /// A defined tag whose value is not a string, number or boolean.
+    /// A defined tag whose value is not a string, number or boolean, or a tag (or tag
+    /// namespace) given twice.
     BadTagValue,
+    /// A record with more defined tags than [`MAX_DEFINED_TAGS`](crate::MAX_DEFINED_TAGS).
+    TooManyTags,
     /// A principal id seen before (the first one is kept).
     DuplicateId,
     /// A group name breaking the name rules.
@@ -56,6 +59,12 @@ pub enum ProblemKind {
     LegacyRule,
     /// A group that was skipped because it is deleted.
     Deleted,
+    /// A policy statement that cannot be evaluated (it does not parse, or its
+    /// location or group does not resolve); the rest of the policy is kept.
+    BadStatement,
+    /// A policy statement that is evaluated with a caveat, or reported and not
+    /// evaluated by design (cross-tenancy, user groups).
+    StatementNote,
 }
 
 /// One problem with one record of an input file.
@@ -89,6 +98,11 @@ pub struct Problem {
     /// For rule problems, the rule rendered with `^^^` under the offending text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
+    /// The tenancy of the record, when the record names one (or `--tenancy` gives
+    /// it): a shard reports only its own tenancies' problems.
+    #[serde(rename = "tenancy-id", skip_serializing_if = "Option::is_none")]
+    /// (Boxed: a `Problem` is the error of many small functions and stays small.)
+    pub tenancy: Option<Box<str>>,
 }
 
 impl Problem {
@@ -106,7 +120,14 @@ impl Problem {
             kind,
             message: message.into(),
             rendered: None,
+            tenancy: None,
         }
+    }
+
+    /// The problem, about a record of `tenancy`.
+    pub(crate) fn in_tenancy(mut self, tenancy: Option<String>) -> Problem {
+        self.tenancy = tenancy.map(String::into_boxed_str);
+        self
     }
 
     pub(crate) fn with_severity(mut self, severity: Severity) -> Problem {
@@ -122,9 +143,11 @@ impl Problem {
     /// Whether the record this problem is about was left out of the result.
     ///
     /// True for every error except a bad matching rule, whose group is kept (it fails
-    /// closed: no members); false for warnings and notes.
+    /// closed: no members), and a bad policy statement, whose policy is kept; false
+    /// for warnings and notes.
     pub fn rejects_record(&self) -> bool {
-        self.severity == Severity::Error && self.kind != ProblemKind::BadRule
+        self.severity == Severity::Error
+            && !matches!(self.kind, ProblemKind::BadRule | ProblemKind::BadStatement)
     }
 }
 

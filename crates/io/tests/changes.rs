@@ -66,6 +66,7 @@ fn changes_and_problems_with_their_positions() {
     assert_eq!(
         got[2],
         &Change::UpsertGroup(DynamicGroup {
+            domain: None,
             id: String::new(),
             name: "web".into(),
             description: String::new(),

@@ -72,6 +72,7 @@ fn reads_oci_cli_dynamic_group_list_output() {
         groups.groups(),
         [
             DynamicGroup {
+                domain: None,
                 id: "ocid1.dynamicgroup.oc1..aaaaaaaaprodinstances".to_owned(),
                 name: "prod-instances".to_owned(),
                 description: "Every instance in the production compartment".to_owned(),
@@ -81,6 +82,7 @@ fn reads_oci_cli_dynamic_group_list_output() {
                 tenancy_id: TENANCY.to_owned(),
             },
             DynamicGroup {
+                domain: None,
                 id: "ocid1.dynamicgroup.oc1..aaaaaaaafunctions".to_owned(),
                 name: "functions".to_owned(),
                 description: "Functions in the functions compartment".to_owned(),

@@ -7,7 +7,7 @@ use std::io::Write;
 use common::TempDir;
 use dyngroup_io::{
     AtomicFile, Error, Format, GroupMembersRecord, PrincipalGroupsRecord, UnknownFormat,
-    write_atomically, write_group_members, write_principal_groups,
+    commit_all, same_file, write_atomically, write_group_members, write_principal_groups,
 };
 
 fn groups() -> Vec<GroupMembersRecord<'static>> {
@@ -313,4 +313,57 @@ fn a_named_pipe_is_written_in_place_never_replaced() {
     assert_eq!(reader.join().unwrap(), group_text(Format::Csv, groups()));
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(dir.names(), ["out.pipe"]);
+}
+
+#[test]
+fn finished_outputs_replace_nothing_until_all_are_committed() {
+    let dir = TempDir::new("atomic-set");
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.json"));
+    std::fs::write(&a, "old a\n").unwrap();
+    std::fs::write(&b, "old b\n").unwrap();
+
+    // The second output fails after the first was finished: both stay as they were.
+    let mut first = AtomicFile::create(&a).unwrap();
+    first.write_all(b"new a\n").unwrap();
+    let finished = vec![first.finish().unwrap()];
+    let second = AtomicFile::create(&b).unwrap();
+    drop(second);
+    drop(finished);
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a\n");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "old b\n");
+    assert_eq!(dir.names(), ["a.jsonl", "b.json"]);
+
+    // Another writer may fill the temporary file by renaming its own over it.
+    let mut first = AtomicFile::create(&a).unwrap();
+    first.write_all(b"new a\n").unwrap();
+    let second = AtomicFile::create(&b).unwrap();
+    let temp = second.temp_path().unwrap().to_owned();
+    let other = dir.path().join("other.tmp");
+    std::fs::write(&other, "new b\n").unwrap();
+    std::fs::rename(&other, &temp).unwrap();
+    commit_all(vec![first.finish().unwrap(), second.finish().unwrap()]).unwrap();
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a\n");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b\n");
+    assert_eq!(dir.names(), ["a.jsonl", "b.json"]);
+}
+
+#[test]
+fn same_file_sees_through_spellings_and_links() {
+    let dir = TempDir::new("same-file");
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "x").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let hard = dir.path().join("hard.json");
+    std::fs::hard_link(&real, &hard).unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+
+    assert!(same_file(&real, &link));
+    assert!(same_file(&real, &hard));
+    assert!(same_file(&real, &sub.join("../real.json")));
+    assert!(same_file(&dir.path().join("new"), &sub.join("../new")));
+    assert!(!same_file(&real, &dir.path().join("new")));
+    assert!(!same_file("-".as_ref(), &real));
+    assert!(same_file("-".as_ref(), "-".as_ref()));
 }

@@ -38,6 +38,7 @@ pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
 pub use text::rule_text;
+pub use suggest::edit_distance;
 
 mod ast;
 mod cursor;

@@ -86,8 +86,9 @@ pub(crate) fn suggest_variable(word: &str) -> Option<String> {
 }
 
 /// Edit distance over bytes (names are ASCII) where inserting, deleting or replacing
-/// a byte, or swapping two neighbours, is one edit (optimal string alignment).
-fn edit_distance(a: &str, b: &str) -> usize {
+/// a byte, or swapping two neighbours, is one edit (optimal string alignment); shared
+/// with the policy language's suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();

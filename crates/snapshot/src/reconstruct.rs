@@ -79,6 +79,7 @@ impl Snapshot {
             .map(|g| {
                 let group = self.group(g);
                 DynamicGroup {
+                    domain: None,
                     id: group.id.to_owned(),
                     name: group.name.to_owned(),
                     description: group.description.to_owned(),

@@ -107,6 +107,7 @@ pub fn fleet() -> impl Strategy<Value = Fleet> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (t, rule))| DynamicGroup {
+                    domain: None,
                     id: format!("ocid1.dynamicgroup.oc1..g{i}t{t}"),
                     name: format!("g{i}"),
                     description: format!("group {i}"),

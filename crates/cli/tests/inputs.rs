@@ -1,0 +1,317 @@
+//! The input readers through the real binary on real files: tags given twice, the tag
+//! cap, ended lifecycle states, streams of JSON documents and identity-domain exports.
+
+mod common;
+
+use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
+
+use std::fs;
+
+use serde_json::Value;
+
+const TENANCY: &str = "ocid1.tenancy.oc1..aaaatenancy";
+
+fn principal(id: &str, tags: &str, state: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "compartment-id": "ocid1.compartment.oc1..c", "tenancy-id": "{TENANCY}", "lifecycle-state": "{state}", "defined-tags": {tags}}}"#
+    )
+}
+
+fn group(name: &str, rule: &str) -> String {
+    format!(r#"{{"name": "{name}", "matching-rule": "{rule}", "compartment-id": "{TENANCY}"}}"#)
+}
+
+/// `compute --by group` members of `name`, sorted.
+fn members(out: &str, name: &str) -> Vec<String> {
+    let records = jsonl(out);
+    let record = records
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("group {name} in {out}"));
+    let mut ids: Vec<String> = record["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m.as_str().expect("id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_tag_given_twice_rejects_the_record_and_the_rest_is_computed() {
+    let dir = scratch("twice");
+    let inventory = [
+        principal(
+            "ocid1.instance.oc1..both",
+            r#"{"ops": {"role": "web", "ROLE": "db"}}"#,
+            "RUNNING",
+        ),
+        principal(
+            "ocid1.instance.oc1..ns",
+            r#"{"ops": {"role": "web"}, "OPS": {"Role": "db"}}"#,
+            "RUNNING",
+        ),
+        principal(
+            "ocid1.instance.oc1..web",
+            r#"{"ops": {"role": "web"}}"#,
+            "RUNNING",
+        ),
+    ]
+    .join("\n");
+    fs::write(dir.join("fleet.jsonl"), inventory).unwrap();
+    fs::write(
+        dir.join("groups.jsonl"),
+        [
+            group("web", "tag.ops.role.value = 'web'"),
+            group("db", "tag.ops.role.value = 'db'"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.jsonl"),
+        "--groups",
+        &path(&dir, "groups.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let fleet = path(&dir, "fleet.jsonl");
+    assert!(
+        err.contains(&format!("{fleet}:1:208: error: defined tag `ops.ROLE` is given twice (first as `ops.role`): a tag has one value")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{fleet}:2:215: error: defined tag `OPS.Role` is given twice (first as `ops.role`): a tag has one value"
+        )),
+        "{err}"
+    );
+    assert_eq!(members(&stdout(&out), "web"), ["ocid1.instance.oc1..web"]);
+    assert!(members(&stdout(&out), "db").is_empty());
+}
+
+#[test]
+fn a_record_past_the_tag_cap_is_rejected_and_does_not_stall_the_run() {
+    let dir = scratch("cap");
+    let keys: Vec<String> = (0..200_000).map(|i| format!(r#""k{i}": "v""#)).collect();
+    let huge = format!(r#"{{"ops": {{{}}}}}"#, keys.join(","));
+    let inventory = [
+        principal("ocid1.instance.oc1..huge", &huge, "RUNNING"),
+        principal(
+            "ocid1.instance.oc1..small",
+            r#"{"ops": {"k1": "v"}}"#,
+            "RUNNING",
+        ),
+    ]
+    .join("\n");
+    fs::write(dir.join("fleet.jsonl"), inventory).unwrap();
+    fs::write(dir.join("groups.jsonl"), group("k1", "tag.ops.k1.value")).unwrap();
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.jsonl"),
+        "--groups",
+        &path(&dir, "groups.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:1:176: error: more than 1000 defined tags in one record",
+            path(&dir, "fleet.jsonl")
+        )),
+        "{err}"
+    );
+    assert_eq!(members(&stdout(&out), "k1"), ["ocid1.instance.oc1..small"]);
+}
+
+#[test]
+fn deleted_deleting_terminated_and_terminating_principals_are_in_nothing() {
+    let dir = scratch("lifecycle");
+    let tags = r#"{"ops": {"role": "fn"}}"#;
+    let inventory = [
+        principal("ocid1.fnfunc.oc1..active", tags, "ACTIVE"),
+        principal("ocid1.fnfunc.oc1..deleted", tags, "DELETED"),
+        principal("ocid1.fnfunc.oc1..deleting", tags, "Deleting"),
+        principal("ocid1.instance.oc1..terminated", tags, "terminated"),
+        principal("ocid1.instance.oc1..terminating", tags, "TERMINATING"),
+    ]
+    .join("\n");
+    fs::write(dir.join("fleet.jsonl"), inventory).unwrap();
+    fs::write(
+        dir.join("groups.jsonl"),
+        group("fn", "tag.ops.role.value = 'fn'"),
+    )
+    .unwrap();
+    let snapshot = path(&dir, "fleet.dgs");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.jsonl"),
+        "--groups",
+        &path(&dir, "groups.jsonl"),
+        "--snapshot",
+        &snapshot,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(members(&stdout(&out), "fn"), ["ocid1.fnfunc.oc1..active"]);
+    assert!(
+        stderr(&out).contains("5 principals (1 indexed)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Live: the function goes DELETING and leaves its group.
+    let change = format!(
+        r#"{{"op": "upsert-principal", "principal": {}}}"#,
+        principal("ocid1.fnfunc.oc1..active", tags, "DELETING")
+    );
+    fs::write(dir.join("changes.jsonl"), change + "\n").unwrap();
+    let out = dyngroup(&[
+        "apply",
+        "--snapshot",
+        &snapshot,
+        "--changes",
+        &path(&dir, "changes.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let delta = jsonl(&stdout(&out));
+    assert_eq!(delta.len(), 1, "{}", stdout(&out));
+    assert_eq!(
+        delta[0]["left"],
+        serde_json::json!(["ocid1.fnfunc.oc1..active"])
+    );
+}
+
+/// A record as `jq '.data[]'` prints it.
+fn pretty(id: &str) -> String {
+    format!(
+        "{{\n  \"compartment-id\": \"ocid1.compartment.oc1..c\",\n  \"id\": \"{id}\",\n  \"tenancy-id\": \"{TENANCY}\"\n}}\n"
+    )
+}
+
+#[test]
+fn jq_output_and_several_pages_are_read_whole_and_a_broken_document_is_skipped() {
+    let dir = scratch("stream");
+    let broken = "{\n  \"compartment-id\": \"ocid1.compartment.oc1..c\"\n  \"id\": \"ocid1.instance.oc1..broken\"\n}\n";
+    let inventory = pretty("ocid1.instance.oc1..a") + broken + &pretty("ocid1.instance.oc1..b");
+    fs::write(dir.join("fleet.json"), inventory).unwrap();
+    let pages = format!(
+        "{{\n  \"data\": [\n    {}\n  ]\n}}\n{{\n  \"data\": [\n    {}\n  ]\n}}\n",
+        group("one", "resource.type = 'instance'"),
+        group("two", "resource.id = 'ocid1.instance.oc1..b'")
+    );
+    fs::write(dir.join("groups.json"), pages).unwrap();
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.json"),
+        "--groups",
+        &path(&dir, "groups.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:8:3: error: invalid JSON: expected `,` or `}}` (document at line 6 left out; reading resumes at line 10)",
+            path(&dir, "fleet.json")
+        )),
+        "{err}"
+    );
+    let out = stdout(&out);
+    assert_eq!(
+        members(&out, "one"),
+        ["ocid1.instance.oc1..a", "ocid1.instance.oc1..b"]
+    );
+    assert_eq!(members(&out, "two"), ["ocid1.instance.oc1..b"]);
+}
+
+#[test]
+fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_once() {
+    let dir = scratch("domains");
+    fs::write(
+        dir.join("fleet.jsonl"),
+        principal("ocid1.fnfunc.oc1..f", "{}", "ACTIVE"),
+    )
+    .unwrap();
+    let drg = |name: &str, domain: &str, compartment: &str, rule: &str| {
+        format!(
+            r#"{{"display-name": "{name}", "id": "scim-{name}", "ocid": "ocid1.dynamicgroup.oc1..{name}", "domain-ocid": "{domain}", "compartment-ocid": "{compartment}", "tenancy-ocid": "{TENANCY}", "matching-rule": {rule}}}"#
+        )
+    };
+    let export = format!(
+        "{{\n  \"data\": {{\n    \"resources\": [\n      {},\n      {},\n      {}\n    ],\n    \"total-results\": 3\n  }}\n}}\n",
+        drg(
+            "DefaultFns",
+            "ocid1.domain.oc1..default",
+            TENANCY,
+            "\"resource.type = 'fnfunc'\""
+        ),
+        drg(
+            "TeamFns",
+            "ocid1.domain.oc1..team",
+            "ocid1.compartment.oc1..team",
+            "\"resource.type = 'fnfunc'\""
+        ),
+        drg(
+            "NoRule",
+            "ocid1.domain.oc1..team",
+            "ocid1.compartment.oc1..team",
+            "null"
+        ),
+    );
+    fs::write(dir.join("drg.json"), export).unwrap();
+    let report = path(&dir, "report.json");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.jsonl"),
+        "--groups",
+        &path(&dir, "drg.json"),
+        "--report",
+        &report,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:6:256: error: no `matching-rule` for group `NoRule`: identity-domain exports leave it out unless asked; re-export with `oci identity-domains dynamic-resource-groups list --attribute-sets all`",
+            path(&dir, "drg.json")
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("domain scope").count(), 1, "{err}");
+    assert!(
+        err.contains("dyngroup: note: 1 groups of identity domains outside the root compartment are evaluated over their whole tenancy"),
+        "{err}"
+    );
+    let records = jsonl(&stdout(&out));
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|r| r["group-id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "ocid1.dynamicgroup.oc1..DefaultFns",
+            "ocid1.dynamicgroup.oc1..TeamFns"
+        ]
+    );
+    assert_eq!(members(&stdout(&out), "TeamFns"), ["ocid1.fnfunc.oc1..f"]);
+
+    let report: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        report["domain-scope-not-applied"],
+        serde_json::json!([{
+            "tenancy-id": TENANCY,
+            "group-id": "ocid1.dynamicgroup.oc1..TeamFns",
+            "name": "TeamFns",
+            "domain-id": "ocid1.domain.oc1..team",
+            "domain-compartment-id": "ocid1.compartment.oc1..team",
+        }])
+    );
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 1);
+}
