@@ -106,6 +106,7 @@ impl Field {
             b"compartmentocid" => Field::CompartmentOcid,
             b"tenancyocid" => Field::TenancyOcid,
             b"deleteinprogress" => Field::DeleteInProgress,
+            b"statements" => Field::Statements,
             _ => return None,
         })
     }

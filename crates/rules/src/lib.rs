@@ -37,8 +37,8 @@ pub use ir::{Leaf, Rule, TagKey, Test};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions, Parsed, parse, parse_with};
 pub use print::print;
 pub use span::{Position, Span};
-pub use text::rule_text;
 pub use suggest::edit_distance;
+pub use text::rule_text;
 
 mod ast;
 mod cursor;
