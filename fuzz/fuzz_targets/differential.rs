@@ -262,6 +262,7 @@ fuzz_target!(|input: Input| {
             description: String::new(),
             matching_rule: rule(g),
             tenancy_id: tenancy(g.tenancy % 4),
+            ..DynamicGroup::default()
         })
         .collect();
 

@@ -112,9 +112,9 @@ fn read_input(mut input: Input<'_>, options: &ReadOptions) -> Result<Changes, Er
         .reader
         .read_to_end(&mut text)
         .map_err(|e| Error::read(&input.path, e))?;
-    // A byte-order mark is blanked rather than cut, so columns stay as in the file.
+    // A byte-order mark is not a column, as in the inventory and groups readers.
     if text.starts_with(b"\xEF\xBB\xBF") {
-        text[..3].copy_from_slice(b"   ");
+        text.drain(..3);
     }
     let starts = line_starts(&text);
     let source = Source::new(&text, &starts, 1);
