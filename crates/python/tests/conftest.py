@@ -26,7 +26,10 @@ def groups() -> Path:
 
 @pytest.fixture(scope="session")
 def cli() -> Path:
-    """The `dyngroup` binary of this checkout (cargo builds it if it is not up to date)."""
+    """The `dyngroup` binary of this checkout: $DYNGROUP_CLI (tools/test-all sets it after
+    `cargo test --workspace` built it), else built here by cargo."""
+    if os.environ.get("DYNGROUP_CLI"):
+        return Path(os.environ["DYNGROUP_CLI"])
     subprocess.run(
         ["cargo", "build", "--quiet", "-p", "dyngroup-cli", "--bin", "dyngroup"],
         cwd=ROOT,
