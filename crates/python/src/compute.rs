@@ -25,6 +25,16 @@ pub(crate) struct Computed {
     index: Index,
     memberships: Memberships,
     report: String,
+    /// How rules were parsed, so that a written snapshot (and a pickle) records it.
+    parse_options: dyngroup_rules::ParseOptions,
+}
+
+impl Computed {
+    fn write_options(&self) -> dyngroup_snapshot::WriteOptions {
+        dyngroup_snapshot::WriteOptions {
+            parse_options: self.parse_options,
+        }
+    }
 }
 
 /// Runs `work` in a local rayon pool of `threads` threads, or in the global pool.
@@ -94,6 +104,7 @@ fn run(request: &Request) -> Result<Computed, dyngroup_io::Error> {
         index,
         memberships,
         report: report.to_string(),
+        parse_options: request.options.rule_options(),
     })
 }
 
@@ -291,11 +302,7 @@ impl Computed {
     fn to_snapshot_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = py
             .detach(|| {
-                dyngroup_snapshot::to_bytes(
-                    &self.index,
-                    &self.memberships,
-                    &dyngroup_snapshot::WriteOptions::default(),
-                )
+                dyngroup_snapshot::to_bytes(&self.index, &self.memberships, &self.write_options())
             })
             .map_err(snapshot_error)?;
         Ok(PyBytes::new(py, &bytes))
@@ -304,12 +311,7 @@ impl Computed {
     /// Writes the index and memberships as a snapshot file (`compute --snapshot`).
     fn write_snapshot(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
         py.detach(|| {
-            dyngroup_snapshot::write(
-                &path,
-                &self.index,
-                &self.memberships,
-                &dyngroup_snapshot::WriteOptions::default(),
-            )
+            dyngroup_snapshot::write(&path, &self.index, &self.memberships, &self.write_options())
         })
         .map(drop)
         .map_err(snapshot_error)
@@ -322,13 +324,18 @@ impl Computed {
         bytes: &[u8],
         report_json: String,
     ) -> PyResult<Computed> {
-        let (index, memberships) = py
-            .detach(|| dyngroup_snapshot::Snapshot::from_bytes(bytes).and_then(|s| s.to_index()))
+        let (index, memberships, parse_options) = py
+            .detach(|| {
+                let snapshot = dyngroup_snapshot::Snapshot::from_bytes(bytes)?;
+                let (index, memberships) = snapshot.to_index()?;
+                Ok::<_, dyngroup_snapshot::Error>((index, memberships, snapshot.parse_options()))
+            })
             .map_err(snapshot_error)?;
         Ok(Computed {
             index,
             memberships,
             report: report_json,
+            parse_options,
         })
     }
 }

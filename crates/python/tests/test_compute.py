@@ -138,7 +138,7 @@ def test_shard_matches_the_cli(cli, tmp_path, inventory, groups):
     assert rows_of(dyngroup.compute(inventory, groups, shard=(1, 3)).memberships) == expected
 
 
-def test_pickling(result):
+def test_pickling(result, inventory, groups):
     again = pickle.loads(pickle.dumps(result))
     assert rows_of(again.memberships) == rows_of(result.memberships)
     assert again.report == result.report
@@ -147,6 +147,8 @@ def test_pickling(result):
     table = pickle.loads(pickle.dumps(result.memberships))
     assert isinstance(table, dyngroup.MembershipTable)
     assert rows_of(table) == rows_of(result.memberships)
+    strict = dyngroup.compute(inventory, groups, strict=True)
+    assert rows_of(pickle.loads(pickle.dumps(strict)).memberships) == rows_of(strict.memberships)
     problem = dyngroup.Problem("f", 1, 2, "error", "invalid-json", "m", "f:1:2: m")
     assert pickle.loads(pickle.dumps(problem)) == problem
 
