@@ -1,0 +1,275 @@
+"""dyngroup: OCI IAM dynamic-group memberships, computed exactly and fast.
+
+The engine is the Rust workspace this package is built from; this package converts.
+
+>>> import dyngroup
+>>> dyngroup.canonical("any {instance.compartment.id = 'ocid1.compartment.oc1..c'}")
+"ANY {instance.compartment.id = 'ocid1.compartment.oc1..c'}"
+
+- :func:`check` / :func:`canonical`: the rule language; :mod:`dyngroup.rule` builds rules.
+- :func:`compute`: memberships of dynamic groups over an inventory (paths in any format the
+  CLI reads); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
+  ``polars.DataFrame(result)``).
+- :func:`open` / :func:`diff`: snapshot files written by ``dyngroup compute --snapshot``
+  or :meth:`ComputeResult.write_snapshot`.
+- :mod:`dyngroup.dask`: the same computation split by tenancy over a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._native import (
+    DyngroupError,
+    InputError,
+    MembershipTable,
+    RuleError,
+    Snapshot,
+    SnapshotError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "ComputeResult",
+    "Diagnostic",
+    "DyngroupError",
+    "GroupRef",
+    "InputError",
+    "MembershipTable",
+    "Problem",
+    "RuleError",
+    "Snapshot",
+    "SnapshotError",
+    "canonical",
+    "check",
+    "compute",
+    "diff",
+    "open",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Paths = Union[PathLike, Sequence[PathLike]]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An error or warning about rule text, at a 1-based line and column."""
+
+    severity: str
+    message: str
+    line: int
+    column: int
+    rendered: str
+    help: Optional[str] = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What :func:`check` found: the canonical text when the rule parses, and diagnostics."""
+
+    canonical: Optional[str]
+    diagnostics: List[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return self.canonical is not None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def check(rule: str, strict: bool = False) -> CheckResult:
+    """Parses a matching rule; never raises for bad rule text.
+
+    ``strict`` rejects the legacy forms (bare top-level list, unquoted value) that are
+    otherwise accepted with a warning.
+    """
+    text, diagnostics = _native.check(rule, strict)
+    return CheckResult(text, [Diagnostic(*d) for d in diagnostics])
+
+
+def canonical(rule: str, strict: bool = False) -> str:
+    """The canonical text of a rule; :class:`RuleError` (rendered with ``^^^``) if it does not parse."""
+    return _native.canonical(rule, strict)
+
+
+class GroupRef(NamedTuple):
+    """A dynamic group: its tenancy, its OCID and its name."""
+
+    tenancy_id: str
+    group_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A record of an input that was rejected or warned about; ``str()`` is the CLI's text
+    ``file:line:column: message``."""
+
+    file: str
+    line: int
+    column: Optional[int]
+    severity: str
+    kind: str
+    message: str
+    text: str
+    rendered: Optional[str] = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def from_json(cls, record: Dict[str, Any]) -> "Problem":
+        return cls(
+            file=record["file"],
+            line=record["line"],
+            column=record.get("column"),
+            severity=record["severity"],
+            kind=record["kind"],
+            message=record["message"],
+            text=record["text"],
+            rendered=record.get("rendered"),
+        )
+
+
+def _paths(paths: Paths) -> List[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(p) for p in paths]
+
+
+class ComputeResult:
+    """What :func:`compute` produced.
+
+    - ``memberships``: a :class:`MembershipTable` (Arrow: ``tenancy_id``, ``group_id``,
+      ``group_name``, ``principal_id``, all strings), group by group in input order;
+      the result itself also speaks the Arrow stream interface.
+    - ``report``: the CLI's ``--report`` as a dict (without ``timings``, with
+      ``refused-groups``).
+    - ``rejected`` / ``warnings``: :class:`Problem` records (``file:line:column: ...``).
+    - ``groups_of(principal_id)``, ``members(tenancy_id, name)``: lookups.
+
+    Picklable (as snapshot bytes and the report).
+    """
+
+    def __init__(self, native: "_native.Computed") -> None:
+        self._native = native
+        self.report: Dict[str, Any] = json.loads(native.report_json)
+        self._memberships: Optional[MembershipTable] = None
+
+    @property
+    def memberships(self) -> MembershipTable:
+        if self._memberships is None:
+            self._memberships = self._native.memberships()
+        return self._memberships
+
+    @property
+    def rejected(self) -> List[Problem]:
+        return [Problem.from_json(p) for p in self.report["rejected"]]
+
+    @property
+    def warnings(self) -> List[Problem]:
+        return [Problem.from_json(p) for p in self.report["warnings"]]
+
+    def groups_of(self, principal_id: str) -> Optional[List[GroupRef]]:
+        """The groups of a principal; None when it is not indexed (unknown or terminated)."""
+        groups = self._native.groups_of(principal_id)
+        return None if groups is None else [GroupRef(*g) for g in groups]
+
+    def members(self, tenancy_id: str, name: str) -> Optional[List[str]]:
+        """Member OCIDs of a group (name case-insensitive); None when there is no such group."""
+        return self._native.members(tenancy_id, name)
+
+    def write_snapshot(self, path: PathLike) -> None:
+        """Writes a snapshot file, as ``dyngroup compute --snapshot`` does."""
+        self._native.write_snapshot(os.fspath(path))
+
+    def to_pyarrow(self) -> Any:
+        import pyarrow as pa
+
+        return pa.table(self.memberships)
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.DataFrame(self.memberships)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self.memberships.__arrow_c_stream__(requested_schema)
+
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str]]:
+        return (_restore_result, (self._native.to_snapshot_bytes(), self._native.report_json))
+
+    def __repr__(self) -> str:
+        totals = self.report["totals"]
+        return (
+            f"ComputeResult({totals['principals-read']} principals, {totals['groups']} groups, "
+            f"{totals['memberships']} memberships, {totals['rejected-records']} rejected)"
+        )
+
+
+def _restore_result(snapshot: bytes, report_json: str) -> ComputeResult:
+    return ComputeResult(_native.Computed.from_snapshot_bytes(snapshot, report_json))
+
+
+def compute(
+    inventory: Paths,
+    groups: Paths,
+    *,
+    tenancy: Optional[str] = None,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[Tuple[int, int]] = None,
+    max_groups_per_tenancy: int = 50,
+    max_groups_per_principal: int = 5,
+) -> ComputeResult:
+    """Every membership of the dynamic groups in ``groups`` over the principals in ``inventory``.
+
+    Both are paths (or lists of paths) in any format the CLI reads. Bad records are left out
+    and listed in ``result.rejected``; a file that cannot be read raises :class:`InputError`.
+    ``tenancy`` is the tenancy of records that name none; ``threads`` bounds the worker
+    threads (a local pool; default: rayon's global pool, one per core); ``shard=(k, n)``
+    keeps the tenancies with ``xxh3_64(tenancy) % n == k``, as the CLI's ``--shard k/n``.
+    The GIL is released while it runs.
+    """
+    native = _native.compute(
+        _paths(inventory),
+        _paths(groups),
+        tenancy=tenancy,
+        strict=strict,
+        threads=threads,
+        shard=shard,
+        max_groups_per_tenancy=max_groups_per_tenancy,
+        max_groups_per_principal=max_groups_per_principal,
+    )
+    return ComputeResult(native)
+
+
+def open(path: PathLike, *, mmap: bool = False) -> Snapshot:  # noqa: A001 - mirrors the CLI
+    """Opens and validates a snapshot file; :class:`SnapshotError` names what is wrong.
+
+    ``mmap=True`` maps the file instead of reading it (faster to open; the file must then
+    not be modified in place while open).
+    """
+    return _native.open(os.fspath(path), mmap=mmap)
+
+
+def diff(old: Union[Snapshot, PathLike], new: Union[Snapshot, PathLike]) -> List[Dict[str, Any]]:
+    """Per changed group: ``tenancy_id``, ``group_id``, ``name``, ``change``
+    (created/deleted/updated), ``rule_changed``, ``joined`` and ``left`` (OCIDs, ascending)."""
+    old_snapshot = old if isinstance(old, Snapshot) else open(old)
+    new_snapshot = new if isinstance(new, Snapshot) else open(new)
+    return _native.diff(old_snapshot, new_snapshot)
+from . import rule  # noqa: E402  (dyngroup.rule after the names it uses)
