@@ -7,7 +7,7 @@ use super::atoms::Atom;
 use super::state::PrincipalView;
 use crate::ids::GroupId;
 use crate::memberships::GroupList;
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use roaring::RoaringBitmap;
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
@@ -150,10 +150,13 @@ impl TenancyIndex {
             unreachable!("replace of a live ordinal");
         };
         let (before, after) = (terms(&old.view), terms(&view));
-        for t in before.iter().filter(|t| !after.contains(t)) {
+        // Hashed, so a principal with many tags costs linear time, not quadratic.
+        let (in_before, in_after): (HashSet<&TermKey>, HashSet<&TermKey>) =
+            (before.iter().collect(), after.iter().collect());
+        for t in before.iter().filter(|t| !in_after.contains(t)) {
             self.remove_term(t, o);
         }
-        for t in after.iter().filter(|t| !before.contains(t)) {
+        for t in after.iter().filter(|t| !in_before.contains(t)) {
             self.add_term(t.clone(), o);
         }
         if view.instance {
