@@ -10,7 +10,7 @@ use dyngroup_policy::Compartment;
 use crate::container::read_records;
 use crate::error::Error;
 use crate::fields::{Field, RawRecord};
-use crate::input::{Input, Seen};
+use crate::input::{Input, Seen, first_of_id};
 use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind, Severity};
@@ -95,28 +95,16 @@ impl CompartmentsReader {
     }
 
     fn accept(&mut self, file: usize, c: Compartment, at: Location) {
-        if let Some(first) = self.by_id.get(&c.id) {
-            let message = format!(
-                "duplicate compartment id `{}` (first at {})",
-                c.id,
-                first.describe(file, &self.files)
-            );
-            self.out.problems.push(Problem::error(
-                &self.files[file],
-                at,
-                ProblemKind::DuplicateId,
-                message,
-            ));
-            return;
+        match first_of_id(
+            &mut self.by_id,
+            &self.files,
+            file,
+            ("compartment", &c.id),
+            at,
+        ) {
+            Ok(()) => self.out.compartments.push(c),
+            Err(problem) => self.out.problems.push(problem),
         }
-        self.by_id.insert(
-            c.id.clone(),
-            Seen {
-                file,
-                line: at.line,
-            },
-        );
-        self.out.compartments.push(c);
     }
 
     /// The compartments and problems read so far.

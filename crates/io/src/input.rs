@@ -1,10 +1,12 @@
 //! Opening inputs, and remembering where a record was first seen.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::problem::{Location, Problem, ProblemKind};
 
 /// The read buffer for files: large enough that reads are few.
 const BUFFER: usize = 256 << 10;
@@ -63,4 +65,35 @@ impl Seen {
             format!("{name}:{}", self.line)
         }
     }
+}
+
+/// Keeps the first record of each id across the inputs of one reader: a later record
+/// with an id already seen is the problem returned, naming where the first one was.
+pub(crate) fn first_of_id(
+    by_id: &mut HashMap<String, Seen>,
+    files: &[String],
+    file: usize,
+    (what, id): (&str, &str),
+    at: Location,
+) -> Result<(), Problem> {
+    if let Some(first) = by_id.get(id) {
+        let message = format!(
+            "duplicate {what} id `{id}` (first at {})",
+            first.describe(file, files)
+        );
+        return Err(Problem::error(
+            &files[file],
+            at,
+            ProblemKind::DuplicateId,
+            message,
+        ));
+    }
+    by_id.insert(
+        id.to_owned(),
+        Seen {
+            file,
+            line: at.line,
+        },
+    );
+    Ok(())
 }

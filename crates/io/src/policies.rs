@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use crate::container::read_records;
 use crate::error::Error;
 use crate::fields::{Field, JsonType, RawRecord, decode_string};
-use crate::input::{Input, Seen};
+use crate::input::{Input, Seen, first_of_id};
 use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind, Severity};
@@ -100,28 +100,10 @@ impl PoliciesReader {
     }
 
     fn accept(&mut self, file: usize, p: Policy, at: Location) {
-        if let Some(first) = self.by_id.get(&p.id) {
-            let message = format!(
-                "duplicate policy id `{}` (first at {})",
-                p.id,
-                first.describe(file, &self.files)
-            );
-            self.out.problems.push(Problem::error(
-                &self.files[file],
-                at,
-                ProblemKind::DuplicateId,
-                message,
-            ));
-            return;
+        match first_of_id(&mut self.by_id, &self.files, file, ("policy", &p.id), at) {
+            Ok(()) => self.out.policies.push(p),
+            Err(problem) => self.out.problems.push(problem),
         }
-        self.by_id.insert(
-            p.id.clone(),
-            Seen {
-                file,
-                line: at.line,
-            },
-        );
-        self.out.policies.push(p);
     }
 
     /// The policies and problems read so far.
