@@ -61,6 +61,16 @@ impl CompartmentTree {
                 ));
                 continue;
             }
+            // Only a tenancy (the root) may name itself as its parent; any other
+            // compartment that does is a cycle of one.
+            if c.parent_id.as_deref() == Some(c.id.as_str()) && !c.id.starts_with("ocid1.tenancy.")
+            {
+                tree.problems.push(format!(
+                    "compartment `{}` is its own parent; it is left out",
+                    c.id
+                ));
+                continue;
+            }
             let parent = c.parent_id.clone().filter(|p| !p.is_empty() && *p != c.id);
             tree.push(&c.id, &c.name);
             parents.push(parent);
@@ -340,5 +350,24 @@ mod tests {
         assert_eq!(tree.get("x"), None);
         assert_eq!(tree.get("z"), None);
         assert_eq!(tree.problems().len(), 4, "{:?}", tree.problems());
+    }
+
+    #[test]
+    fn only_a_tenancy_may_be_its_own_parent() {
+        let tree = CompartmentTree::new(&[
+            c("ocid1.tenancy.t", "root", Some("ocid1.tenancy.t")),
+            c("ocid1.compartment.s", "S", Some("ocid1.compartment.s")),
+            c("ocid1.compartment.u", "U", Some("ocid1.compartment.s")),
+        ]);
+        assert!(tree.get("ocid1.tenancy.t").is_some());
+        assert_eq!(tree.get("ocid1.compartment.s"), None);
+        assert_eq!(tree.get("ocid1.compartment.u"), None);
+        assert!(
+            tree.problems()
+                .iter()
+                .any(|p| p.contains("`ocid1.compartment.s` is its own parent")),
+            "{:?}",
+            tree.problems()
+        );
     }
 }
