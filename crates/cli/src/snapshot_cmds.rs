@@ -60,6 +60,10 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
             for g in &groups {
                 println!("{}\t{}", g.name, g.id);
             }
+            if groups.is_empty() {
+                // Stdout stays a plain list; say on stderr that empty is the answer.
+                eprintln!("dyngroup: {ocid} is indexed and in no group");
+            }
         }
         return Ok(Outcome::Clean);
     }

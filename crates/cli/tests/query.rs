@@ -80,4 +80,19 @@ fn a_group_with_an_invalid_rule_says_so() {
     assert_eq!(stderr(&out), "");
     let record: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(record.get("rule-error").is_none());
+
+    // An indexed principal in no group: an empty list on stdout, and stderr says why.
+    let out = dyngroup(&[
+        "query",
+        "--snapshot",
+        &snapshot,
+        "--principal",
+        "ocid1.instance.oc1..a",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "dyngroup: ocid1.instance.oc1..a is indexed and in no group\n"
+    );
 }
