@@ -73,6 +73,13 @@ pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
         inventory.read_from(SAMPLE_INVENTORY.as_bytes(), "<sample>/inventory.jsonl")?;
         groups.read_from(SAMPLE_GROUPS.as_bytes(), "<sample>/groups.jsonl")?;
     } else {
+        // Half of the inputs is legal (checking one file) but rarely meant: say so.
+        if args.groups.is_empty() {
+            eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+        }
+        if args.inventory.is_empty() {
+            eprintln!("dyngroup: note: no --inventory given: every group has no members");
+        }
         for path in &args.inventory {
             inventory.read_path(path)?;
         }

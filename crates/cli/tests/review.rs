@@ -248,3 +248,34 @@ fn check_groups_takes_the_tenancy_its_message_asks_for() {
     assert_eq!(records[0]["tenancy-id"], TENANCY);
     assert_eq!(records[0]["valid"], true);
 }
+
+/// `compute --inventory X` without `--groups` runs (checking a file is legal) but says
+/// that there is nothing to compute, instead of a silent, empty success.
+#[test]
+fn half_of_the_inputs_is_noted() {
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        "../../datasets/sample/inventory.jsonl",
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("dyngroup: note: no --groups given: there is no group to compute"),
+        "{}",
+        stderr(&out)
+    );
+    let out = dyngroup(&[
+        "compute",
+        "--groups",
+        "../../datasets/sample/groups.jsonl",
+        "--out",
+        "/dev/null",
+    ]);
+    assert!(
+        stderr(&out).contains("no --inventory given: every group has no members"),
+        "{}",
+        stderr(&out)
+    );
+}
