@@ -105,6 +105,7 @@ pub use limits::{
     InvalidGroup, Limits, LimitsReport, PrincipalOverLimit, ReferenceKind, TenancyOverLimit,
     UnknownReference,
 };
+pub use member_order::MemberOrder;
 pub use memberships::{GroupList, Memberships};
 pub use model::{DefinedTag, DynamicGroup, IdentityDomain, Principal, resource_type_of};
 
@@ -117,6 +118,7 @@ mod ids;
 mod index;
 mod intern;
 mod limits;
+mod member_order;
 mod memberships;
 mod model;
 mod plan;

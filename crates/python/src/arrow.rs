@@ -5,7 +5,7 @@ use std::sync::Arc;
 use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch, StringArray, StructArray};
 use arrow_schema::{DataType, Field, Schema};
-use dyngroup_index::{Index, Memberships};
+use dyngroup_index::{Index, MemberOrder, Memberships};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use pyo3_arrow::error::PyArrowResult;
@@ -51,9 +51,11 @@ impl MembershipTable {
         let mut builders: Vec<StringBuilder> = (0..COLUMNS.len())
             .map(|_| StringBuilder::with_capacity(rows, rows * 32))
             .collect();
+        // The CLI's member order, so that the rows are its `--by group` lines.
+        let order = MemberOrder::new(index);
         for g in index.group_ids() {
             let group = index.group(g);
-            for member in memberships.member_ocids(index, g) {
+            for member in order.members(index, memberships, g) {
                 builders[0].append_value(&group.tenancy_id);
                 builders[1].append_value(&group.id);
                 builders[2].append_value(&group.name);

@@ -209,6 +209,21 @@ fn report_json(
         "tenancies-over-limit": tenancies,
         "principals-over-limit": principals,
         "unknown-references": unknown,
+        "domain-scope-not-applied": index
+            .group_ids()
+            .map(|g| index.group(g))
+            .filter(|group| group.has_domain_scope())
+            .map(|group| {
+                let domain = group.domain.as_ref();
+                json!({
+                    "tenancy-id": group.tenancy_id,
+                    "group-id": group.id,
+                    "name": group.name,
+                    "domain-id": domain.map(|d| &d.id),
+                    "domain-compartment-id": domain.and_then(|d| d.compartment_id.as_ref()),
+                })
+            })
+            .collect::<Vec<_>>(),
     })
 }
 

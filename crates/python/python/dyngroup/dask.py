@@ -41,6 +41,7 @@ _SHARDED_LISTS = (
     "tenancies-over-limit",
     "principals-over-limit",
     "unknown-references",
+    "domain-scope-not-applied",
 )
 
 
