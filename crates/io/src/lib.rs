@@ -90,6 +90,7 @@ pub use policies::{
     Policies, PoliciesReader, read_policies, read_policies_from, statement_problem,
 };
 pub use problem::{Problem, ProblemKind, Severity};
+pub use report::{domain_scope_not_applied, findings_json};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
     UnknownFormat, write_csv_field, write_group_members, write_principal_groups,
@@ -109,4 +110,5 @@ mod options;
 mod policies;
 mod position;
 mod problem;
+mod report;
 mod write;

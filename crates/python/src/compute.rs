@@ -116,7 +116,6 @@ fn problem_json(problem: &Problem) -> Value {
 
 /// The CLI's `--report` without timings, plus `refused-groups` (which the CLI prints to
 /// stderr) so that sharded reports can be summed.
-// Duplicates `report_json` of crates/cli/src/report.rs until it moves into a library.
 fn report_json(
     index: &Index,
     memberships: &Memberships,
@@ -136,58 +135,7 @@ fn report_json(
         .filter(|p| !p.rejects_record() && p.severity == Severity::Warning)
         .map(problem_json)
         .collect();
-    let names = |groups: &[dyngroup_index::GroupId]| -> Vec<String> {
-        groups
-            .iter()
-            .map(|g| index.group(*g).name.clone())
-            .collect()
-    };
-    let invalid: Vec<Value> = report
-        .invalid_groups
-        .iter()
-        .map(|invalid| {
-            let group = index.group(invalid.group);
-            json!({
-                "tenancy-id": group.tenancy_id,
-                "group-id": group.id,
-                "name": group.name,
-                "error": invalid.error.to_string(),
-                "rendered": invalid.error.render(&group.matching_rule),
-            })
-        })
-        .collect();
-    let tenancies: Vec<Value> = report
-        .tenancies_over_limit
-        .iter()
-        .map(|t| json!({"tenancy-id": t.tenancy_id, "count": t.groups.len(), "groups": names(&t.groups)}))
-        .collect();
-    let principals: Vec<Value> = report
-        .principals_over_limit
-        .iter()
-        .map(|p| {
-            json!({
-                "id": p.principal_id,
-                "tenancy-id": index.tenancy_ocid(index.tenancy_of(p.principal)),
-                "count": p.groups.len(),
-                "groups": names(&p.groups),
-            })
-        })
-        .collect();
-    let unknown: Vec<Value> = report
-        .unknown_references
-        .iter()
-        .map(|u| {
-            let group = index.group(u.group);
-            json!({
-                "tenancy-id": group.tenancy_id,
-                "group-id": group.id,
-                "name": group.name,
-                "kind": u.kind.as_str(),
-                "value": u.value,
-            })
-        })
-        .collect();
-    json!({
+    let mut json = json!({
         "totals": {
             "principals-read": principals_read,
             "principals-indexed": index.principal_count(),
@@ -195,7 +143,7 @@ fn report_json(
             "tenancies": index.tenancy_count(),
             "memberships": memberships.group_bitmaps().iter().map(|b| b.len()).sum::<u64>(),
             "rejected-records": rejected.len() + refused.len(),
-            "invalid-groups": invalid.len(),
+            "invalid-groups": report.invalid_groups.len(),
             "warnings": warnings.len(),
         },
         "limits": {
@@ -205,26 +153,10 @@ fn report_json(
         "rejected": rejected,
         "warnings": warnings,
         "refused-groups": refused,
-        "invalid-groups": invalid,
-        "tenancies-over-limit": tenancies,
-        "principals-over-limit": principals,
-        "unknown-references": unknown,
-        "domain-scope-not-applied": index
-            .group_ids()
-            .map(|g| index.group(g))
-            .filter(|group| group.has_domain_scope())
-            .map(|group| {
-                let domain = group.domain.as_ref();
-                json!({
-                    "tenancy-id": group.tenancy_id,
-                    "group-id": group.id,
-                    "name": group.name,
-                    "domain-id": domain.map(|d| &d.id),
-                    "domain-compartment-id": domain.and_then(|d| d.compartment_id.as_ref()),
-                })
-            })
-            .collect::<Vec<_>>(),
-    })
+    });
+    let object = json.as_object_mut().expect("an object");
+    object.extend(dyngroup_io::findings_json(index, report));
+    json
 }
 
 /// Computes every membership of `groups` over `inventory` (lists of paths).
