@@ -87,7 +87,7 @@ pub use inspect::{Counts, Inspection, inspect};
 pub use layout::{FORMAT_VERSION, MAGIC, SectionInfo};
 pub use open::Snapshot;
 pub use query::GroupRef;
-pub use write::{WriteOptions, to_bytes, write};
+pub use write::{WriteOptions, to_bytes, write, write_to};
 
 mod engine;
 mod error;

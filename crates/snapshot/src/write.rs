@@ -34,6 +34,20 @@ pub fn to_bytes(
     Ok(out)
 }
 
+/// Writes an index and its memberships as a snapshot into `out`, an output the caller
+/// makes atomic (as `dyngroup compute` does, with its other outputs); `path` names it
+/// in errors. Returns the bytes written.
+pub fn write_to(
+    out: &mut impl std::io::Write,
+    path: &Path,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+) -> Result<u64, Error> {
+    let sections = sections(index, memberships, options)?;
+    layout::write_file(out, &borrowed(&sections)).map_err(|e| Error::io(path, e))
+}
+
 /// Writes an index and its memberships to `path`, atomically (`dyngroup-atomic`, the
 /// workspace's one atomic write): a temporary file in the same directory is written
 /// and flushed to disk, then renamed over `path` (keeping its permissions), and the
