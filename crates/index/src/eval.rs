@@ -2,12 +2,14 @@
 //! (over tenancies, and over the nodes of one level within a large tenancy).
 //!
 //! Both paths run the same set operations on the same operands in the same order, so
-//! their results are identical, not merely equal as sets.
+//! their results are identical, not merely equal as sets. This is the crate's one
+//! bitmap evaluator: the live engine evaluates a changed rule's plan over its tenancy's
+//! postings through the same [`evaluate_plan`], as a [`Source`] of its own.
 
 use crate::ids::GroupId;
 use crate::index::{Index, Tenancy};
 use crate::memberships::Memberships;
-use crate::plan::{Domain, Node, NodeId, TenancyPlan};
+use crate::plan::{Domain, Node, NodeId, Plan};
 use crate::postings::{PostingList, TermRef};
 use rayon::prelude::*;
 use roaring::{MultiOps, RoaringBitmap};
@@ -67,17 +69,21 @@ impl Index {
 
     /// Every group's members (indexed by [`GroupId`]), without the reverse map.
     pub fn evaluate_groups(&self, options: &EvalOptions) -> Vec<RoaringBitmap> {
-        let run = |plan: &TenancyPlan| {
-            let t = &self.tenancies[plan.tenancy.index()];
+        let run = |(t, plan): (usize, &Plan<TermRef>)| {
+            let tenancy = &self.tenancies[t];
             let split = options.parallel
-                && t.universe.len() >= options.split_tenancy_at
+                && tenancy.universe.len() >= options.split_tenancy_at
                 && plan.nodes.len() > 1;
-            evaluate_tenancy(self, plan, split)
+            let source = TenancyPostings {
+                index: self,
+                tenancy,
+            };
+            evaluate_plan(&source, plan, split)
         };
         let per_tenancy: Vec<Vec<(GroupId, RoaringBitmap)>> = if options.parallel {
-            self.plans.par_iter().map(run).collect()
+            self.plans.par_iter().enumerate().map(run).collect()
         } else {
-            self.plans.iter().map(run).collect()
+            self.plans.iter().enumerate().map(run).collect()
         };
         let mut out = vec![RoaringBitmap::new(); self.groups.len()];
         for (g, members) in per_tenancy.into_iter().flatten() {
@@ -87,23 +93,71 @@ impl Index {
     }
 }
 
-fn domain_of(t: &Tenancy, domain: Domain) -> &RoaringBitmap {
-    match domain {
-        Domain::Tenancy => &t.universe,
-        Domain::Instances => &t.instances,
+/// What a plan is evaluated over: one tenancy's principals and postings.
+pub(crate) trait Source {
+    /// What the plan's conditions resolved to.
+    type Term: Copy;
+
+    /// A term's principals.
+    fn operand(&self, term: Self::Term) -> Operand<'_>;
+
+    /// Every principal of the tenancy.
+    fn universe(&self) -> &RoaringBitmap;
+
+    /// The tenancy's instances: the domain of `instance.*` conditions.
+    fn instances(&self) -> &RoaringBitmap;
+
+    fn domain(&self, domain: Domain) -> &RoaringBitmap {
+        match domain {
+            Domain::Tenancy => self.universe(),
+            Domain::Instances => self.instances(),
+        }
     }
 }
 
-/// Evaluates one tenancy's plan level by level; returns each valid group's members.
-fn evaluate_tenancy(
-    index: &Index,
-    plan: &TenancyPlan,
+/// A tenancy of the index, over the index's global postings.
+struct TenancyPostings<'a> {
+    index: &'a Index,
+    tenancy: &'a Tenancy,
+}
+
+impl Source for TenancyPostings<'_> {
+    type Term = TermRef;
+
+    fn operand(&self, term: TermRef) -> Operand<'_> {
+        match term {
+            TermRef::Empty => Operand::Empty,
+            TermRef::One(p) => Operand::One(p.0),
+            TermRef::List(t) => match self.index.postings.list(t) {
+                PostingList::One(p) => Operand::One(p),
+                PostingList::Small(s) => Operand::Slice(s),
+                PostingList::Large(b) => Operand::Bitmap(b),
+            },
+        }
+    }
+
+    fn universe(&self) -> &RoaringBitmap {
+        &self.tenancy.universe
+    }
+
+    fn instances(&self) -> &RoaringBitmap {
+        &self.tenancy.instances
+    }
+}
+
+/// Evaluates a plan level by level; returns each of its groups' members.
+pub(crate) fn evaluate_plan<S>(
+    source: &S,
+    plan: &Plan<S::Term>,
     split: bool,
-) -> Vec<(GroupId, RoaringBitmap)> {
-    let t = &index.tenancies[plan.tenancy.index()];
+) -> Vec<(GroupId, RoaringBitmap)>
+where
+    S: Source + Sync,
+    S::Term: Sync,
+{
     let mut values: Vec<RoaringBitmap> = vec![RoaringBitmap::new(); plan.nodes.len()];
     for level in &plan.levels {
-        let eval = |&n: &NodeId| evaluate_node(index, t, &plan.nodes[n.0 as usize], &values);
+        let eval = |&n: &NodeId| evaluate_node(source, &plan.nodes[n.0 as usize], &values);
         let results: Vec<RoaringBitmap> = if split {
             level.par_iter().map(eval).collect()
         } else {
@@ -128,15 +182,15 @@ fn evaluate_tenancy(
             } else {
                 values[r].clone()
             };
-            debug_assert!(members.is_subset(&t.universe), "tenancy isolation");
+            debug_assert!(members.is_subset(source.universe()), "tenancy isolation");
             (g, members)
         })
         .collect()
 }
 
 /// A posting as an operand of set operations.
-#[derive(Clone, Copy)]
-enum Operand<'a> {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Operand<'a> {
     Empty,
     One(u32),
     /// A short posting list: ascending ordinals.
@@ -144,22 +198,9 @@ enum Operand<'a> {
     Bitmap(&'a RoaringBitmap),
 }
 
-fn operand(index: &Index, term: TermRef) -> Operand<'_> {
-    match term {
-        TermRef::Empty => Operand::Empty,
-        TermRef::One(p) => Operand::One(p.0),
-        TermRef::List(t) => match index.postings.list(t) {
-            PostingList::One(p) => Operand::One(p),
-            PostingList::Small(s) => Operand::Slice(s),
-            PostingList::Large(b) => Operand::Bitmap(b),
-        },
-    }
-}
-
-fn evaluate_node(
-    index: &Index,
-    t: &Tenancy,
-    node: &Node,
+fn evaluate_node<S: Source>(
+    source: &S,
+    node: &Node<S::Term>,
     values: &[RoaringBitmap],
 ) -> RoaringBitmap {
     match node {
@@ -172,9 +213,9 @@ fn evaluate_node(
             let mut ones: SmallVec<[u32; 2]> = SmallVec::new();
             let mut slices: SmallVec<[&[u32]; 4]> = SmallVec::new();
             let mut bitmaps: SmallVec<[&RoaringBitmap; 8]> = SmallVec::new();
-            bitmaps.push(domain_of(t, *domain));
+            bitmaps.push(source.domain(*domain));
             for &term in pos {
-                match operand(index, term) {
+                match source.operand(term) {
                     Operand::Empty => return RoaringBitmap::new(),
                     Operand::One(p) => ones.push(p),
                     Operand::Slice(s) => slices.push(s),
@@ -213,7 +254,7 @@ fn evaluate_node(
                 if acc.is_empty() {
                     break;
                 }
-                match operand(index, term) {
+                match source.operand(term) {
                     Operand::Empty => {}
                     Operand::One(p) => {
                         acc.remove(p);
@@ -234,13 +275,13 @@ fn evaluate_node(
             let mut loose: SmallVec<[u32; 16]> = SmallVec::new();
             let restricted = pos
                 .iter()
-                .map(|&x| (x, &t.universe))
-                .chain(inst.iter().map(|&x| (x, &t.instances)));
+                .map(|&x| (x, source.universe()))
+                .chain(inst.iter().map(|&x| (x, source.instances())));
             for (term, domain) in restricted {
                 // Postings are global; cutting each down to the tenancy first keeps the
                 // union as small as the tenancy (roaring skips other tenancies'
                 // containers without touching them).
-                match operand(index, term) {
+                match source.operand(term) {
                     Operand::Empty => {}
                     Operand::One(p) => {
                         if domain.contains(p) {

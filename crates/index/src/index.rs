@@ -6,7 +6,7 @@ use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::intern::{Interner, Sym};
 use crate::limits::UnknownReference;
 use crate::model::DynamicGroup;
-use crate::plan::TenancyPlan;
+use crate::plan::Plan;
 use crate::postings::{Postings, TermKey, TermRef};
 use crate::records::Records;
 use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, parse_with};
@@ -83,7 +83,8 @@ pub struct Index {
     pub(crate) by_id: Vec<PrincipalId>,
     pub(crate) groups: Vec<GroupEntry>,
     pub(crate) group_names: GroupNames,
-    pub(crate) plans: Vec<TenancyPlan>,
+    /// Tenancy `t`'s plan at `t`.
+    pub(crate) plans: Vec<Plan<TermRef>>,
     pub(crate) unknown: Vec<UnknownReference>,
     pub(crate) instance_type: Option<Sym>,
     /// How the rules were parsed (to parse one again for its tree).

@@ -1,16 +1,21 @@
 //! The planner: each tenancy's normalised rules become one DAG of set operations
 //! over postings, with identical sub-rules shared.
 //!
+//! It is the one planner of the crate: the batch index compiles every tenancy's rules
+//! over its postings (terms are [`TermRef`]s), and the live engine compiles the one
+//! rule that changed over its tenancy's postings (terms are the operands themselves);
+//! [`eval`](crate::eval) evaluates both.
+//!
 //! Leaves never become nodes of their own inside a group: an `ALL` takes its
 //! conditions' postings directly (positives to intersect, negatives to subtract) and
 //! an `ANY` takes its positive conditions' postings directly (to union). Only a
 //! negated condition under `ANY` (or a whole rule that is one condition) needs a node,
 //! and that node is an `ALL` with a single member.
 
-use crate::ids::{GroupId, TenancyId};
+use crate::ids::GroupId;
 use crate::index::Index;
 use crate::postings::TermRef;
-use dyngroup_rules::{Leaf, Rule};
+use dyngroup_rules::{Leaf, Rule, Test};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -27,65 +32,68 @@ pub(crate) enum Domain {
     Instances,
 }
 
-/// One set operation.
+/// One set operation over terms `T`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Node {
+pub(crate) enum Node<T> {
     /// `domain ∩ pos… ∩ subs… − neg…`: intersect in ascending size, stop when empty,
     /// then and-not each negative. With no positives and no subs this is the domain
     /// minus the negatives, the only place a complement is formed.
     All {
         domain: Domain,
-        pos: Vec<TermRef>,
-        neg: Vec<TermRef>,
+        pos: Vec<T>,
+        neg: Vec<T>,
         subs: Vec<NodeId>,
     },
     /// `(pos… ∩ tenancy) ∪ (inst… ∩ instances) ∪ subs…`, one many-way union.
     Any {
-        pos: Vec<TermRef>,
-        inst: Vec<TermRef>,
+        pos: Vec<T>,
+        inst: Vec<T>,
         subs: Vec<NodeId>,
     },
 }
 
-/// The plan of one tenancy: its nodes in dependency order, grouped by height so that
-/// each level only reads lower levels (and can be evaluated in parallel).
+/// The plan of one tenancy's groups: its nodes in dependency order, grouped by height
+/// so that each level only reads lower levels (and can be evaluated in parallel).
 #[derive(Clone, Debug)]
-pub(crate) struct TenancyPlan {
-    pub(crate) tenancy: TenancyId,
-    pub(crate) nodes: Vec<Node>,
+pub(crate) struct Plan<T> {
+    pub(crate) nodes: Vec<Node<T>>,
     pub(crate) levels: Vec<Vec<NodeId>>,
     /// The root node of each group whose rule parsed; invalid groups have none.
     pub(crate) roots: Vec<(GroupId, NodeId)>,
 }
 
 /// Compiles every tenancy's groups; `rules` holds each group's lowered rule (`None`
-/// when it did not parse).
-pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<TenancyPlan> {
+/// when it did not parse). Plan `t` is tenancy `t`'s.
+pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<Plan<TermRef>> {
     // Tenancies are independent: compile them in parallel (the result, in tenancy
     // order, is the sequential one).
     (0..index.tenancies.len() as u32)
         .into_par_iter()
-        .map(|t| compile_tenancy(index, rules, TenancyId(t)))
+        .map(|t| {
+            let groups = &index.tenancies[t as usize].groups;
+            let parsed = groups
+                .iter()
+                .filter_map(|&g| rules[g.index()].as_ref().map(|rule| (g, rule)));
+            compile(parsed, |test| index.resolve(test))
+        })
         .collect()
 }
 
-/// Compiles one tenancy's groups into one shared DAG.
-pub(crate) fn compile_tenancy<'a>(
-    index: &'a Index,
-    rules: &'a [Option<Rule>],
-    tenancy: TenancyId,
-) -> TenancyPlan {
+/// Compiles groups' rules into one shared DAG, each condition's posting given by
+/// `resolve`.
+pub(crate) fn compile<'a, T>(
+    rules: impl IntoIterator<Item = (GroupId, &'a Rule)>,
+    resolve: impl Fn(&Test) -> T,
+) -> Plan<T> {
     let mut c = Compiler {
-        index,
+        resolve,
         memo: HashMap::new(),
         nodes: Vec::new(),
         heights: Vec::new(),
     };
     let mut roots = Vec::new();
-    for &g in &index.tenancies[tenancy.index()].groups {
-        if let Some(rule) = &rules[g.index()] {
-            roots.push((g, c.compile(rule)));
-        }
+    for (g, rule) in rules {
+        roots.push((g, c.compile(rule)));
     }
     let mut levels: Vec<Vec<NodeId>> = Vec::new();
     for (i, &h) in c.heights.iter().enumerate() {
@@ -115,24 +123,23 @@ pub(crate) fn compile_tenancy<'a>(
     levels.iter_mut().for_each(Vec::shrink_to_fit);
     levels.shrink_to_fit();
     roots.shrink_to_fit();
-    TenancyPlan {
-        tenancy,
+    Plan {
         nodes,
         levels,
         roots,
     }
 }
 
-struct Compiler<'a> {
-    index: &'a Index,
+struct Compiler<'a, T, R> {
+    resolve: R,
     /// Normalised sub-rule → its node: equal sub-rules of the tenancy's groups are
     /// evaluated once (the IR sorts and dedupes, so equal meaning is often equal value).
     memo: HashMap<&'a Rule, NodeId>,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<T>>,
     heights: Vec<u32>,
 }
 
-impl<'a> Compiler<'a> {
+impl<'a, T, R: Fn(&Test) -> T> Compiler<'a, T, R> {
     fn compile(&mut self, rule: &'a Rule) -> NodeId {
         if let Some(&id) = self.memo.get(rule) {
             return id;
@@ -173,7 +180,7 @@ impl<'a> Compiler<'a> {
                 for item in items {
                     match item {
                         Rule::Leaf(leaf) if !leaf.negated => {
-                            let term = self.index.resolve(&leaf.test);
+                            let term = (self.resolve)(&leaf.test);
                             if leaf.test.is_instance_only() {
                                 inst.push(term);
                             } else {
@@ -204,7 +211,7 @@ impl<'a> Compiler<'a> {
 
     /// Adds a condition to an `ALL` node: a positive posting to intersect or a
     /// negative one to subtract; an `instance.*` condition narrows the domain.
-    fn all_member_leaf(&self, node: &mut Node, leaf: &Leaf) {
+    fn all_member_leaf(&self, node: &mut Node<T>, leaf: &Leaf) {
         let Node::All {
             domain, pos, neg, ..
         } = node
@@ -214,7 +221,7 @@ impl<'a> Compiler<'a> {
         if leaf.test.is_instance_only() {
             *domain = Domain::Instances;
         }
-        let term = self.index.resolve(&leaf.test);
+        let term = (self.resolve)(&leaf.test);
         if leaf.negated {
             neg.push(term);
         } else {

@@ -4,9 +4,9 @@
 //!   per-principal evaluator (`holds`), asked about a [`PrincipalView`] whose tests
 //!   are the string comparisons below (at most the tenancy's 50 rules cost less than
 //!   touching their postings would: no bitmap is read, none is built);
-//! - as **bitmaps over a tenancy's postings** ([`members`]), for a rule change:
-//!   intersections smallest first, `!=` as and-not, ANY as a union, the same shape as
-//!   the index's planner (without its cross-group sharing: one rule at a time).
+//! - as **bitmaps over a tenancy's postings** ([`members`]), for a rule change: the
+//!   crate's one planner and bitmap evaluator (`plan`, `eval`), over this tenancy's
+//!   postings instead of the index's.
 //!
 //! Both follow DESIGN.md §2: `instance.*` tests hold only for instances, `!=` is the
 //! complement within the variable's domain.
@@ -14,11 +14,13 @@
 use super::atoms::{Atom, AtomTable};
 use super::state::{Loc, PrincipalView};
 use super::tenancy::{TenancyIndex, TermKey};
+use crate::eval::{Operand, Source, evaluate_plan};
 use crate::holds::Attributes;
-use dyngroup_rules::{Leaf, Rule, Test};
+use crate::ids::GroupId;
+use crate::plan;
+use dyngroup_rules::{Rule, Test};
 use hashbrown::HashMap;
-use roaring::{MultiOps, RoaringBitmap};
-use std::borrow::Cow;
+use roaring::RoaringBitmap;
 
 impl Attributes for PrincipalView {
     fn is_instance(&self) -> bool {
@@ -52,85 +54,41 @@ pub(crate) struct Postings<'a> {
     pub(crate) principals: &'a HashMap<Atom, Loc>,
 }
 
-/// The members of `rule` in the tenancy: principal ordinals.
+/// The members of `rule` in the tenancy: principal ordinals. The rule is compiled by
+/// the crate's one planner and evaluated by its one bitmap evaluator, over this
+/// tenancy's postings.
 pub(crate) fn members(rule: &Rule, ctx: &Postings<'_>) -> RoaringBitmap {
-    match rule {
-        Rule::Leaf(leaf) => all(&[leaf], &[], ctx),
-        Rule::All(items) => {
-            let (mut leaves, mut subs) = (Vec::new(), Vec::new());
-            for item in items {
-                match item {
-                    Rule::Leaf(l) => leaves.push(l),
-                    other => subs.push(other),
-                }
-            }
-            all(&leaves, &subs, ctx)
-        }
-        Rule::Any(items) => {
-            let parts: Vec<Cow<'_, RoaringBitmap>> = items
-                .iter()
-                .map(|item| match item {
-                    Rule::Leaf(leaf) if !leaf.negated => {
-                        let list = posting(&leaf.test, ctx);
-                        if leaf.test.is_instance_only() {
-                            Cow::Owned(&*list & &ctx.index.instances)
-                        } else {
-                            list
-                        }
-                    }
-                    other => Cow::Owned(members(other, ctx)),
-                })
-                .collect();
-            parts.iter().map(|c| &**c).union()
-        }
-    }
+    let plan = plan::compile([(GroupId(0), rule)], |test| operand(test, ctx));
+    let mut values = evaluate_plan(ctx, &plan, false);
+    values.pop().map(|(_, members)| members).unwrap_or_default()
 }
 
-/// `domain ∩ positives ∩ sub-rules − negatives`, intersecting smallest first; the
-/// domain is the instances when any condition is an `instance.*` one.
-fn all(leaves: &[&Leaf], subs: &[&Rule], ctx: &Postings<'_>) -> RoaringBitmap {
-    let domain = if leaves.iter().any(|l| l.test.is_instance_only()) {
-        &ctx.index.instances
-    } else {
-        &ctx.index.universe
-    };
-    let mut operands: Vec<Cow<'_, RoaringBitmap>> = vec![Cow::Borrowed(domain)];
-    let mut negatives = Vec::new();
-    for leaf in leaves {
-        let list = posting(&leaf.test, ctx);
-        if leaf.negated {
-            negatives.push(list);
-        } else {
-            operands.push(list);
-        }
+impl<'a> Source for Postings<'a> {
+    /// Conditions resolve to the tenancy's posting lists themselves.
+    type Term = Operand<'a>;
+
+    fn operand(&self, term: Operand<'a>) -> Operand<'_> {
+        term
     }
-    operands.extend(subs.iter().map(|r| Cow::Owned(members(r, ctx))));
-    operands.sort_by_key(|b| b.len());
-    let mut acc = operands[0].clone().into_owned();
-    for b in &operands[1..] {
-        if acc.is_empty() {
-            break;
-        }
-        acc &= &**b;
+
+    fn universe(&self) -> &RoaringBitmap {
+        &self.index.universe
     }
-    for n in &negatives {
-        if acc.is_empty() {
-            break;
-        }
-        acc -= &**n;
+
+    fn instances(&self) -> &RoaringBitmap {
+        &self.index.instances
     }
-    acc
 }
 
 /// The tenancy's principals passing a positive test (instance restriction aside).
-fn posting<'a>(test: &Test, ctx: &Postings<'a>) -> Cow<'a, RoaringBitmap> {
+fn operand<'a>(test: &Test, ctx: &Postings<'a>) -> Operand<'a> {
     let atom = |s: &str| ctx.atoms.get(s).cloned();
     let key = match test {
         Test::InstanceId(id) | Test::ResourceId(id) => {
-            return Cow::Owned(match ctx.principals.get(id.as_str()) {
-                Some(loc) if loc.tenancy == *ctx.tenancy => RoaringBitmap::from_iter([loc.ordinal]),
-                _ => RoaringBitmap::new(),
-            });
+            return match ctx.principals.get(id.as_str()) {
+                Some(loc) if loc.tenancy == *ctx.tenancy => Operand::One(loc.ordinal),
+                _ => Operand::Empty,
+            };
         }
         Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => {
             atom(c).map(TermKey::Compartment)
@@ -145,7 +103,7 @@ fn posting<'a>(test: &Test, ctx: &Postings<'a>) -> Cow<'a, RoaringBitmap> {
             .map(|((n, k), v)| TermKey::TagValue(n, k, v)),
     };
     match key.and_then(|k| ctx.index.posting(&k)) {
-        Some(list) => Cow::Borrowed(list),
-        None => Cow::Owned(RoaringBitmap::new()),
+        Some(list) => Operand::Bitmap(list),
+        None => Operand::Empty,
     }
 }
