@@ -6,7 +6,7 @@ use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
-use crate::postings::{PostingsBuilder, TermKey};
+use crate::postings::{PostingsBuilder, terms_of};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::HashMap;
@@ -221,11 +221,9 @@ impl IndexBuilder {
                 compartment: p.compartment,
                 resource_type: p.resource_type,
             });
-            postings.add(TermKey::Compartment(p.compartment), pid);
-            postings.add(TermKey::Type(p.resource_type), pid);
-            for &(ns, key, value) in &tags[p.tags.start as usize..p.tags.end as usize] {
-                postings.add(TermKey::TagKey(ns, key), pid);
-                postings.add(TermKey::TagValue(ns, key, value), pid);
+            let own_tags = &tags[p.tags.start as usize..p.tags.end as usize];
+            for key in terms_of(p.compartment, p.resource_type, own_tags.iter().copied()) {
+                postings.add(key, pid);
             }
         }
         drop(tags);

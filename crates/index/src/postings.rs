@@ -27,19 +27,41 @@ const BITMAP_BYTES: u64 = 24;
 /// tenancies) is smaller in the arena, at 4 bytes an element, even when long.
 const CONTAINER_BYTES: u64 = 40;
 
-/// What a posting list is about. Names are interned; tag namespaces, tag keys and
-/// resource types are interned ASCII lower-cased (OCI compares them that way), tag
-/// values and OCIDs exactly.
+/// What a posting list is about, over strings held as `S`: interner symbols in the
+/// index, shared strings in the live engine (the one term key of both). Tag
+/// namespaces, tag keys and resource types are held ASCII lower-cased (OCI compares
+/// them that way), tag values and OCIDs exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum TermKey {
+pub(crate) enum TermKey<S = Sym> {
     /// Principals directly in this compartment.
-    Compartment(Sym),
+    Compartment(S),
     /// Principals of this (folded) resource type.
-    Type(Sym),
+    Type(S),
     /// Principals with this (folded) tag namespace and key, any value.
-    TagKey(Sym, Sym),
+    TagKey(S, S),
     /// Principals with this (folded) tag namespace and key and this exact value.
-    TagValue(Sym, Sym, Sym),
+    TagValue(S, S, S),
+}
+
+/// A principal's terms: its compartment, its resource type, and each tag's key and
+/// key=value. A tag given twice gives its terms twice: the postings list a principal
+/// once per term.
+pub(crate) fn terms_of<S: Clone>(
+    compartment: S,
+    resource_type: S,
+    tags: impl IntoIterator<Item = (S, S, S)>,
+) -> impl Iterator<Item = TermKey<S>> {
+    [
+        TermKey::Compartment(compartment),
+        TermKey::Type(resource_type),
+    ]
+    .into_iter()
+    .chain(tags.into_iter().flat_map(|(namespace, key, value)| {
+        [
+            TermKey::TagKey(namespace.clone(), key.clone()),
+            TermKey::TagValue(namespace, key, value),
+        ]
+    }))
 }
 
 /// A posting a rule condition resolves to.

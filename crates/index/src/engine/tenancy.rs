@@ -7,21 +7,15 @@ use super::atoms::Atom;
 use super::state::PrincipalView;
 use crate::ids::GroupId;
 use crate::memberships::GroupList;
+use crate::postings::terms_of;
 use hashbrown::{HashMap, HashSet};
 use roaring::RoaringBitmap;
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// What a posting list is about (the engine's twin of the index's `TermKey`, over
-/// shared strings instead of interner symbols).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum TermKey {
-    Compartment(Atom),
-    Type(Atom),
-    TagKey(Atom, Atom),
-    TagValue(Atom, Atom, Atom),
-}
+/// A posting's key over shared strings (the index's term key, held as atoms).
+pub(crate) type TermKey = crate::postings::TermKey<Atom>;
 
 /// Dense ids handed out smallest-free-first: freed ids are reused, and the highest
 /// ones are given back, so ids stay below the peak number in use.
@@ -85,24 +79,13 @@ pub(crate) struct TenancyIndex {
     pub(crate) ordinals: IdPool,
 }
 
-/// The posting terms of a principal.
+/// The posting terms of a principal (the index's [`terms_of`]).
 pub(crate) fn terms(p: &PrincipalView) -> SmallVec<[TermKey; 12]> {
-    let mut out = SmallVec::new();
-    out.push(TermKey::Compartment(p.compartment.clone()));
-    out.push(TermKey::Type(p.resource_type.clone()));
-    for (i, t) in p.tags.iter().enumerate() {
-        // Tags are sorted, so equal (namespace, key) pairs are adjacent.
-        let prev = i.checked_sub(1).map(|j| &p.tags[j]);
-        if prev.is_none_or(|q| q.namespace != t.namespace || q.key != t.key) {
-            out.push(TermKey::TagKey(t.namespace.clone(), t.key.clone()));
-        }
-        out.push(TermKey::TagValue(
-            t.namespace.clone(),
-            t.key.clone(),
-            t.value.clone(),
-        ));
-    }
-    out
+    let tags = p
+        .tags
+        .iter()
+        .map(|t| (t.namespace.clone(), t.key.clone(), t.value.clone()));
+    terms_of(p.compartment.clone(), p.resource_type.clone(), tags).collect()
 }
 
 impl TenancyIndex {
