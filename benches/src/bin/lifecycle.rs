@@ -11,6 +11,7 @@
 //! - `batch-build-1t` / `batch-build-2t`: `IndexBuilder::build` of the fleet inside a
 //!   rayon pool of one and of two threads;
 //!   (`batch` as the last argument runs only these two);
+//!   (`memory` as the last argument runs only `engine-bytes`);
 //! - `engine-bytes`: heap bytes the opened engine holds (allocated and not freed
 //!   across `Engine::open`, counted by a wrapper over the system allocator), and per
 //!   principal.
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
     };
     let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
     let batch_only = args.get(3).is_some_and(|a| a == "batch");
+    let memory_only = args.get(3).is_some_and(|a| a == "memory");
     let snapshot = PathBuf::from(snapshot);
     let fleet = match Fleet::read(&DataFiles::in_dir(&PathBuf::from(dir))) {
         Ok(fleet) => fleet,
@@ -87,16 +89,32 @@ fn main() -> ExitCode {
         batch();
         return ExitCode::SUCCESS;
     }
+    let engine_bytes = || -> Result<(), dyngroup_snapshot::Error> {
+        let before = heap_in_use();
+        let opened = Engine::open(&snapshot, options)?;
+        let bytes = (heap_in_use() - before).max(0) as f64;
+        let principals = opened.stats().principals;
+        println!(
+            "engine-bytes     {:.0} bytes for {principals} principals: {:.0} B/principal",
+            bytes,
+            bytes / principals.max(1) as f64
+        );
+        Ok(())
+    };
+    if memory_only {
+        return match engine_bytes() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lifecycle: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let run = || -> Result<(), dyngroup_snapshot::Error> {
         let (s, _) = time_runs(runs, || {
             Engine::build(&fleet.principals, fleet.groups.iter().cloned(), options)
         });
         line("engine-build", &s);
-        let before = heap_in_use();
-        let opened = Engine::open(&snapshot, options)?;
-        let bytes = (heap_in_use() - before).max(0) as f64;
-        let principals = opened.stats().principals;
-        drop(opened);
         let (s, engine) = time_runs(runs, || Engine::open(&snapshot, options));
         let engine = engine?;
         line("engine-open", &s);
@@ -110,12 +128,7 @@ fn main() -> ExitCode {
         let _ = std::fs::remove_file(&out);
         drop(engine);
         batch();
-        println!(
-            "engine-bytes     {:.0} bytes for {principals} principals: {:.0} B/principal",
-            bytes,
-            bytes / principals.max(1) as f64
-        );
-        Ok(())
+        engine_bytes()
     };
     match run() {
         Ok(()) => ExitCode::SUCCESS,

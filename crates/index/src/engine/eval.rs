@@ -102,8 +102,6 @@ fn operand<'a>(test: &Test, ctx: &Postings<'a>) -> Operand<'a> {
             .zip(atom(v))
             .map(|((n, k), v)| TermKey::TagValue(n, k, v)),
     };
-    match key.and_then(|k| ctx.index.posting(&k)) {
-        Some(list) => Operand::Bitmap(list),
-        None => Operand::Empty,
-    }
+    key.and_then(|k| ctx.index.posting(&k))
+        .unwrap_or(Operand::Empty)
 }

@@ -5,9 +5,11 @@
 
 use super::atoms::Atom;
 use super::state::PrincipalView;
+use crate::eval::Operand;
 use crate::ids::GroupId;
 use crate::memberships::GroupList;
 use crate::postings::terms_of;
+use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
 use roaring::RoaringBitmap;
 use smallvec::SmallVec;
@@ -66,10 +68,19 @@ pub(crate) struct Record {
     pub(crate) groups: GroupList,
 }
 
+/// A posting list. Most terms (unique tag values, such as creation times) have one
+/// principal: it is held inline, where a bitmap would cost a hundred bytes of headers
+/// and allocations.
+#[derive(Debug)]
+enum Posting {
+    One(u32),
+    Many(RoaringBitmap),
+}
+
 /// The writer's side of one tenancy.
 #[derive(Debug, Default)]
 pub(crate) struct TenancyIndex {
-    postings: HashMap<TermKey, RoaringBitmap>,
+    postings: HashMap<TermKey, Posting>,
     /// Every principal of the tenancy.
     pub(crate) universe: RoaringBitmap,
     /// Its instances: the domain of `instance.*` conditions.
@@ -90,21 +101,48 @@ pub(crate) fn terms(p: &PrincipalView) -> SmallVec<[TermKey; 12]> {
 
 impl TenancyIndex {
     /// The principals of a term, if any has it.
-    pub(crate) fn posting(&self, key: &TermKey) -> Option<&RoaringBitmap> {
-        self.postings.get(key)
+    pub(crate) fn posting(&self, key: &TermKey) -> Option<Operand<'_>> {
+        self.postings.get(key).map(|list| match list {
+            Posting::One(p) => Operand::One(*p),
+            Posting::Many(b) => Operand::Bitmap(b),
+        })
     }
 
     fn add_term(&mut self, key: TermKey, ordinal: u32) {
-        self.postings.entry(key).or_default().insert(ordinal);
+        match self.postings.entry(key) {
+            Entry::Vacant(e) => {
+                e.insert(Posting::One(ordinal));
+            }
+            Entry::Occupied(mut e) => match e.get_mut() {
+                Posting::One(p) if *p == ordinal => {}
+                Posting::One(p) => {
+                    let both = RoaringBitmap::from_iter([*p, ordinal]);
+                    *e.get_mut() = Posting::Many(both);
+                }
+                Posting::Many(b) => {
+                    b.insert(ordinal);
+                }
+            },
+        }
     }
 
     fn remove_term(&mut self, key: &TermKey, ordinal: u32) {
-        if let Some(list) = self.postings.get_mut(key) {
-            list.remove(ordinal);
-            if list.is_empty() {
-                // Terms come and go under churn (tag values); drop empty lists.
-                self.postings.remove(key);
+        let Some(list) = self.postings.get_mut(key) else {
+            return;
+        };
+        let gone = match list {
+            Posting::One(p) => *p == ordinal,
+            Posting::Many(b) => {
+                b.remove(ordinal);
+                if b.len() == 1 {
+                    *list = Posting::One(b.min().expect("one element"));
+                }
+                false
             }
+        };
+        if gone {
+            // Terms come and go under churn (tag values); drop empty lists.
+            self.postings.remove(key);
         }
     }
 
