@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use dyngroup_index::{GroupId, Index, PrincipalId};
 use dyngroup_io::{
-    CompartmentsReader, PoliciesReader, Problem, Severity, statement_problem, write_csv_field,
+    CompartmentsReader, PoliciesReader, Problem, ProblemKind, Severity, statement_problem,
+    write_csv_field,
 };
 use dyngroup_policy::{
     CompartmentId, CompartmentTree, Decision, Evaluator, FindingKind, Grants, Holding, PolicySet,
@@ -147,6 +148,11 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     }
     let (compartments, mut problems) = compartments.finish().into_parts();
     let (policies, policy_problems) = policies.finish().into_parts();
+    // Statements the reader left out (not strings): counted with the rejected ones.
+    let left_out = policy_problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::BadStatement)
+        .count();
     problems.extend(policy_problems);
     let tree = CompartmentTree::new(&compartments);
     let set = PolicySet::compile(policies, &tree);
@@ -219,14 +225,27 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         out.flush()?;
     }
     let statements: usize = set.policies().iter().map(|p| p.statements.len()).sum();
+    // Statements (one count each, however many errors it has; a non-string one the
+    // reader left out included) apart from whole records left out.
+    let mut bad: Vec<_> = set
+        .findings()
+        .iter()
+        .filter(|f| f.is_error() && (resolve || f.kind != FindingKind::UnknownAttachment))
+        .map(|f| f.at)
+        .collect();
+    bad.sort();
+    bad.dedup();
+    let records = problems.iter().filter(|p| p.rejects_record()).count();
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
     eprintln!(
-        "dyngroup: {statements} statements in {} policies: {} evaluated, {errors} errors",
+        "dyngroup: {statements} statements in {} policies: {} evaluated, {} statements rejected, \
+         {records} records rejected",
         set.policies().len(),
-        set.grants().len()
+        set.grants().len(),
+        bad.len() + left_out,
     );
     Ok(if errors > 0 {
         Outcome::Rejected
@@ -371,7 +390,10 @@ pub(crate) fn who_can(args: &WhoCanArgs) -> Result<Outcome, Fatal> {
     let answers = evaluator.who_can(&request);
     let mut out = BufWriter::new(io::stdout().lock());
     if args.format == WhoCanFormat::Csv {
-        writeln!(out, "id,tenancy-id,decision,group,policy-id,statement")?;
+        writeln!(
+            out,
+            "principal_id,tenancy_id,decision,group_name,policy_id,statement"
+        )?;
     }
     for answer in &answers {
         let principal = w.index.principal(answer.principal);
