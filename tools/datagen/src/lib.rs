@@ -95,7 +95,13 @@ pub fn generate(
     inventory: impl Write,
     groups_out: impl Write,
 ) -> io::Result<Summary> {
-    generate_inner(params, seed, inventory, groups_out, None::<(io::Sink, io::Sink)>)
+    generate_inner(
+        params,
+        seed,
+        inventory,
+        groups_out,
+        None::<(io::Sink, io::Sink)>,
+    )
 }
 
 /// [`generate`], and each tenancy's compartment tree to `compartments` and its

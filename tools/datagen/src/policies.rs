@@ -203,11 +203,7 @@ fn document(out: &mut Vec<u8>, records: Vec<Vec<u8>>) {
     for (i, record) in records.iter().enumerate() {
         out.extend_from_slice(b"  ");
         out.extend_from_slice(record);
-        out.extend_from_slice(if i + 1 < records.len() {
-            b",\n"
-        } else {
-            b"\n"
-        });
+        out.extend_from_slice(if i + 1 < records.len() { b",\n" } else { b"\n" });
     }
     out.extend_from_slice(b"]}\n");
 }

@@ -287,7 +287,11 @@ fn compartment_trees_nest_up_to_depth_six_with_sibling_unique_names() {
     let full = run_full(&CHEAP, 7);
     let inventory = lines(&full.inventory);
     let trees = documents(&full.compartments);
-    assert_eq!(trees.len(), CHEAP.tenancies as usize, "one document per tenancy");
+    assert_eq!(
+        trees.len(),
+        CHEAP.tenancies as usize,
+        "one document per tenancy"
+    );
     let mut deepest = 0;
     for tree in &trees {
         let root = str_field(&tree[0], "id").to_owned();
@@ -298,7 +302,10 @@ fn compartment_trees_nest_up_to_depth_six_with_sibling_unique_names() {
             let id = str_field(c, "id").to_owned();
             let up = str_field(c, "compartment-id").to_owned();
             assert!(ocid::is_well_formed(&id, Some("compartment")), "{id}");
-            assert!(up == root || parent.contains_key(&up), "parent listed first: {c}");
+            assert!(
+                up == root || parent.contains_key(&up),
+                "parent listed first: {c}"
+            );
             let name = str_field(c, "name");
             assert!(
                 name.bytes()
@@ -351,7 +358,10 @@ fn policies_hold_10_to_100_statements_per_tenancy_in_real_shapes() {
         let mut count = 0;
         for p in policies {
             assert!(ocid::is_well_formed(str_field(p, "id"), Some("policy")));
-            assert!(ids.contains(str_field(p, "compartment-id")), "attached in the tree");
+            assert!(
+                ids.contains(str_field(p, "compartment-id")),
+                "attached in the tree"
+            );
             let statements = p["statements"].as_array().expect("a list");
             assert!(!statements.is_empty());
             for s in statements {
@@ -361,8 +371,14 @@ fn policies_hold_10_to_100_statements_per_tenancy_in_real_shapes() {
                 for (shape, test) in [
                     ("deny", lower.starts_with("deny ")),
                     ("any-user", lower.contains(" any-user ")),
-                    ("by ocid", lower.contains("dynamic-group id ocid1.dynamicgroup.")),
-                    ("relative path", lower.contains(" in compartment ") && s.contains(':')),
+                    (
+                        "by ocid",
+                        lower.contains("dynamic-group id ocid1.dynamicgroup."),
+                    ),
+                    (
+                        "relative path",
+                        lower.contains(" in compartment ") && s.contains(':'),
+                    ),
                     ("condition", lower.contains(" where ")),
                     ("compartment id", lower.contains(" in compartment id ")),
                     ("tenancy", lower.ends_with(" in tenancy")),
@@ -376,7 +392,11 @@ fn policies_hold_10_to_100_statements_per_tenancy_in_real_shapes() {
                 }
                 if let Some(rest) = s.strip_prefix("Allow dynamic-group ") {
                     let name = rest.split(' ').next().unwrap_or("");
-                    if !name.starts_with("old-") && name != "id" && !name.ends_with(',') && !name.starts_with('\'') {
+                    if !name.starts_with("old-")
+                        && name != "id"
+                        && !name.ends_with(',')
+                        && !name.starts_with('\'')
+                    {
                         assert!(group_names.contains(name), "{s}");
                     }
                 }
