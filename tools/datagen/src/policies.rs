@@ -6,7 +6,8 @@
 //! depth 6 under names unique among siblings (as OCI requires), plus now and then a
 //! deleted one. Policies hold 10–100 statements in the shapes real tenancies have:
 //! the tenant admin policy for the `Administrators` user group, dynamic groups by
-//! name, by OCID and domain-qualified, lists of groups, `any-user`, families and
+//! name, by OCID and domain-qualified, lists of groups, `any-user` (always narrowed by
+//! a condition on the principal, as real ones are), families and
 //! types, permission lists, `tenancy` and relative paths from the compartment the
 //! policy is attached to, `compartment id`, decided and undecided conditions, denies,
 //! a stale group name, and cross-tenancy `Define`/`Endorse`. Everything comes from
@@ -428,7 +429,21 @@ impl PolicyWriter<'_> {
             format!("{verb} {}", self.rng.pick(RESOURCES))
         };
         let location = self.location(attached);
-        let condition = if self.rng.per_mille(250) {
+        let condition = if subject.starts_with("any-") {
+            // `any-user` without a condition grants every principal of the tenancy;
+            // real policies narrow it to a kind of resource or a compartment.
+            let narrow = match self.rng.below(3) {
+                0 => format!(
+                    "request.principal.compartment.id = '{}'",
+                    self.tree.nodes[self.rng.index(self.tree.nodes.len())].id
+                ),
+                _ => format!(
+                    "request.principal.type = '{}'",
+                    self.rng.pick(&crate::fleet::TYPES[1..])
+                ),
+            };
+            format!(" where {narrow}")
+        } else if self.rng.per_mille(250) {
             format!(" where {}", self.rng.pick(CONDITIONS))
         } else {
             String::new()
