@@ -11,7 +11,7 @@
 //! picks another profile.
 //!
 //! The question asked is `read buckets` in the deepest compartment of the largest
-//! tenancy: `who-can-sets` gives the answer as two bitmaps (allowed, conditional),
+//! tenancy that has an answer: `who-can-sets` gives the answer as two bitmaps (allowed, conditional),
 //! `who-can` adds every listed principal's chain (its cost grows with the answer). After criterion, the reference evaluator answers the same question and
 //! computes every principal's effective grants once, and the ratios are printed.
 //!
@@ -53,8 +53,10 @@ fn read_policies(dir: &Path) -> (Vec<Compartment>, Vec<Policy>) {
     )
 }
 
-/// The deepest compartment of the tenancy with the most principals.
-fn question(fleet: &Fleet, tree: &CompartmentTree) -> Request {
+/// `read buckets` in the deepest compartment of the tenancy with the most principals
+/// where someone may read buckets (the deepest of all may have no answer, which
+/// measures nothing).
+fn question(fleet: &Fleet, tree: &CompartmentTree, evaluator: &Evaluator<'_>) -> Request {
     let mut sizes: HashMap<&str, usize> = HashMap::new();
     for p in &fleet.principals {
         *sizes.entry(p.tenancy_id.as_str()).or_default() += 1;
@@ -65,18 +67,29 @@ fn question(fleet: &Fleet, tree: &CompartmentTree) -> Request {
         .map(|(t, _)| *t)
         .unwrap();
     let root = tree.get(largest).expect("the tenancy is a root");
-    let deepest = fleet
+    let mut compartments: Vec<CompartmentId> = fleet
         .principals
         .iter()
         .filter(|p| p.tenancy_id == largest)
         .filter_map(|p| tree.get(&p.compartment_id))
-        .max_by_key(|&c: &CompartmentId| (tree.path(c).matches(':').count(), c))
-        .unwrap_or(root);
-    Request {
+        .collect();
+    compartments
+        .sort_unstable_by_key(|&c| std::cmp::Reverse((tree.path(c).matches(':').count(), c)));
+    compartments.dedup();
+    compartments.push(root);
+    let request = |compartment| Request {
         verb: Verb::Read,
         resource: ResourceTable::builtin().resolve("buckets").set,
-        compartment: deepest,
-    }
+        compartment,
+    };
+    compartments
+        .into_iter()
+        .map(request)
+        .find(|r| {
+            let (allowed, conditional) = evaluator.who_can_sets(r);
+            !allowed.is_empty() || !conditional.is_empty()
+        })
+        .unwrap_or_else(|| request(root))
 }
 
 fn main() {
@@ -92,7 +105,7 @@ fn main() {
     let tree = CompartmentTree::new(&compartments);
     let set = PolicySet::compile(policies, &tree);
     let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
-    let request = question(&fleet, &tree);
+    let request = question(&fleet, &tree, &evaluator);
     let who = evaluator.who_can(&request);
     eprintln!(
         "policy bench: profile {profile}: {} principals, {} groups, {} compartments, {} statements ({} evaluated, {} findings); question: read buckets in {} ({}), {} answers",
