@@ -72,7 +72,15 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
                 ..Default::default()
             },
         };
-        finished.push(write_snapshot(file, path, &index, &memberships, &options)?);
+        let stored = policies.as_ref().map(|p| p.inputs());
+        finished.push(write_snapshot(
+            file,
+            path,
+            &index,
+            &memberships,
+            &options,
+            stored.as_ref(),
+        )?);
     }
     phases.start("write");
     finished.push(write_memberships(
@@ -129,10 +137,13 @@ fn write_snapshot(
     index: &Index,
     memberships: &Memberships,
     options: &dyngroup_snapshot::WriteOptions,
+    policies: Option<&dyngroup_snapshot::PolicyInputs>,
 ) -> Result<Finished, Fatal> {
     match file.temp_path() {
         Some(temp) => {
-            if let Err(e) = dyngroup_snapshot::write(temp, index, memberships, options) {
+            if let Err(e) =
+                dyngroup_snapshot::write_with_policies(temp, index, memberships, options, policies)
+            {
                 // Name the file the user gave, not the temporary one.
                 let message = e.to_string();
                 let temp = temp.display().to_string();
@@ -140,7 +151,8 @@ fn write_snapshot(
             }
         }
         None => {
-            let bytes = dyngroup_snapshot::to_bytes(index, memberships, options)?;
+            let bytes =
+                dyngroup_snapshot::to_bytes_with_policies(index, memberships, options, policies)?;
             file.write_all(&bytes)
                 .map_err(|e| Fatal(format!("snapshot: {}: {e}", path.display())))?;
         }

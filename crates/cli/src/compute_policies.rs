@@ -15,7 +15,7 @@ use dyngroup_io::{
     PrincipalGrantsWriter, Problem, Severity, same_file, statement_problem,
 };
 use dyngroup_policy::{
-    CompartmentTree, Effect, Evaluator, Finding, FindingKind, Grants, PolicySet,
+    Compartment, CompartmentTree, Effect, Evaluator, Finding, FindingKind, Grants, PolicySet,
     STATEMENTS_PER_PATH, Truth,
 };
 use serde_json::{Value, json};
@@ -88,6 +88,8 @@ impl ComputePolicyArgs {
 /// The compartment tree and the compiled policies of the run's tenancies.
 #[derive(Debug)]
 pub(crate) struct PolicyRun {
+    /// The compartment records as read (what a snapshot stores).
+    compartments: Vec<Compartment>,
     tree: CompartmentTree,
     set: PolicySet,
     /// Record problems of both inputs and every statement finding, in file order.
@@ -132,6 +134,7 @@ pub(crate) fn load(
     let set = PolicySet::compile(policies, &tree);
     problems.extend(set.findings().iter().map(|f| statement_problem(&set, f)));
     Ok(Some(PolicyRun {
+        compartments,
         tree,
         set,
         problems,
@@ -139,6 +142,14 @@ pub(crate) fn load(
 }
 
 impl PolicyRun {
+    /// What `--snapshot` stores: the compartment records and the run's policies.
+    pub(crate) fn inputs(&self) -> dyngroup_snapshot::PolicyInputs {
+        dyngroup_snapshot::PolicyInputs {
+            compartments: self.compartments.clone(),
+            policies: self.set.policies().to_vec(),
+        }
+    }
+
     /// Resolves every statement's subject over the memberships and computes every
     /// principal's effective grants.
     pub(crate) fn evaluate<'a>(

@@ -123,7 +123,10 @@ impl Tree {
     /// A compartment name (`[A-Za-z0-9._-]`), unique among `parent`'s children.
     fn unique_name(nodes: &[Node], parent: usize, rng: &mut Rng) -> String {
         let base = match rng.below(6) {
-            0 => title(*rng.pick(&vocab::ENVS[..9])),
+            0 => {
+                let env: &&str = rng.pick(&vocab::ENVS[..9]);
+                title(env)
+            }
             1 => format!("{}-{}", rng.pick(vocab::APPS), rng.pick(&vocab::ENVS[..6])),
             2 => (*rng.pick(&["Network", "Security", "Shared", "Audit", "Sandbox"])).to_owned(),
             3 => rng.pick(vocab::APPS).to_string(),
