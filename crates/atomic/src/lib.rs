@@ -9,7 +9,10 @@
 //! in the same directory, which is flushed, synced, and renamed over the target only on
 //! [`AtomicFile::commit`]; the directory is synced after the rename. A temporary file
 //! that is not committed (an error, a panic, an early return) is removed when the
-//! [`AtomicFile`] is dropped. `-` is standard output. A path that exists but is not a
+//! [`AtomicFile`] is dropped. On Linux the temporary file has no name until the commit
+//! (`O_TMPFILE`), so even a process killed while writing leaves nothing behind; it is
+//! linked under a temporary name only for the rename. Where that is not available (other
+//! systems, file systems without it, no `/proc`), it is a named file from the start. `-` is standard output. A path that exists but is not a
 //! regular file (a pipe, `/dev/null`, a terminal) is written in place, never replaced.
 //! A symbolic link to a regular file replaces the file it points to, not the link.
 //!
@@ -91,7 +94,8 @@ enum Target {
     /// closed before the guard removes it.
     Temp {
         file: BufWriter<File>,
-        guard: TempGuard,
+        /// The temporary file's name; `None` while it has none (`O_TMPFILE`).
+        guard: Option<TempGuard>,
         dest: PathBuf,
         /// The replaced file's mode, kept by the new file.
         permissions: Option<fs::Permissions>,
@@ -151,16 +155,6 @@ impl AtomicFile {
         matches!(self.target, Target::Temp { .. })
     }
 
-    /// The temporary file that [`commit`](Self::commit) renames over the target, for an
-    /// output written by another writer (one that replaces this path by a rename of its
-    /// own, as the snapshot writer does). `None` when the output is written in place.
-    pub fn temp_path(&self) -> Option<&Path> {
-        match &self.target {
-            Target::Temp { guard, .. } => Some(&guard.path),
-            _ => None,
-        }
-    }
-
     /// Finishes the output: flushes it and, for a regular file, syncs the temporary
     /// file, renames it over the target and syncs the directory. On error the target is
     /// left as it was and the temporary file is removed.
@@ -191,13 +185,12 @@ impl AtomicFile {
             } => {
                 let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
                 file.sync_all().map_err(failed)?;
-                drop(file);
-                if let Some(permissions) = permissions {
-                    // Again: another writer may have renamed its own file over the
-                    // temporary one.
-                    let _ = fs::set_permissions(&guard.path, permissions);
-                }
-                Some((guard, dest))
+                let _ = permissions;
+                let waiting = match guard {
+                    Some(guard) => Waiting::Named(guard),
+                    None => Waiting::Unnamed(file),
+                };
+                Some((waiting, dest))
             }
         };
         Ok(Finished { path, target })
@@ -210,7 +203,15 @@ impl AtomicFile {
 pub struct Finished {
     path: PathBuf,
     /// The temporary file and where it goes; `None` for an output written in place.
-    target: Option<(TempGuard, PathBuf)>,
+    target: Option<(Waiting, PathBuf)>,
+}
+
+/// A finished output's temporary file.
+#[derive(Debug)]
+enum Waiting {
+    Named(TempGuard),
+    /// Without a name yet: kept open, to be linked at the commit.
+    Unnamed(File),
 }
 
 impl Finished {
@@ -247,7 +248,13 @@ impl Finished {
 pub fn commit_all(outputs: Vec<Finished>) -> Result<(), Error> {
     let mut renamed = Vec::new();
     for Finished { path, target } in outputs {
-        if let Some((mut guard, dest)) = target {
+        if let Some((waiting, dest)) = target {
+            let mut guard = match waiting {
+                Waiting::Named(guard) => guard,
+                Waiting::Unnamed(file) => {
+                    link_unnamed(&file, &dest).map_err(|e| Error::write(&path, e))?
+                }
+            };
             fs::rename(&guard.path, &dest).map_err(|e| Error::write(&path, e))?;
             guard.armed = false;
             renamed.push((path, dest));
@@ -359,31 +366,90 @@ pub fn write_atomically<T>(
     Ok(value)
 }
 
-/// Creates a temporary file beside `dest`, with `permissions` if given.
-fn temp_target(dest: PathBuf, permissions: Option<fs::Permissions>) -> io::Result<Target> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = match dest.parent() {
+/// The directory of `dest`, where its temporary file goes.
+fn dir_of(dest: &Path) -> PathBuf {
+    match dest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+/// Creates a file under a fresh temporary name beside `dest` with `create`, which
+/// reports `AlreadyExists` for a name that is taken (another process's, or a stale one).
+fn create_temp<T>(
+    dest: &Path,
+    create: impl Fn(&Path) -> io::Result<T>,
+) -> io::Result<(T, TempGuard)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = dest
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let dir = dir_of(dest);
     let mut attempts = 0;
-    let (file, temp) = loop {
+    loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => break (file, temp),
+        match create(&temp) {
+            Ok(made) => {
+                let guard = TempGuard {
+                    path: temp,
+                    armed: true,
+                };
+                return Ok((made, guard));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
                 attempts += 1;
             }
             Err(e) => return Err(e),
         }
-    };
-    let guard = TempGuard {
-        path: temp,
-        armed: true,
+    }
+}
+
+/// An unnamed file in `dir` (Linux `O_TMPFILE`), if the system and the file system
+/// have them and `/proc` can name it later.
+#[cfg(target_os = "linux")]
+fn unnamed_file(dir: &Path) -> Option<File> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    if !Path::new("/proc/self/fd").is_dir() {
+        return None;
+    }
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    let fd = openat(CWD, dir, flags, Mode::from_raw_mode(0o666)).ok()?;
+    Some(File::from(fd))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unnamed_file(_dir: &Path) -> Option<File> {
+    None
+}
+
+/// Gives an unnamed file a temporary name beside `dest`, for the rename.
+#[cfg(target_os = "linux")]
+fn link_unnamed(file: &File, dest: &Path) -> io::Result<TempGuard> {
+    use rustix::fs::{AtFlags, CWD, linkat};
+    use std::os::unix::io::AsRawFd;
+    let source = format!("/proc/self/fd/{}", file.as_raw_fd());
+    let ((), guard) = create_temp(dest, |temp| {
+        linkat(CWD, source.as_str(), CWD, temp, AtFlags::SYMLINK_FOLLOW).map_err(io::Error::from)
+    })?;
+    Ok(guard)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn link_unnamed(_file: &File, _dest: &Path) -> io::Result<TempGuard> {
+    unreachable!("unnamed files are made only on Linux")
+}
+
+/// Creates a temporary file beside `dest`, with `permissions` if given.
+fn temp_target(dest: PathBuf, permissions: Option<fs::Permissions>) -> io::Result<Target> {
+    let (file, guard) = match unnamed_file(&dir_of(&dest)) {
+        Some(file) => (file, None),
+        None => {
+            let (file, guard) = create_temp(&dest, |temp| {
+                OpenOptions::new().write(true).create_new(true).open(temp)
+            })?;
+            (file, Some(guard))
+        }
     };
     if let Some(permissions) = &permissions {
         // Keep the replaced file's mode; failing to is not worth failing the run.

@@ -128,9 +128,7 @@ fn format_of(format: OutputFormat) -> Format {
     }
 }
 
-/// Writes the snapshot into `file`'s temporary file (the snapshot writer replaces it
-/// by a rename of its own), or, for an output written in place (`/dev/null`, a pipe),
-/// writes its bytes there.
+/// Writes the snapshot into `file`, not yet replacing the old one.
 fn write_snapshot(
     mut file: AtomicFile,
     path: &Path,
@@ -139,24 +137,14 @@ fn write_snapshot(
     options: &dyngroup_snapshot::WriteOptions,
     policies: Option<&dyngroup_snapshot::PolicyInputs>,
 ) -> Result<Finished, Fatal> {
-    match file.temp_path() {
-        Some(temp) => {
-            if let Err(e) =
-                dyngroup_snapshot::write_with_policies(temp, index, memberships, options, policies)
-            {
-                // Name the file the user gave, not the temporary one.
-                let message = e.to_string();
-                let temp = temp.display().to_string();
-                return Err(Fatal(message.replace(&temp, &path.display().to_string())));
-            }
-        }
-        None => {
-            let bytes =
-                dyngroup_snapshot::to_bytes_with_policies(index, memberships, options, policies)?;
-            file.write_all(&bytes)
-                .map_err(|e| Fatal(format!("snapshot: {}: {e}", path.display())))?;
-        }
-    }
+    dyngroup_snapshot::write_to_with_policies(
+        &mut file,
+        path,
+        index,
+        memberships,
+        options,
+        policies,
+    )?;
     Ok(file.finish()?)
 }
 

@@ -651,3 +651,64 @@ fn a_checkpoint_that_fails_part_way_leaves_the_old_snapshot() {
         .collect();
     assert_eq!(names, Vec::<String>::new(), "no temporary file is left");
 }
+
+/// A checkpoint killed part way leaves the old snapshot as it was and no temporary
+/// file: the kernel kills `apply` with `SIGXFSZ` once the new snapshot passes the
+/// file-size limit (`ulimit -f`), part way through writing it. With the signal
+/// ignored, the same write fails (`EFBIG`) instead: a clear error, and the same.
+#[test]
+fn a_checkpoint_killed_or_failing_part_way_leaves_the_old_snapshot_and_nothing_else() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Command;
+
+    let dir = scratch("killed");
+    let snapshot = sample_snapshot(&dir);
+    let before = fs::read(&snapshot).unwrap();
+    // bash counts the limit in 1024-byte blocks: the snapshot must be longer.
+    assert!(
+        before.len() > 2048,
+        "the sample snapshot has {} bytes",
+        before.len()
+    );
+    let changes_path = path(&dir, "changes.jsonl");
+    fs::write(&changes_path, changes().join("\n")).unwrap();
+    let names = || {
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let names_before = names();
+
+    const SIGXFSZ: i32 = 25; // Linux
+    for ignore_signal in [false, true] {
+        let trap = if ignore_signal { "trap '' XFSZ; " } else { "" };
+        let script =
+            format!(r#"{trap}ulimit -f 1; exec "$0" apply --snapshot "$1" --changes "$2""#);
+        let out = Command::new("bash")
+            .args([
+                "-c",
+                &script,
+                env!("CARGO_BIN_EXE_dyngroup"),
+                &snapshot,
+                &changes_path,
+            ])
+            .output()
+            .expect("bash runs");
+        if ignore_signal {
+            assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+            assert!(stderr(&out).contains("File too large"), "{}", stderr(&out));
+            assert!(stderr(&out).contains("old.dgs"), "{}", stderr(&out));
+        } else {
+            assert_eq!(out.status.signal(), Some(SIGXFSZ), "{out:?}");
+        }
+        assert_eq!(
+            fs::read(&snapshot).unwrap(),
+            before,
+            "the old snapshot is intact"
+        );
+        assert_eq!(names(), names_before, "no temporary file is left");
+    }
+}

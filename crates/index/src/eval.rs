@@ -4,7 +4,7 @@
 //! Both paths run the same set operations on the same operands in the same order, so
 //! their results are identical, not merely equal as sets.
 
-use crate::ids::{GroupId, PrincipalId};
+use crate::ids::GroupId;
 use crate::index::{Index, Tenancy};
 use crate::memberships::Memberships;
 use crate::plan::{Domain, Node, NodeId, TenancyPlan};
@@ -84,31 +84,6 @@ impl Index {
             out[g.index()] = members;
         }
         out
-    }
-
-    /// Whether principal `p` is a member of group `g`, computed from the plan for that
-    /// one principal (no bitmaps built). Used by explain as a cross-check.
-    pub(crate) fn node_holds(&self, plan: &TenancyPlan, node: NodeId, p: PrincipalId) -> bool {
-        let t = &self.tenancies[plan.tenancy.index()];
-        let holds = |term: TermRef| self.postings.holds(term, p);
-        match &plan.nodes[node.0 as usize] {
-            Node::All {
-                domain,
-                pos,
-                neg,
-                subs,
-            } => {
-                domain_of(t, *domain).contains(p.0)
-                    && pos.iter().all(|&x| holds(x))
-                    && subs.iter().all(|&s| self.node_holds(plan, s, p))
-                    && !neg.iter().any(|&x| holds(x))
-            }
-            Node::Any { pos, inst, subs } => {
-                (t.universe.contains(p.0) && pos.iter().any(|&x| holds(x)))
-                    || (t.instances.contains(p.0) && inst.iter().any(|&x| holds(x)))
-                    || subs.iter().any(|&s| self.node_holds(plan, s, p))
-            }
-        }
     }
 }
 

@@ -4,8 +4,9 @@
 //! read from the index's postings. The verdict also comes from the compiled plan, and
 //! the two are checked against each other in debug builds.
 
+use crate::holds::{leaf_holds, rule_holds};
 use crate::ids::{GroupId, PrincipalId};
-use crate::index::Index;
+use crate::index::{Index, Indexed};
 use dyngroup_rules::{Ast, Expr, GroupKind, Leaf, Rule, print};
 use std::fmt;
 
@@ -92,8 +93,15 @@ impl Index {
         let member = same_tenancy && tree.as_ref().is_some_and(|t| t.holds);
         debug_assert_eq!(
             member,
-            self.plan_holds(g, p),
-            "explain agrees with the plan"
+            same_tenancy
+                && self.group_rule(g).is_ok_and(|rule| {
+                    let at = Indexed {
+                        index: self,
+                        principal: p,
+                    };
+                    rule_holds(&rule, &at)
+                }),
+            "the tree as written and the normalised rule agree"
         );
         Explanation {
             group: g,
@@ -118,15 +126,6 @@ impl Index {
         Ok(self.explain(p, g))
     }
 
-    /// Group membership of one principal through the compiled plan.
-    fn plan_holds(&self, g: GroupId, p: PrincipalId) -> bool {
-        let plan = &self.plans[self.groups[g.index()].tenancy.index()];
-        plan.roots
-            .iter()
-            .find(|(group, _)| *group == g)
-            .is_some_and(|&(_, root)| self.node_holds(plan, root, p))
-    }
-
     fn explain_expr(&self, expr: &Expr, p: PrincipalId) -> ExplainNode {
         let note = |leaf: &Leaf| {
             (leaf.test.is_instance_only() && !self.is_instance(p)).then(|| {
@@ -138,18 +137,11 @@ impl Index {
                 )
             })
         };
-        explain_tree_with(expr, &|leaf| self.leaf_holds(leaf, p), &note)
-    }
-
-    /// A condition's truth for `p`; `!=` is the complement within the domain (the
-    /// instances for `instance.*`, everyone otherwise).
-    fn leaf_holds(&self, leaf: &Leaf, p: PrincipalId) -> bool {
-        if leaf.negated {
-            (!leaf.test.is_instance_only() || self.is_instance(p))
-                && !self.test_holds(&leaf.test, p)
-        } else {
-            self.test_holds(&leaf.test, p)
-        }
+        let at = Indexed {
+            index: self,
+            principal: p,
+        };
+        explain_tree_with(expr, &|leaf| leaf_holds(leaf, &at), &note)
     }
 }
 

@@ -279,12 +279,6 @@ impl Index {
             ),
         }
     }
-
-    /// Whether principal `p` passes a positive test (instance restriction included).
-    pub(crate) fn test_holds(&self, test: &Test, p: PrincipalId) -> bool {
-        (!test.is_instance_only() || self.is_instance(p))
-            && self.postings.holds(self.resolve(test), p)
-    }
 }
 
 impl Index {
@@ -312,4 +306,22 @@ pub(crate) fn ordinals_by_id(principals: &Records) -> Vec<PrincipalId> {
     let mut by_id: Vec<PrincipalId> = (0..principals.len() as u32).map(PrincipalId).collect();
     by_id.par_sort_unstable_by_key(|&p| (principals.id(p), p));
     by_id
+}
+
+/// An indexed principal, its tests answered by the postings.
+pub(crate) struct Indexed<'a> {
+    pub(crate) index: &'a Index,
+    pub(crate) principal: PrincipalId,
+}
+
+impl crate::holds::Attributes for Indexed<'_> {
+    fn is_instance(&self) -> bool {
+        self.index.is_instance(self.principal)
+    }
+
+    fn passes(&self, test: &Test) -> bool {
+        self.index
+            .postings
+            .holds(self.index.resolve(test), self.principal)
+    }
 }

@@ -114,6 +114,7 @@ mod eval;
 mod explain;
 mod frozen;
 mod groups;
+mod holds;
 mod ids;
 mod index;
 mod intern;

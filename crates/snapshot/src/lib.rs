@@ -91,7 +91,10 @@ pub use layout::{FORMAT_VERSION, MAGIC, OLDEST_READABLE_VERSION, SectionInfo};
 pub use open::Snapshot;
 pub use policies::PolicyInputs;
 pub use query::GroupRef;
-pub use write::{WriteOptions, to_bytes, to_bytes_with_policies, write, write_with_policies};
+pub use write::{
+    WriteOptions, to_bytes, to_bytes_with_policies, write, write_to, write_to_with_policies,
+    write_with_policies,
+};
 
 mod engine;
 mod error;

@@ -46,6 +46,33 @@ pub fn to_bytes_with_policies(
     Ok(out)
 }
 
+/// Writes an index and its memberships as a snapshot into `out`, an output the caller
+/// makes atomic (as `dyngroup compute` does, with its other outputs); `path` names it
+/// in errors. Returns the bytes written.
+pub fn write_to(
+    out: &mut impl std::io::Write,
+    path: &Path,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+) -> Result<u64, Error> {
+    write_to_with_policies(out, path, index, memberships, options, None)
+}
+
+/// [`write_to`], with the compartment tree and policies the memberships were computed
+/// with (see [`to_bytes_with_policies`]).
+pub fn write_to_with_policies(
+    out: &mut impl std::io::Write,
+    path: &Path,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+    policies: Option<&PolicyInputs>,
+) -> Result<u64, Error> {
+    let sections = sections(index, memberships, options, policies)?;
+    layout::write_file(out, &borrowed(&sections)).map_err(|e| Error::io(path, e))
+}
+
 /// Writes an index and its memberships to `path`, atomically (`dyngroup-atomic`, the
 /// workspace's one atomic write): a temporary file in the same directory is written
 /// and flushed to disk, then renamed over `path` (keeping its permissions), and the

@@ -1,8 +1,9 @@
-//! Two ways of evaluating a normalised [`Rule`]:
+//! The engine's two ways of evaluating a normalised [`Rule`]:
 //!
-//! - on **one principal's attributes** ([`rule_holds`]), for a principal change: at
-//!   most the tenancy's 50 rules, each a few string comparisons, cost less than
-//!   touching their postings would (no bitmap is read, none is built);
+//! - on **one principal's attributes**, for a principal change: the crate's one
+//!   per-principal evaluator (`holds`), asked about a [`PrincipalView`] whose tests
+//!   are the string comparisons below (at most the tenancy's 50 rules cost less than
+//!   touching their postings would: no bitmap is read, none is built);
 //! - as **bitmaps over a tenancy's postings** ([`members`]), for a rule change:
 //!   intersections smallest first, `!=` as and-not, ANY as a union, the same shape as
 //!   the index's planner (without its cross-group sharing: one rule at a time).
@@ -13,45 +14,32 @@
 use super::atoms::{Atom, AtomTable};
 use super::state::{Loc, PrincipalView};
 use super::tenancy::{TenancyIndex, TermKey};
+use crate::holds::Attributes;
 use dyngroup_rules::{Leaf, Rule, Test};
 use hashbrown::HashMap;
 use roaring::{MultiOps, RoaringBitmap};
 use std::borrow::Cow;
 
-/// Whether principal `p` satisfies `rule` (its tenancy is the caller's business).
-pub(crate) fn rule_holds(rule: &Rule, p: &PrincipalView) -> bool {
-    match rule {
-        Rule::Leaf(leaf) => leaf_holds(leaf, p),
-        Rule::All(items) => items.iter().all(|r| rule_holds(r, p)),
-        Rule::Any(items) => items.iter().any(|r| rule_holds(r, p)),
+impl Attributes for PrincipalView {
+    fn is_instance(&self) -> bool {
+        self.instance
     }
-}
 
-/// A condition's truth for `p`; `!=` is the complement within the domain.
-pub(crate) fn leaf_holds(leaf: &Leaf, p: &PrincipalView) -> bool {
-    if leaf.negated {
-        (!leaf.test.is_instance_only() || p.instance) && !test_holds(&leaf.test, p)
-    } else {
-        test_holds(&leaf.test, p)
-    }
-}
-
-fn test_holds(test: &Test, p: &PrincipalView) -> bool {
-    match test {
-        Test::InstanceId(id) => p.instance && *p.id == **id,
-        Test::InstanceCompartment(c) => p.instance && *p.compartment == **c,
-        Test::ResourceId(id) => *p.id == **id,
-        Test::ResourceCompartment(c) => *p.compartment == **c,
-        // Lowering folded the rule's side, interning folded the principal's.
-        Test::ResourceType(t) => *p.resource_type == **t,
-        Test::TagExists(k) => p
-            .tags
-            .iter()
-            .any(|t| *t.namespace == *k.namespace && *t.key == *k.key),
-        Test::TagValue(k, v) => p
-            .tags
-            .iter()
-            .any(|t| *t.namespace == *k.namespace && *t.key == *k.key && *t.value == **v),
+    fn passes(&self, test: &Test) -> bool {
+        match test {
+            Test::InstanceId(id) | Test::ResourceId(id) => *self.id == **id,
+            Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => *self.compartment == **c,
+            // Lowering folded the rule's side, interning folded the principal's.
+            Test::ResourceType(t) => *self.resource_type == **t,
+            Test::TagExists(k) => self
+                .tags
+                .iter()
+                .any(|t| *t.namespace == *k.namespace && *t.key == *k.key),
+            Test::TagValue(k, v) => self
+                .tags
+                .iter()
+                .any(|t| *t.namespace == *k.namespace && *t.key == *k.key && *t.value == **v),
+        }
     }
 }
 

@@ -6,9 +6,9 @@
 
 use super::atoms::{Atom, AtomTable};
 use super::delta::{DeltaBuilder, GroupKey};
-use super::eval::rule_holds;
 use super::state::{Loc, PrincipalView, Tag, TenancyView};
 use super::{Engine, tenancy_view_mut};
+use crate::holds::rule_holds;
 use crate::ids::GroupId;
 use crate::memberships::GroupList;
 use crate::model::{Principal, resource_type_of};

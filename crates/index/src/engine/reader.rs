@@ -4,9 +4,9 @@
 //! new states beside it (sharing what they do not change) and never touch it.
 
 use super::errors::LookupError;
-use super::eval::leaf_holds;
 use super::state::{GroupView, PrincipalView, State, TenancyView};
 use crate::explain::{Explanation, explain_tree};
+use crate::holds::leaf_holds;
 use crate::ids::{GroupId, PrincipalId};
 use arc_swap::ArcSwap;
 use dyngroup_rules::{Ast, ParseError, Rule};
