@@ -107,7 +107,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     print_limit_summary(&report);
     crate::report::print_domain_scope_note(&index);
     if let Some(grants) = &grants {
-        grants.print_summary();
+        grants.print_summary(args.by == By::Principal);
     }
     eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
     let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected());

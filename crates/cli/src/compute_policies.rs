@@ -352,8 +352,9 @@ impl PolicyOutcome<'_> {
         })
     }
 
-    /// One line of counts, and a note per kind of finding present.
-    pub(crate) fn print_summary(&self) {
+    /// One line of counts, and a note per kind of finding present; `written` says
+    /// whether the grants went to the output (`--by principal`).
+    pub(crate) fn print_summary(&self, written: bool) {
         let report = self.report_json();
         let totals = &report["totals"];
         eprintln!(
@@ -389,6 +390,12 @@ impl PolicyOutcome<'_> {
             if count > 0 {
                 eprintln!("dyngroup: note: {count} {what} (see --report)");
             }
+        }
+        if !written {
+            eprintln!(
+                "dyngroup: note: the effective grants are written with --by principal; \
+                 --by group writes the memberships only"
+            );
         }
     }
 }

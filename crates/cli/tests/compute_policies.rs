@@ -96,6 +96,9 @@ fn by_principal_carries_each_principals_effective_grants() {
     ]);
     let with = compute(&[&policies], &[]);
     assert_eq!(stdout(&plain), stdout(&with));
+    assert!(stderr(&with).contains(
+        "dyngroup: note: the effective grants are written with --by principal; --by group writes the memberships only\n"
+    ));
 }
 
 #[test]
