@@ -210,6 +210,8 @@ pub(crate) struct ComputeArgs {
     /// `query`, `diff` and services that embed the index.
     #[arg(long, value_name = "FILE")]
     pub(crate) snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) policy: crate::compute_policies::ComputePolicyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
         ("--snapshot", args.snapshot.as_deref()),
     ];
     check_distinct_paths(&args.input, &outputs)?;
+    args.policy.check_paths(&args.input, &outputs)?;
     if let Some(path) = &args.snapshot {
         not_a_directory(path)?;
     }
@@ -40,6 +41,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     phases.start("read");
     let loaded = load(&args.input)?;
     print_problems(&loaded.problems);
+    let policies = crate::compute_policies::load(&args.policy, &args.input)?;
 
     phases.start("build");
     let (index, refused) = build_index(&loaded, args.input.strict);
@@ -51,6 +53,13 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
         max_groups_per_principal: args.max_groups_per_principal,
     };
     let report = index.limits_report(&memberships, &limits);
+    let grants = policies.as_ref().map(|p| {
+        phases.start("policies");
+        p.evaluate(&index, &memberships)
+    });
+    if let Some(grants) = &grants {
+        grants.print_problems();
+    }
 
     // The snapshot first: when --out is standard output (written as it goes), a
     // failing snapshot then stops the run before any membership is printed.
@@ -63,15 +72,32 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
                 ..Default::default()
             },
         };
-        finished.push(write_snapshot(file, path, &index, &memberships, &options)?);
+        let stored = policies.as_ref().map(|p| p.inputs());
+        finished.push(write_snapshot(
+            file,
+            path,
+            &index,
+            &memberships,
+            &options,
+            stored.as_ref(),
+        )?);
     }
     phases.start("write");
-    finished.push(write_memberships(args, out, &index, &memberships)?);
+    finished.push(write_memberships(
+        args,
+        out,
+        &index,
+        &memberships,
+        grants.as_ref(),
+    )?);
     let timings = phases.finish();
 
     let totals = Totals::new(&loaded, &index, &memberships, &report, refused);
     if let (Some(mut file), Some(path)) = (report_out, &args.report) {
-        let json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
+        let mut json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
+        if let Some(grants) = &grants {
+            json["policies"] = grants.report_json();
+        }
         serde_json::to_writer_pretty(&mut file, &json)?;
         file.write_all(b"\n")
             .map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
@@ -80,12 +106,18 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     commit_all(finished)?;
     print_limit_summary(&report);
     crate::report::print_domain_scope_note(&index);
+    if let Some(grants) = &grants {
+        grants.print_summary(args.by == By::Principal);
+    }
     eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
-    Ok(if totals.rejected_records + totals.invalid_groups > 0 {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    })
+    let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected());
+    Ok(
+        if totals.rejected_records + totals.invalid_groups > 0 || policies_rejected {
+            Outcome::Rejected
+        } else {
+            Outcome::Clean
+        },
+    )
 }
 
 fn format_of(format: OutputFormat) -> Format {
@@ -103,8 +135,16 @@ fn write_snapshot(
     index: &Index,
     memberships: &Memberships,
     options: &dyngroup_snapshot::WriteOptions,
+    policies: Option<&dyngroup_snapshot::PolicyInputs>,
 ) -> Result<Finished, Fatal> {
-    dyngroup_snapshot::write_to(&mut file, path, index, memberships, options)?;
+    dyngroup_snapshot::write_to_with_policies(
+        &mut file,
+        path,
+        index,
+        memberships,
+        options,
+        policies,
+    )?;
     Ok(file.finish()?)
 }
 
@@ -114,11 +154,15 @@ fn write_memberships(
     out: AtomicFile,
     index: &Index,
     memberships: &Memberships,
+    grants: Option<&crate::compute_policies::PolicyOutcome<'_>>,
 ) -> Result<Finished, Fatal> {
     let failed = |e: std::io::Error| Fatal(format!("{}: {e}", args.out.display()));
     let format = format_of(args.format);
-    let out = match args.by {
-        By::Group => {
+    let out = match (args.by, grants) {
+        (By::Principal, Some(grants)) => {
+            crate::compute_policies::write_by_principal(out, format, grants).map_err(failed)?
+        }
+        (By::Group, _) => {
             let order = MemberOrder::new(index);
             let mut writer = GroupMembersWriter::new(out, format);
             for g in index.group_ids() {
@@ -134,7 +178,7 @@ fn write_memberships(
             }
             writer.finish().map_err(failed)?
         }
-        By::Principal => {
+        (By::Principal, None) => {
             let mut writer = PrincipalGroupsWriter::new(out, format);
             for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
                 let p = PrincipalId(ordinal as u32);

@@ -12,6 +12,7 @@ mod apply;
 mod args;
 mod check;
 mod compute;
+mod compute_policies;
 mod explain;
 mod input;
 mod policy_cmds;

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use dyngroup_index::{GroupId, Index, PrincipalId};
 use dyngroup_io::{
-    CompartmentsReader, PoliciesReader, Problem, Severity, statement_problem, write_csv_field,
+    CompartmentsReader, PoliciesReader, Problem, ProblemKind, Severity, statement_problem,
+    write_csv_field,
 };
 use dyngroup_policy::{
     CompartmentId, CompartmentTree, Decision, Evaluator, FindingKind, Grants, Holding, PolicySet,
@@ -52,16 +53,24 @@ pub(crate) struct PolicyCheckArgs {
     pub(crate) canonical: bool,
 }
 
-/// The policy inputs of `can` and `who-can`.
+/// The policy inputs of `can` and `who-can`: files, or a snapshot that holds them.
 #[derive(Debug, Args)]
 pub(crate) struct PolicyInputArgs {
     /// Compartment files (as `oci iam compartment list --all
     /// --compartment-id-in-subtree true --include-root` prints). Repeatable.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "snapshot")]
     pub(crate) compartments: Vec<PathBuf>,
     /// Policy files (as `oci iam policy list --all` prints). Repeatable.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "snapshot")]
     pub(crate) policies: Vec<PathBuf>,
+    /// Answer from a snapshot written by `compute --policies F --compartments F
+    /// --snapshot FILE` (deep-verified first) instead of the input files.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["compartments", "policies", "inventory", "groups"]
+    )]
+    pub(crate) snapshot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +156,11 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     }
     let (compartments, mut problems) = compartments.finish().into_parts();
     let (policies, policy_problems) = policies.finish().into_parts();
+    // Statements the reader left out (not strings): counted with the rejected ones.
+    let left_out = policy_problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::BadStatement)
+        .count();
     problems.extend(policy_problems);
     let tree = CompartmentTree::new(&compartments);
     let set = PolicySet::compile(policies, &tree);
@@ -219,14 +233,27 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         out.flush()?;
     }
     let statements: usize = set.policies().iter().map(|p| p.statements.len()).sum();
+    // Statements (one count each, however many errors it has; a non-string one the
+    // reader left out included) apart from whole records left out.
+    let mut bad: Vec<_> = set
+        .findings()
+        .iter()
+        .filter(|f| f.is_error() && (resolve || f.kind != FindingKind::UnknownAttachment))
+        .map(|f| f.at)
+        .collect();
+    bad.sort();
+    bad.dedup();
+    let records = problems.iter().filter(|p| p.rejects_record()).count();
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
     eprintln!(
-        "dyngroup: {statements} statements in {} policies: {} evaluated, {errors} errors",
+        "dyngroup: {statements} statements in {} policies: {} evaluated, {} statements rejected, \
+         {records} records rejected",
         set.policies().len(),
-        set.grants().len()
+        set.grants().len(),
+        bad.len() + left_out,
     );
     Ok(if errors > 0 {
         Outcome::Rejected
@@ -247,6 +274,9 @@ struct World {
 
 fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fatal> {
     configure_threads(input)?;
+    if let Some(path) = &policy.snapshot {
+        return load_snapshot_world(path);
+    }
     let loaded = load(input)?;
     let options = read_options(input);
     let mut compartments = CompartmentsReader::new(options.clone());
@@ -260,12 +290,55 @@ fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fata
     let (compartments, mut problems) = compartments.finish().into_parts();
     let (policies, policy_problems) = policies.finish().into_parts();
     problems.extend(policy_problems);
-    let mut rejected = loaded.rejected() > 0;
+    let rejected = loaded.rejected() > 0;
     print_problems(&loaded.problems);
     let (index, refused) = build_index(&loaded, input.strict);
-    rejected |= refused > 0;
     let memberships = index.evaluate();
-    let tree = CompartmentTree::new(&compartments);
+    world(
+        index,
+        memberships,
+        &compartments,
+        policies,
+        problems,
+        rejected || refused > 0,
+    )
+}
+
+/// The world a snapshot holds: its index (deep-verified: a crafted file is refused,
+/// not believed) and the compartment tree and policies stored with it.
+fn load_snapshot_world(path: &std::path::Path) -> Result<World, Fatal> {
+    crate::snapshot_cmds::not_a_directory(path)?;
+    let snapshot = crate::snapshot_cmds::open_snapshot(path)?;
+    let Some(inputs) = snapshot.policy_inputs() else {
+        return Err(Fatal(format!(
+            "snapshot: {}: holds no policies (format version {}); write it with \
+             `dyngroup compute --policies F --compartments F --snapshot FILE`",
+            path.display(),
+            snapshot.format_version()
+        )));
+    };
+    let (index, memberships) = snapshot.verified_index()?;
+    world(
+        index,
+        memberships,
+        &inputs.compartments,
+        inputs.policies,
+        Vec::new(),
+        false,
+    )
+}
+
+/// Builds the tree and compiles the policies over the memberships, printing every
+/// problem (`problems`: those of the records read) and statement finding.
+fn world(
+    index: Index,
+    memberships: dyngroup_index::Memberships,
+    compartments: &[dyngroup_policy::Compartment],
+    policies: Vec<dyngroup_policy::Policy>,
+    mut problems: Vec<Problem>,
+    mut rejected: bool,
+) -> Result<World, Fatal> {
+    let tree = CompartmentTree::new(compartments);
     for message in tree.problems() {
         eprintln!("dyngroup: warning: {message}");
     }
@@ -371,7 +444,10 @@ pub(crate) fn who_can(args: &WhoCanArgs) -> Result<Outcome, Fatal> {
     let answers = evaluator.who_can(&request);
     let mut out = BufWriter::new(io::stdout().lock());
     if args.format == WhoCanFormat::Csv {
-        writeln!(out, "id,tenancy-id,decision,group,policy-id,statement")?;
+        writeln!(
+            out,
+            "principal_id,tenancy_id,decision,group_name,policy_id,statement"
+        )?;
     }
     for answer in &answers {
         let principal = w.index.principal(answer.principal);

@@ -96,7 +96,7 @@ fn policy_check_files_reports_each_statement_at_its_string() {
         "broken.json:1:372: warning: policy `broken`, statement 5: unknown resource type `instances-family`",
         "= help: did you mean `instance-family`?",
         "compartments.json:51:5: note: skipped compartment `ocid1.compartment.oc1..aaaaaaaasandbox`: it is DELETED",
-        "dyngroup: 9 statements in 3 policies: 6 evaluated, 2 errors",
+        "dyngroup: 9 statements in 3 policies: 6 evaluated, 2 statements rejected, 0 records rejected",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in\n{err}");
     }
@@ -223,7 +223,7 @@ fn who_can_conditional_as_csv() {
     assert_eq!(
         stdout(&out),
         format!(
-            "id,tenancy-id,decision,group,policy-id,statement\n\
+            "principal_id,tenancy_id,decision,group_name,policy_id,statement\n\
              {WEB01},ocid1.tenancy.oc1..aaaaaaaaexampletenancy,conditional,web,{WEB_ACCESS},{statement}\n\
              {WEB02},ocid1.tenancy.oc1..aaaaaaaaexampletenancy,conditional,web,{WEB_ACCESS},{statement}\n"
         )
@@ -481,4 +481,40 @@ fn policy_check_reports_unnamed_groups_and_paths_over_the_limit() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn policy_check_counts_rejected_records_apart_from_statements() {
+    let dir = common::scratch("check-records");
+    let policies = common::path(&dir, "policies.jsonl");
+    std::fs::write(
+        &policies,
+        concat!(
+            r#"{"id": "ocid1.policy.oc1..a", "name": "a", "compartment-id": "ocid1.tenancy.oc1..aaaaaaaaexampletenancy", "statements": ["Allow any-user to read buckets in tenancy", 42, "Alow any-user to read buckets in tenancy"]}"#,
+            "\n",
+            r#"{"id": "ocid1.policy.oc1..b", "name": "b", "compartment-id": "ocid1.tenancy.oc1..aaaaaaaaexampletenancy"}"#,
+            "\n",
+            "not json\n",
+        ),
+    )
+    .unwrap();
+    let compartments = data("compartments.json");
+    let out = dyngroup(&[
+        "policy",
+        "check",
+        "--policies",
+        &policies,
+        "--compartments",
+        &compartments,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        "policies.jsonl:1:167: error: policy `a`, statement 2: a statement must be a string, found a number; left out",
+        "policies.jsonl:1:171: error: policy `a`, statement 3: expected `Allow`",
+        "policies.jsonl:2:1: error: missing `statements`",
+        "dyngroup: 2 statements in 1 policies: 1 evaluated, 2 statements rejected, 2 records rejected\n",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in\n{err}");
+    }
 }

@@ -175,8 +175,15 @@ fn inspect_shows_the_header_sections_and_verdict() {
     let out = dyngroup(&["inspect", &snapshot]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("format version 1, flags 0x0"), "{text}");
-    for name in ["meta", "strings", "postings", "members", "principal-groups"] {
+    assert!(text.contains("format version 2, flags 0x0"), "{text}");
+    for name in [
+        "meta",
+        "strings",
+        "postings",
+        "members",
+        "principal-groups",
+        "policies",
+    ] {
         assert!(
             text.lines()
                 .any(|l| l.starts_with(name) && l.ends_with("ok")),
@@ -193,9 +200,9 @@ fn inspect_shows_the_header_sections_and_verdict() {
     assert_eq!(out.status.code(), Some(0));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["valid"], true);
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(report["error"], Value::Null);
-    assert_eq!(report["sections"].as_array().unwrap().len(), 10);
+    assert_eq!(report["sections"].as_array().unwrap().len(), 11);
     assert_eq!(report["counts"]["groups"], 14);
     assert_eq!(
         report["bytes"].as_u64().unwrap(),

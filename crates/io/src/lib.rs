@@ -44,7 +44,8 @@
 //!   rendered with `^^^` under the span inside it.
 //!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
-//! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
+//! records as JSON Lines, a JSON array or CSV ([`Format`]), [`PrincipalGrantsWriter`]
+//! each principal's groups with its effective policy grants; [`AtomicFile`] and
 //! [`write_atomically`] replace an output file only when the whole run succeeded;
 //! [`AtomicFile::finish`] and [`commit_all`] replace several outputs only when all of
 //! them were written.
@@ -78,6 +79,7 @@ pub use compartments::{
     Compartments, CompartmentsReader, read_compartments, read_compartments_from,
 };
 pub use error::Error;
+pub use grants::{GrantRecord, PrincipalGrantsRecord, PrincipalGrantsWriter};
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
     is_valid_group_name, read_groups, read_groups_from,
@@ -103,6 +105,7 @@ mod container;
 mod documents;
 mod error;
 mod fields;
+mod grants;
 mod groups;
 mod input;
 mod inventory;

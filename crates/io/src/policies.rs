@@ -53,7 +53,8 @@ pub struct PoliciesReader {
 }
 
 enum Outcome {
-    Found(Policy, Location),
+    /// A policy, where its id is, and the problems of statements left out of it.
+    Found(Policy, Location, Vec<Problem>),
     Skipped(Problem),
 }
 
@@ -91,7 +92,10 @@ impl PoliciesReader {
             chunk_bytes,
             &build,
             &mut |result| match result {
-                Ok(Outcome::Found(p, at)) => self.accept(file, p, at),
+                Ok(Outcome::Found(p, at, problems)) => {
+                    self.out.problems.extend(problems);
+                    self.accept(file, p, at);
+                }
                 Ok(Outcome::Skipped(note)) => self.out.problems.push(note),
                 Err(problem) => self.out.problems.push(problem),
             },
@@ -152,27 +156,42 @@ fn policy(record: &RawRecord<'_>, ctx: &RecordCtx<'_>, file: &str) -> Result<Out
             ));
         }
     };
+    // A statement that is not a string is left out on its own, like a statement that
+    // does not parse: the rest of the policy is kept.
     let mut statements = Vec::with_capacity(items.len());
-    for item in items {
+    let mut problems = Vec::new();
+    for (n, item) in items.into_iter().enumerate() {
         let at = ctx.at_raw(item);
-        if JsonType::of(item) != JsonType::String {
-            return Err(ctx.problem_at(
+        let text = if JsonType::of(item) == JsonType::String {
+            decode_string(item, ctx)
+        } else {
+            Err(ctx.problem_at(
                 at,
-                ProblemKind::BadField,
+                ProblemKind::BadStatement,
                 format!(
-                    "each statement must be a string, found {}",
+                    "policy `{}`, statement {}: a statement must be a string, found {}; \
+                     left out",
+                    if name.is_empty() { &id } else { &name },
+                    n + 1,
                     JsonType::of(item).described()
                 ),
-            ));
-        }
-        statements.push(PolicyStatement {
-            text: decode_string(item, ctx)?,
-            origin: Some(Origin {
-                file: file.to_owned(),
-                line: at.line,
-                column: at.column,
+            ))
+        };
+        match text {
+            Ok(text) => statements.push(PolicyStatement {
+                text,
+                origin: Some(Origin {
+                    file: file.to_owned(),
+                    line: at.line,
+                    column: at.column,
+                    position: n + 1,
+                }),
             }),
-        });
+            Err(mut problem) => {
+                problem.kind = ProblemKind::BadStatement;
+                problems.push(problem);
+            }
+        }
     }
     Ok(Outcome::Found(
         Policy {
@@ -182,6 +201,7 @@ fn policy(record: &RawRecord<'_>, ctx: &RecordCtx<'_>, file: &str) -> Result<Out
             statements,
         },
         id_at,
+        problems,
     ))
 }
 
@@ -194,15 +214,20 @@ fn policy(record: &RawRecord<'_>, ctx: &RecordCtx<'_>, file: &str) -> Result<Out
 pub fn statement_problem(set: &PolicySet, finding: &Finding) -> Problem {
     let policy = set.policy(finding.at);
     let statement = set.statement(finding.at);
-    let (file, at) = match &statement.origin {
+    let (file, at, position) = match &statement.origin {
         Some(o) => (
             o.file.as_str(),
             Location {
                 line: o.line,
                 column: o.column,
             },
+            o.position,
         ),
-        None => ("<policies>", Location { line: 1, column: 1 }),
+        None => (
+            "<policies>",
+            Location { line: 1, column: 1 },
+            finding.at.statement as usize + 1,
+        ),
     };
     let severity = match (finding.diagnostic.is_error(), finding.kind) {
         (true, _) => Severity::Error,
@@ -224,8 +249,7 @@ pub fn statement_problem(set: &PolicySet, finding: &Finding) -> Problem {
         at,
         kind,
         format!(
-            "policy `{name}`, statement {}: {}",
-            finding.at.statement + 1,
+            "policy `{name}`, statement {position}: {}",
             finding.diagnostic.message
         ),
     )

@@ -102,7 +102,7 @@ pub struct PrincipalGroupsRecord<'a> {
 }
 
 /// A record that can be written in every format.
-trait Record: Serialize {
+pub(crate) trait Record: Serialize {
     const CSV_HEADER: &'static str;
 
     /// The CSV rows of the record.
@@ -140,7 +140,7 @@ impl Record for PrincipalGroupsRecord<'_> {
 }
 
 /// Writes one CSV row, quoting fields per RFC 4180 where needed.
-fn csv_row(out: &mut dyn Write, fields: &[&str]) -> io::Result<()> {
+pub(crate) fn csv_row(out: &mut dyn Write, fields: &[&str]) -> io::Result<()> {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
@@ -164,14 +164,14 @@ pub fn write_csv_field(out: &mut dyn Write, field: &str) -> io::Result<()> {
 
 /// What the record writers share: the format, and how many records were written.
 #[derive(Debug)]
-struct Core<W> {
-    out: W,
-    format: Format,
-    written: usize,
+pub(crate) struct Core<W> {
+    pub(crate) out: W,
+    pub(crate) format: Format,
+    pub(crate) written: usize,
 }
 
 impl<W: Write> Core<W> {
-    fn write<R: Record>(&mut self, record: &R) -> io::Result<()> {
+    pub(crate) fn write<R: Record>(&mut self, record: &R) -> io::Result<()> {
         match self.format {
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.out, record)?;
@@ -193,7 +193,7 @@ impl<W: Write> Core<W> {
         Ok(())
     }
 
-    fn finish<R: Record>(mut self) -> io::Result<W> {
+    pub(crate) fn finish<R: Record>(mut self) -> io::Result<W> {
         match self.format {
             Format::Jsonl => {}
             Format::Json if self.written == 0 => self.out.write_all(b"[]\n")?,

@@ -98,11 +98,15 @@ fn policies_with_statement_positions_and_record_problems() {
         [
             "p.json:14:5: skipped policy `old` (ocid1.policy.oc1..gone): it is DELETED",
             "p.json:21:108: `statements` must be a list of strings, found a string",
-            "p.json:22:156: each statement must be a string, found a number",
+            "p.json:22:156: policy `bad2`, statement 2: a statement must be a string, found a number; left out",
             "p.json:23:5: missing `statements`",
         ]
     );
-    assert_eq!(read.policies().len(), 1);
+    // A statement that is not a string is left out on its own: the policy is kept.
+    assert_eq!(read.problems()[2].kind, ProblemKind::BadStatement);
+    assert!(!read.problems()[2].rejects_record());
+    assert_eq!(read.policies().len(), 2);
+    assert_eq!(read.policies()[1].statements.len(), 1);
     let origins: Vec<String> = read.policies()[0]
         .statements
         .iter()
@@ -188,4 +192,34 @@ mod no_panic {
             }
         }
     }
+}
+
+#[test]
+fn a_statement_that_is_not_a_string_keeps_the_numbers_of_the_others() {
+    let json = r#"{"id": "ocid1.policy.oc1..p", "name": "p", "compartment-id": "ocid1.tenancy.oc1..t",
+ "statements": [{"text": "Allow any-user to read buckets in tenancy"}, null, "Alow any-user to read buckets in tenancy"]}"#;
+    let read = read_policies_from(json.as_bytes(), "p.json", &options()).unwrap();
+    let problems: Vec<String> = read.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        problems,
+        [
+            "p.json:2:17: policy `p`, statement 1: a statement must be a string, found an object; left out",
+            "p.json:2:72: policy `p`, statement 2: a statement must be a string, found null; left out",
+        ]
+    );
+    let compartments =
+        read_compartments_from(COMPARTMENTS_JSONL.as_bytes(), "c.jsonl", &options()).unwrap();
+    let tree = CompartmentTree::new(compartments.compartments());
+    let set = PolicySet::compile(read.policies().to_vec(), &tree);
+    let problems: Vec<String> = set
+        .findings()
+        .iter()
+        .map(|f| statement_problem(&set, f).to_string())
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "p.json:2:78: policy `p`, statement 3: expected `Allow`, `Deny`, `Define`, `Endorse` or `Admit`, found `Alow`"
+        ]
+    );
 }

@@ -22,6 +22,9 @@ pub struct Origin {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+    /// 1-based position in the policy's `statements` list as read (a statement the
+    /// reader rejected, not being a string, keeps its number).
+    pub position: usize,
 }
 
 impl std::fmt::Display for Origin {

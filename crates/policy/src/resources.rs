@@ -155,7 +155,7 @@ impl ResourceTable {
         Ok(table)
     }
 
-    /// The table's version line, such as `1 (2026-11-30)`.
+    /// The table's version line, such as `2 (2026-12-01)`.
     pub fn version(&self) -> &str {
         &self.version
     }
@@ -233,10 +233,11 @@ mod tests {
             "secret-family",
             "dns",
             "file-family",
+            "stream-family",
         ] {
             assert!(table.families.contains_key(family), "{family}");
         }
-        assert_eq!(table.version(), "1 (2026-11-30)");
+        assert_eq!(table.version(), "2 (2026-12-01)");
     }
 
     #[test]
@@ -253,6 +254,27 @@ mod tests {
         let unknown = t.resolve("widgets");
         assert!(!unknown.known);
         assert!(t.resolve("all-resources").set.covers(&unknown.set));
+    }
+
+    #[test]
+    fn stream_family_covers_the_streaming_types() {
+        let t = ResourceTable::builtin();
+        let family = t.resolve("stream-family");
+        assert!(family.known);
+        for member in [
+            "streams",
+            "stream",
+            "stream-pull",
+            "stream-push",
+            "stream-pools",
+            "connect-harness",
+        ] {
+            let one = t.resolve(member);
+            assert!(one.known, "{member}");
+            assert!(family.set.covers(&one.set), "{member}");
+        }
+        assert_eq!(t.resolve("stream").name, "streams");
+        assert!(!family.set.overlaps(&t.resolve("object-family").set));
     }
 
     #[test]

@@ -149,7 +149,7 @@ fn unknown_resource_types_are_warnings_with_suggestions() {
     assert_eq!(parsed.warnings.len(), 1);
     assert_eq!(
         parsed.warnings[0].render(text),
-        "warning: unknown resource type `instances-family` (resource table version 1 (2026-11-30))\n --> 1:35\n  |\n1 | Allow dynamic-group web to manage instances-family in tenancy\n  |                                   ^^^^^^^^^^^^^^^^\n  = help: did you mean `instance-family`?\n"
+        "warning: unknown resource type `instances-family` (resource table version 2 (2026-12-01))\n --> 1:35\n  |\n1 | Allow dynamic-group web to manage instances-family in tenancy\n  |                                   ^^^^^^^^^^^^^^^^\n  = help: did you mean `instance-family`?\n"
     );
 }
 

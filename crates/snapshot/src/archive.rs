@@ -74,6 +74,46 @@ pub(crate) struct PrincipalGroups {
     pub(crate) groups: Vec<u32>,
 }
 
+/// `policies` (version 2): the compartment tree and the policies the snapshot was
+/// computed with.
+#[derive(Archive, Serialize, Debug, Default)]
+pub(crate) struct PoliciesRow {
+    /// Whether the snapshot was written with policies (else every list is empty).
+    pub(crate) present: bool,
+    /// The files statements were read from; [`StatementRow::file`] indexes them.
+    pub(crate) files: Vec<String>,
+    pub(crate) compartments: Vec<CompartmentRow>,
+    pub(crate) policies: Vec<PolicyRow>,
+}
+
+/// One compartment of `policies`.
+#[derive(Archive, Serialize, Debug)]
+pub(crate) struct CompartmentRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) parent: Option<String>,
+}
+
+/// One policy of `policies`.
+#[derive(Archive, Serialize, Debug)]
+pub(crate) struct PolicyRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) compartment_id: String,
+    pub(crate) statements: Vec<StatementRow>,
+}
+
+/// One statement of a policy, with where it was read.
+#[derive(Archive, Serialize, Debug)]
+pub(crate) struct StatementRow {
+    pub(crate) text: String,
+    /// Index into [`PoliciesRow::files`], or `u32::MAX` when not read from a file.
+    pub(crate) file: u32,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) position: u32,
+}
+
 /// A section stored as an rkyv archive: ties its [`Kind`] to its archived type, so
 /// that the type validated at open is the type accessed later.
 pub(crate) trait Section {
@@ -100,6 +140,7 @@ sections! {
     TermsSection: Terms => rkyv::vec::ArchivedVec<ArchivedTermRow>;
     GroupsSection: Groups => rkyv::vec::ArchivedVec<ArchivedGroupRow>;
     PrincipalGroupsSection: PrincipalGroups => ArchivedPrincipalGroups;
+    PoliciesSection: Policies => ArchivedPoliciesRow;
 }
 
 /// Serializes a value as an rkyv archive.

@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use crate::layout::FORMAT_VERSION;
+use crate::layout::{FORMAT_VERSION, OLDEST_READABLE_VERSION};
 use dyngroup_index::parts::PartsError;
 use std::path::PathBuf;
 
@@ -24,8 +24,9 @@ pub enum Error {
     NotASnapshot,
     /// The file is a snapshot of a format version this build does not read.
     #[error(
-        "snapshot: format version {found} is not supported (this build reads version {supported})",
-        supported = FORMAT_VERSION
+        "snapshot: format version {found} is not supported (this build reads versions {oldest} to {newest})",
+        oldest = OLDEST_READABLE_VERSION,
+        newest = FORMAT_VERSION
     )]
     UnsupportedVersion {
         /// The version the file declares.

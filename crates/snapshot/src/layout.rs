@@ -10,8 +10,12 @@ use xxhash_rust::xxh3::xxh3_64;
 /// (^Z) and LF, so that a text-mode transfer or a truncated download is caught at once.
 pub const MAGIC: [u8; 8] = *b"\x89DGS\r\n\x1a\n";
 
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (it reads every version from
+/// [`OLDEST_READABLE_VERSION`] to this one).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format version this build reads.
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// Bytes of the fixed header.
 pub(crate) const HEADER_LEN: usize = 32;
@@ -24,7 +28,8 @@ pub(crate) const ALIGN: usize = 16;
 /// A table longer than this is refused before anything is allocated for it.
 const MAX_SECTIONS: u32 = 64;
 
-/// The sections of format version 1, in file order.
+/// The sections, in file order: version 1 has the first ten, version 2 adds
+/// `policies`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Meta,
@@ -37,11 +42,12 @@ pub(crate) enum Kind {
     Groups,
     Members,
     PrincipalGroups,
+    Policies,
 }
 
 impl Kind {
-    /// Every section of version 1, in the order they appear.
-    pub(crate) const ALL: [Kind; 10] = [
+    /// Every section of the newest version, in the order they appear.
+    pub(crate) const ALL: [Kind; 11] = [
         Kind::Meta,
         Kind::Strings,
         Kind::Principals,
@@ -52,7 +58,16 @@ impl Kind {
         Kind::Groups,
         Kind::Members,
         Kind::PrincipalGroups,
+        Kind::Policies,
     ];
+
+    /// The sections of format `version` (one [`read_header`] accepted), in order.
+    pub(crate) fn of_version(version: u32) -> &'static [Kind] {
+        match version {
+            1 => &Kind::ALL[..10],
+            _ => &Kind::ALL,
+        }
+    }
 
     /// The name in the section table.
     pub(crate) fn name(self) -> &'static str {
@@ -67,6 +82,7 @@ impl Kind {
             Kind::Groups => "groups",
             Kind::Members => "members",
             Kind::PrincipalGroups => "principal-groups",
+            Kind::Policies => "policies",
         }
     }
 }
@@ -130,7 +146,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, Error> {
         )));
     }
     let version = u32_at(bytes, 8);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion { found: version });
     }
     let header = Header {
@@ -156,8 +172,8 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, Error> {
     }
     if header.flags != 0 {
         return Err(Error::Header(format!(
-            "unknown flags {:#x} (version {FORMAT_VERSION} defines none)",
-            header.flags
+            "unknown flags {:#x} (version {} defines none)",
+            header.flags, header.version
         )));
     }
     if u32_at(bytes, 20) != 0 {
@@ -248,12 +264,13 @@ pub(crate) fn read_table(bytes: &[u8], header: &Header) -> Result<Vec<SectionInf
     Ok(sections)
 }
 
-/// Checks that the table names exactly the sections of version 1, in order.
-pub(crate) fn check_names(sections: &[SectionInfo]) -> Result<(), Error> {
-    for (i, kind) in Kind::ALL.iter().enumerate() {
+/// Checks that the table names exactly the sections of `version`, in order.
+pub(crate) fn check_names(sections: &[SectionInfo], version: u32) -> Result<(), Error> {
+    let kinds = Kind::of_version(version);
+    for (i, kind) in kinds.iter().enumerate() {
         match sections.get(i) {
             Some(s) if s.name == kind.name() => {}
-            Some(s) if Kind::ALL.iter().any(|k| k.name() == s.name) => {
+            Some(s) if kinds.iter().any(|k| k.name() == s.name) => {
                 return Err(Error::section(
                     &s.name,
                     format!("is at position {i}, where \"{}\" belongs", kind.name()),
@@ -262,16 +279,16 @@ pub(crate) fn check_names(sections: &[SectionInfo]) -> Result<(), Error> {
             Some(s) => {
                 return Err(Error::section(
                     &s.name,
-                    format!("is not a section of format version {FORMAT_VERSION}"),
+                    format!("is not a section of format version {version}"),
                 ));
             }
             None => return Err(Error::section(kind.name(), "is missing")),
         }
     }
-    if let Some(extra) = sections.get(Kind::ALL.len()) {
+    if let Some(extra) = sections.get(kinds.len()) {
         return Err(Error::section(
             &extra.name,
-            format!("is not a section of format version {FORMAT_VERSION}"),
+            format!("is not a section of format version {version}"),
         ));
     }
     Ok(())
@@ -361,7 +378,7 @@ mod tests {
             check_checksum(&file, s).unwrap();
         }
         assert_eq!(
-            check_names(&table).unwrap_err().to_string(),
+            check_names(&table, 2).unwrap_err().to_string(),
             "snapshot: section \"principals\" is missing"
         );
     }

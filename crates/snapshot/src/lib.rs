@@ -22,6 +22,9 @@
 //!   [`Engine`](dyngroup_index::engine::Engine) from a snapshot (deep-verified, no
 //!   inventory replayed) and `engine.checkpoint(path)` (or [`checkpoint`] on one
 //!   version, from any thread) writes its current version back, atomically.
+//! - Format version 2 also stores the compartment tree and policies a snapshot was
+//!   computed with ([`write_with_policies`], [`Snapshot::policy_inputs`]), so that
+//!   `can` and `who-can` answer from the file; version 1 files are still read.
 //! - [`diff`] lists, per group, the principals that joined and left between two
 //!   snapshots, and the groups created and deleted.
 //!
@@ -73,7 +76,7 @@
 //! let last = bytes.len() - 1;
 //! bytes[last] ^= 1;
 //! let err = Snapshot::from_bytes(&bytes).unwrap_err();
-//! assert_eq!(err.to_string(), "snapshot: section \"principal-groups\" checksum mismatch");
+//! assert_eq!(err.to_string(), "snapshot: section \"policies\" checksum mismatch");
 //! # drop(snapshot);
 //! # std::fs::remove_file(&path)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -84,10 +87,14 @@ pub use diff::{GroupDiff, diff};
 pub use engine::{EngineFile, checkpoint};
 pub use error::Error;
 pub use inspect::{Counts, Inspection, inspect};
-pub use layout::{FORMAT_VERSION, MAGIC, SectionInfo};
+pub use layout::{FORMAT_VERSION, MAGIC, OLDEST_READABLE_VERSION, SectionInfo};
 pub use open::Snapshot;
+pub use policies::PolicyInputs;
 pub use query::GroupRef;
-pub use write::{WriteOptions, to_bytes, write, write_to};
+pub use write::{
+    WriteOptions, to_bytes, to_bytes_with_policies, write, write_to, write_to_with_policies,
+    write_with_policies,
+};
 
 mod engine;
 mod error;
@@ -105,6 +112,7 @@ mod diff;
 mod inspect;
 #[allow(unsafe_code)]
 mod open;
+mod policies;
 mod query;
 mod rebuild;
 mod reconstruct;

@@ -29,7 +29,8 @@ pub struct Snapshot {
     storage: Storage,
     version: u32,
     sections: Vec<SectionInfo>,
-    /// The bytes of each section, indexed like [`Kind::ALL`].
+    /// The bytes of each section, indexed like [`Kind::ALL`] (a version 1 file has
+    /// the first ten).
     ranges: Vec<Range<usize>>,
 }
 
@@ -75,7 +76,7 @@ impl Snapshot {
         let bytes = storage.bytes();
         let header = layout::read_header(bytes)?;
         let sections = layout::read_table(bytes, &header)?;
-        layout::check_names(&sections)?;
+        layout::check_names(&sections, header.version)?;
         let checksums = |s: &SectionInfo| layout::check_checksum(bytes, s);
         if bytes.len() >= PARALLEL_CHECKSUMS_FROM {
             sections.par_iter().try_for_each(checksums)?;
@@ -241,6 +242,9 @@ impl Snapshot {
         count(Kind::PrincipalGroups, csr.offsets.len(), n_principals + 1)?;
         check_offsets(Kind::PrincipalGroups, &csr.offsets, csr.groups.len())?;
         all_below(Kind::PrincipalGroups, &csr.groups, n_groups)?;
+        if self.version >= 2 {
+            crate::policies::check(self)?;
+        }
         Ok(())
     }
 

@@ -4,6 +4,7 @@ use crate::archive::{self, GroupRow, Meta, PrincipalGroups, PrincipalRow, String
 use crate::bitmaps;
 use crate::error::Error;
 use crate::layout::{self, Kind};
+use crate::policies::{PolicyInputs, policies_row};
 use dyngroup_index::parts::{IndexParts, TermPart};
 use dyngroup_index::{Index, Memberships, PrincipalId};
 use dyngroup_rules::ParseOptions;
@@ -28,7 +29,18 @@ pub fn to_bytes(
     memberships: &Memberships,
     options: &WriteOptions,
 ) -> Result<Vec<u8>, Error> {
-    let sections = sections(index, memberships, options)?;
+    to_bytes_with_policies(index, memberships, options, None)
+}
+
+/// [`to_bytes`], with the compartment tree and policies the memberships were
+/// computed with (stored in the `policies` section, for `can` and `who-can`).
+pub fn to_bytes_with_policies(
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+    policies: Option<&PolicyInputs>,
+) -> Result<Vec<u8>, Error> {
+    let sections = sections(index, memberships, options, policies)?;
     let mut out = Vec::new();
     layout::write_file(&mut out, &borrowed(&sections)).expect("writing to a Vec does not fail");
     Ok(out)
@@ -44,7 +56,20 @@ pub fn write_to(
     memberships: &Memberships,
     options: &WriteOptions,
 ) -> Result<u64, Error> {
-    let sections = sections(index, memberships, options)?;
+    write_to_with_policies(out, path, index, memberships, options, None)
+}
+
+/// [`write_to`], with the compartment tree and policies the memberships were computed
+/// with (see [`to_bytes_with_policies`]).
+pub fn write_to_with_policies(
+    out: &mut impl std::io::Write,
+    path: &Path,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+    policies: Option<&PolicyInputs>,
+) -> Result<u64, Error> {
+    let sections = sections(index, memberships, options, policies)?;
     layout::write_file(out, &borrowed(&sections)).map_err(|e| Error::io(path, e))
 }
 
@@ -59,8 +84,20 @@ pub fn write(
     memberships: &Memberships,
     options: &WriteOptions,
 ) -> Result<u64, Error> {
+    write_with_policies(path, index, memberships, options, None)
+}
+
+/// [`write()`], with the compartment tree and policies the memberships were computed
+/// with (see [`to_bytes_with_policies`]).
+pub fn write_with_policies(
+    path: impl AsRef<Path>,
+    index: &Index,
+    memberships: &Memberships,
+    options: &WriteOptions,
+    policies: Option<&PolicyInputs>,
+) -> Result<u64, Error> {
     let path = path.as_ref();
-    let sections = sections(index, memberships, options)?;
+    let sections = sections(index, memberships, options, policies)?;
     dyngroup_atomic::write_atomically(path, |out| layout::write_file(out, &borrowed(&sections)))
         .map_err(|e| Error::io(path, e.source))
 }
@@ -82,6 +119,7 @@ fn sections(
     index: &Index,
     memberships: &Memberships,
     options: &WriteOptions,
+    policies: Option<&PolicyInputs>,
 ) -> Result<Vec<(Kind, Vec<u8>)>, Error> {
     if memberships.group_bitmaps().len() != index.group_count()
         || memberships.principal_groups().len() != index.principal_count()
@@ -190,6 +228,10 @@ fn sections(
         rkyv(
             Kind::PrincipalGroups,
             archive::to_bytes(Kind::PrincipalGroups, &csr),
+        )?,
+        rkyv(
+            Kind::Policies,
+            archive::to_bytes(Kind::Policies, &policies_row(policies)?),
         )?,
     ];
     // rkyv's relative pointers are 32-bit: an archive must stay under 2 GiB.

@@ -270,7 +270,7 @@ fn v1_opens_and_answers_the_same() {
 }
 
 /// The version 1 golden file opens as a live engine (what `dyngroup apply` does) and
-/// answers as the file does; a checkpoint of it is again a version 1 file that
+/// answers as the file does; a checkpoint of it (a file of the current version)
 /// answers the same.
 #[test]
 fn v1_opens_as_a_live_engine_and_checkpoints() {
@@ -308,7 +308,137 @@ fn v1_opens_as_a_live_engine_and_checkpoints() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("checkpoint.dgs");
     engine.checkpoint(&path).unwrap();
-    assert_eq!(Snapshot::open(&path).unwrap().format_version(), 1);
+    // Checkpoints are written in the current version; the engine holds no policies.
+    let written = Snapshot::open(&path).unwrap();
+    assert_eq!(written.format_version(), dyngroup_snapshot::FORMAT_VERSION);
+    assert_eq!(written.policy_inputs(), None);
+    drop(written);
     check(&Engine::open(&path, EngineOptions::default()).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The version 2 golden file: the same index and memberships as version 1 (the
+/// built-in sample), plus the compartment tree and policies it was computed with.
+#[test]
+fn v2_opens_answers_the_same_and_holds_its_policies() {
+    use dyngroup_policy::{
+        CompartmentTree, Decision, Evaluator, PolicySet, Request, ResourceTable, Verb,
+    };
+
+    let path = golden("v2.dgs");
+    let s = Snapshot::open(&path).expect("the version 2 golden file opens");
+    assert_eq!(s.format_version(), 2);
+    assert_eq!(s.file_len(), 8832);
+    s.verify().expect("and passes the deep checks");
+    let names: Vec<&str> = s.sections().iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names.len(), 11);
+    assert_eq!(names[10], "policies");
+    for (ocid, groups) in PRINCIPALS {
+        let p = s.principal_id(ocid).unwrap();
+        let got: Vec<&str> = s.groups_of(p).map(|g| s.group(g).name).collect();
+        assert_eq!(got, groups, "groups of {ocid}");
+    }
+    for (g, (tenancy, name, members)) in GROUPS.iter().enumerate() {
+        let id = s.group_id(tenancy, name).unwrap();
+        assert_eq!(id, GroupId(g as u32));
+        assert_eq!(s.member_ocids(id).unwrap().len(), members.len(), "{name}");
+    }
+
+    let inputs = s.policy_inputs().expect("written with policies");
+    assert_eq!(inputs.compartments.len(), 7);
+    assert_eq!(inputs.compartments[1].name, "Prod");
+    assert_eq!(inputs.compartments[0].parent_id, None);
+    assert_eq!(inputs.policies.len(), 2);
+    let statement = &inputs.policies[0].statements[2];
+    assert!(
+        statement
+            .text
+            .starts_with("Allow dynamic-group id ocid1.dynamicgroup.oc1..aaaaaaaafunctions")
+    );
+    assert_eq!(
+        statement.origin.as_ref().unwrap().to_string(),
+        "crates/snapshot/tests/data/v2-policies.json:5:19"
+    );
+    assert_eq!(statement.origin.as_ref().unwrap().position, 3);
+
+    // The stored policies answer as the files did: the deny takes buckets in Prod
+    // from the two web servers (prod-without-bastion), the rest may read them.
+    let (index, memberships) = s.verified_index().unwrap();
+    let tree = CompartmentTree::new(&inputs.compartments);
+    let set = PolicySet::compile(inputs.policies.clone(), &tree);
+    assert!(set.findings().is_empty(), "{:?}", set.findings());
+    let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
+    let who: Vec<(&str, Decision)> = evaluator
+        .who_can(&Request {
+            verb: Verb::Read,
+            resource: ResourceTable::builtin().resolve("buckets").set,
+            compartment: tree
+                .get("ocid1.compartment.oc1..aaaaaaaaproduction")
+                .unwrap(),
+        })
+        .iter()
+        .map(|w| (index.principal_ocid(w.principal), w.decision))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            (
+                "ocid1.instance.oc1.phx.anyhqljrexampledb01",
+                Decision::Allowed
+            ),
+            (
+                "ocid1.instance.oc1.phx.anyhqljrexamplebastion",
+                Decision::Allowed
+            ),
+        ]
+    );
+
+    // Writing the rebuilt index with the stored policies gives the golden sections
+    // back (`meta` names the writer's version): the version 2 writer has not drifted.
+    let again = dyngroup_snapshot::to_bytes_with_policies(
+        &index,
+        &memberships,
+        &WriteOptions::default(),
+        Some(&inputs),
+    )
+    .unwrap();
+    let rewritten = Snapshot::from_bytes(&again).unwrap();
+    let original = std::fs::read(&path).unwrap();
+    assert_eq!(rewritten.sections().len(), s.sections().len());
+    for (old, new) in s.sections().iter().zip(rewritten.sections()).skip(1) {
+        let bytes = |file: &[u8], x: &dyngroup_snapshot::SectionInfo| {
+            file[x.offset as usize..(x.offset + x.len) as usize].to_vec()
+        };
+        assert!(
+            bytes(&original, old) == bytes(&again, new),
+            "the version 2 writer changed section {}: bump FORMAT_VERSION and add a golden file",
+            old.name
+        );
+    }
+}
+
+/// A version 1 file holds no policies; a file written without them says so too.
+#[test]
+fn v1_and_plain_files_hold_no_policies() {
+    let v1 = Snapshot::open(golden("v1.dgs")).unwrap();
+    assert_eq!(v1.policy_inputs(), None);
+    let (index, memberships) = v1.to_index().unwrap();
+    let plain =
+        dyngroup_snapshot::to_bytes(&index, &memberships, &WriteOptions::default()).unwrap();
+    let plain = Snapshot::from_bytes(&plain).unwrap();
+    assert_eq!(plain.format_version(), dyngroup_snapshot::FORMAT_VERSION);
+    assert_eq!(plain.policy_inputs(), None);
+    // Empty policy inputs are stored as present (a run with empty files).
+    let empty = dyngroup_snapshot::PolicyInputs::default();
+    let bytes = dyngroup_snapshot::to_bytes_with_policies(
+        &index,
+        &memberships,
+        &WriteOptions::default(),
+        Some(&empty),
+    )
+    .unwrap();
+    assert_eq!(
+        Snapshot::from_bytes(&bytes).unwrap().policy_inputs(),
+        Some(empty)
+    );
 }

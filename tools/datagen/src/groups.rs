@@ -30,7 +30,8 @@ pub struct GroupCounts {
     pub refs: RefCounts,
 }
 
-/// Writes `count` groups of tenancy `t` as JSON lines to `out`.
+/// Writes `count` groups of tenancy `t` as JSON lines to `out`, and their (OCID,
+/// name) to `written`.
 pub fn write_groups(
     world: &World<'_>,
     t: &Tenancy,
@@ -38,6 +39,7 @@ pub fn write_groups(
     count: u32,
     out: &mut Vec<u8>,
     counts: &mut GroupCounts,
+    written: &mut Vec<(String, String)>,
 ) {
     let rng = Rng::stream(world.seed, &[0x6772_7073, u64::from(t.index)]);
     let mut p = Picker::new(world, t, obs, rng);
@@ -88,8 +90,9 @@ pub fn write_groups(
 
         let name = unique_name(&mut p.rng, t, &mut names);
         let description = description(&mut p.rng, t);
+        let id = ocid::dynamic_group(world.seed, t.index, g);
         let mut o = Obj::new(out);
-        o.string("id", &ocid::dynamic_group(world.seed, t.index, g));
+        o.string("id", &id);
         o.string("name", &name);
         o.string("description", &description);
         o.string("matching-rule", &text);
@@ -98,6 +101,7 @@ pub fn write_groups(
         o.end();
         out.push(b'\n');
         counts.groups += 1;
+        written.push((id, name));
     }
     counts.refs.stale += p.refs.stale;
     counts.refs.foreign += p.refs.foreign;

@@ -62,6 +62,19 @@ impl<'a> Obj<'a> {
         self.out.extend_from_slice(json.as_bytes());
     }
 
+    /// A member whose value is a list of strings.
+    pub fn strings(&mut self, key: &str, values: &[String]) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.out.extend_from_slice(b", ");
+            }
+            push_string(self.out, v);
+        }
+        self.out.push(b']');
+    }
+
     /// A nested object member.
     pub fn object(&mut self, key: &str) -> Obj<'_> {
         self.key(key);
@@ -88,11 +101,12 @@ mod tests {
         inner.raw("b", "true");
         inner.end();
         o.object("e").end();
+        o.strings("l", &["a".to_owned(), "b'c".to_owned()]);
         o.end();
         let text = String::from_utf8(buf).unwrap();
         assert_eq!(
             text,
-            r#"{"a": "x\"y\\z\n\u0001é", "n": 45, "t": {"b": true}, "e": {}}"#
+            r#"{"a": "x\"y\\z\n\u0001é", "n": 45, "t": {"b": true}, "e": {}, "l": ["a", "b'c"]}"#
         );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["a"], "x\"y\\z\n\u{1}é");

@@ -3,7 +3,9 @@
 //! [`generate`] writes an inventory (one principal per JSON line, fields as the OCI
 //! CLI prints them) and a dynamic-group list (records shaped like
 //! `oci iam dynamic-group list`) for a [`Params`]: how many principals over how many
-//! tenancies. The same seed gives the same bytes, on any platform.
+//! tenancies. [`generate_with_policies`] also writes each tenancy's compartment tree
+//! and IAM policies ([`policies`]), leaving the other two files byte for byte the same.
+//! The same seed gives the same bytes, on any platform.
 //!
 //! This crate depends on no dyngroup crate, so an engine bug cannot shape its data.
 //!
@@ -32,6 +34,7 @@ pub mod groups;
 pub mod json;
 pub mod ocid;
 pub mod plan;
+pub mod policies;
 pub mod rng;
 pub mod rules;
 pub mod shapes;
@@ -74,6 +77,8 @@ pub struct Summary {
     pub refs: RefCounts,
     /// Principals of the largest tenancy.
     pub largest_tenancy: u64,
+    /// Compartments, policies and statements (with [`generate_with_policies`]).
+    pub policies: policies::PolicyCounts,
 }
 
 struct Active {
@@ -87,9 +92,48 @@ struct Active {
 pub fn generate(
     params: &Params,
     seed: u64,
+    inventory: impl Write,
+    groups_out: impl Write,
+) -> io::Result<Summary> {
+    generate_inner(
+        params,
+        seed,
+        inventory,
+        groups_out,
+        None::<(io::Sink, io::Sink)>,
+    )
+}
+
+/// [`generate`], and each tenancy's compartment tree to `compartments` and its
+/// policies to `policies` (one `{"data": [...]}` document per tenancy, as `oci iam
+/// compartment list` and `oci iam policy list` print them).
+pub fn generate_with_policies(
+    params: &Params,
+    seed: u64,
+    inventory: impl Write,
+    groups_out: impl Write,
+    compartments: impl Write,
+    policies: impl Write,
+) -> io::Result<Summary> {
+    generate_inner(
+        params,
+        seed,
+        inventory,
+        groups_out,
+        Some((compartments, policies)),
+    )
+}
+
+fn generate_inner<C: Write, P: Write>(
+    params: &Params,
+    seed: u64,
     mut inventory: impl Write,
     mut groups_out: impl Write,
+    mut policy_out: Option<(C, P)>,
 ) -> io::Result<Summary> {
+    let mut policy_counts = policies::PolicyCounts::default();
+    let (mut compartment_buf, mut policy_buf) = (Vec::new(), Vec::new());
+    let mut group_names = Vec::new();
     let mut master = Rng::stream(seed, &[0x6d61_7374]);
     let sizes = plan::tenancy_sizes(params.principals, params.tenancies, &mut master);
     let group_counts = plan::group_counts(&sizes, params.over_limit_tenancies, &mut master);
@@ -173,6 +217,7 @@ pub fn generate(
                 foreign_instances: &foreign,
             };
             group_buf.clear();
+            group_names.clear();
             let count = group_counts[done.tenancy.index as usize];
             groups::write_groups(
                 &world,
@@ -181,12 +226,32 @@ pub fn generate(
                 count,
                 &mut group_buf,
                 &mut counts,
+                &mut group_names,
             );
             groups_out.write_all(&group_buf)?;
+            if let Some((compartments, policies)) = &mut policy_out {
+                compartment_buf.clear();
+                policy_buf.clear();
+                policies::write_tenancy(
+                    seed,
+                    &done.tenancy,
+                    &group_names,
+                    &mut compartment_buf,
+                    &mut policy_buf,
+                    &mut policy_counts,
+                );
+                compartments.write_all(&compartment_buf)?;
+                policies.write_all(&policy_buf)?;
+            }
         }
     }
     inventory.flush()?;
     groups_out.flush()?;
+    if let Some((compartments, policies)) = &mut policy_out {
+        compartments.flush()?;
+        policies.flush()?;
+    }
+    summary.policies = policy_counts;
     summary.groups = counts.groups;
     summary.legacy_rules = counts.legacy;
     summary.long_lists = counts.long_lists;

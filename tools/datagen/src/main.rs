@@ -4,8 +4,9 @@
 //! datagen --profile sample|S|M|L --seed N --out DIR
 //! ```
 //!
-//! writes `DIR/inventory.jsonl` and `DIR/groups.jsonl` (see `datasets/README.md`) and
-//! prints a one-line summary to stderr. Exit codes: 0 done, 1 I/O error, 2 usage error.
+//! writes `DIR/inventory.jsonl`, `DIR/groups.jsonl`, `DIR/compartments.json` and
+//! `DIR/policies.json` (see `datasets/README.md`) and prints a one-line summary to
+//! stderr. Exit codes: 0 done, 1 I/O error, 2 usage error.
 
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -14,9 +15,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use datagen::{Profile, generate};
+use datagen::{Profile, generate_with_policies};
 
-/// Writes a seeded synthetic OCI fleet: DIR/inventory.jsonl and DIR/groups.jsonl.
+/// Writes a seeded synthetic OCI fleet: DIR/inventory.jsonl, DIR/groups.jsonl,
+/// DIR/compartments.json and DIR/policies.json.
 #[derive(Debug, Parser)]
 #[command(name = "datagen", version)]
 struct Args {
@@ -70,32 +72,43 @@ fn run(args: &Args) -> Result<(), String> {
     let start = Instant::now();
     fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let inventory = args.out.join("inventory.jsonl");
-    let groups = args.out.join("groups.jsonl");
+    let names = [
+        "inventory.jsonl",
+        "groups.jsonl",
+        "compartments.json",
+        "policies.json",
+    ];
+    let finals: Vec<PathBuf> = names.iter().map(|n| args.out.join(n)).collect();
     // Write under temporary names and rename at the end, so an interrupted run never
     // leaves files that look complete to a tool checking whether the data exists.
-    let inventory_tmp = args.out.join("inventory.jsonl.tmp");
-    let groups_tmp = args.out.join("groups.jsonl.tmp");
+    let temps: Vec<PathBuf> = names
+        .iter()
+        .map(|n| args.out.join(format!("{n}.tmp")))
+        .collect();
     let open = |p: &Path| {
         File::create(p)
             .map(|f| BufWriter::with_capacity(1 << 20, f))
             .map_err(|e| format!("cannot create {}: {e}", p.display()))
     };
-    let summary = generate(
+    let summary = generate_with_policies(
         &profile.params(),
         args.seed,
-        open(&inventory_tmp)?,
-        open(&groups_tmp)?,
+        open(&temps[0])?,
+        open(&temps[1])?,
+        open(&temps[2])?,
+        open(&temps[3])?,
     )
     .map_err(|e| format!("writing {}: {e}", args.out.display()))?;
-    for (tmp, path) in [(&inventory_tmp, &inventory), (&groups_tmp, &groups)] {
+    for (tmp, path) in temps.iter().zip(&finals) {
         fs::rename(tmp, path).map_err(|e| format!("cannot rename {}: {e}", tmp.display()))?;
     }
+    let (inventory, groups) = (&finals[0], &finals[1]);
     let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     eprintln!(
         "datagen: profile {} seed {}: {} principals ({} terminated) in {} tenancies (largest {}), \
          {} groups ({} tenancies over 50, {} long id lists, {} legacy rules, {} stale and {} \
-         foreign OCIDs in rules); {:.1} MB + {:.1} MB in {:.2}s -> {}",
+         foreign OCIDs in rules), {} compartments (depth up to {}), {} policies with {} \
+         statements; {:.1} MB + {:.1} MB + {:.1} MB + {:.1} MB in {:.2}s -> {}",
         profile.name(),
         args.seed,
         summary.principals,
@@ -108,8 +121,14 @@ fn run(args: &Args) -> Result<(), String> {
         summary.legacy_rules,
         summary.refs.stale,
         summary.refs.foreign,
-        size(&inventory),
-        size(&groups),
+        summary.policies.compartments,
+        summary.policies.max_depth,
+        summary.policies.policies,
+        summary.policies.statements,
+        size(inventory),
+        size(groups),
+        size(&finals[2]),
+        size(&finals[3]),
         start.elapsed().as_secs_f64(),
         args.out.display(),
     );

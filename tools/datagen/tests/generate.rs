@@ -226,3 +226,183 @@ fn tenancy_sizes_are_skewed() {
     assert!(median <= 20, "median tenancy {median}");
     assert!(*sizes.last().unwrap_or(&0) <= 5);
 }
+
+/// The four files of a profile, with the compartment tree and policies.
+struct Full {
+    inventory: Vec<u8>,
+    groups: Vec<u8>,
+    compartments: Vec<u8>,
+    policies: Vec<u8>,
+}
+
+fn run_full(params: &Params, seed: u64) -> Full {
+    let mut full = Full {
+        inventory: Vec::new(),
+        groups: Vec::new(),
+        compartments: Vec::new(),
+        policies: Vec::new(),
+    };
+    datagen::generate_with_policies(
+        params,
+        seed,
+        &mut full.inventory,
+        &mut full.groups,
+        &mut full.compartments,
+        &mut full.policies,
+    )
+    .expect("writing to memory");
+    full
+}
+
+/// The records of a stream of `{"data": [...]}` documents, by document.
+fn documents(bytes: &[u8]) -> Vec<Vec<Value>> {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Value>()
+        .map(|d| {
+            let d = d.expect("a JSON document");
+            d["data"].as_array().expect("{\"data\": [...]}").clone()
+        })
+        .collect()
+}
+
+#[test]
+fn policies_leave_the_inventory_and_groups_as_they_were_and_are_deterministic() {
+    let params = Profile::Sample.params();
+    let plain = run(&params, 42);
+    let full = run_full(&params, 42);
+    assert!(full.inventory == plain.inventory && full.groups == plain.groups);
+    let again = run_full(&params, 42);
+    assert!(full.compartments == again.compartments && full.policies == again.policies);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/sample");
+    let compartments = std::fs::read(format!("{dir}/compartments.json")).expect("committed");
+    let policies = std::fs::read(format!("{dir}/policies.json")).expect("committed");
+    assert!(
+        full.compartments == compartments && full.policies == policies,
+        "datasets/sample differs from `datagen --profile sample --seed 42`; regenerate it"
+    );
+}
+
+#[test]
+fn compartment_trees_nest_up_to_depth_six_with_sibling_unique_names() {
+    let full = run_full(&CHEAP, 7);
+    let inventory = lines(&full.inventory);
+    let trees = documents(&full.compartments);
+    assert_eq!(
+        trees.len(),
+        CHEAP.tenancies as usize,
+        "one document per tenancy"
+    );
+    let mut deepest = 0;
+    for tree in &trees {
+        let root = str_field(&tree[0], "id").to_owned();
+        assert!(tree[0]["compartment-id"].is_null(), "the root comes first");
+        let mut parent: HashMap<String, String> = HashMap::new();
+        let mut names: HashSet<(String, String)> = HashSet::new();
+        for c in &tree[1..] {
+            let id = str_field(c, "id").to_owned();
+            let up = str_field(c, "compartment-id").to_owned();
+            assert!(ocid::is_well_formed(&id, Some("compartment")), "{id}");
+            assert!(
+                up == root || parent.contains_key(&up),
+                "parent listed first: {c}"
+            );
+            let name = str_field(c, "name");
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            );
+            if c["lifecycle-state"] == "ACTIVE" {
+                assert!(
+                    names.insert((up.clone(), name.to_ascii_lowercase())),
+                    "two siblings named {name}"
+                );
+            }
+            parent.insert(id, up);
+        }
+        for id in parent.keys() {
+            let (mut at, mut depth) = (id.clone(), 0);
+            while at != root {
+                at = parent[&at].clone();
+                depth += 1;
+            }
+            assert!(depth <= 6, "depth {depth}");
+            deepest = deepest.max(depth);
+        }
+    }
+    assert_eq!(deepest, 6, "some tree reaches depth 6");
+    // Every principal lives in a compartment of its tenancy's tree.
+    let mut all: HashSet<&str> = HashSet::new();
+    for tree in &trees {
+        for c in tree {
+            all.insert(str_field(c, "id"));
+        }
+    }
+    for p in &inventory {
+        assert!(all.contains(str_field(p, "compartment-id")), "{p}");
+    }
+}
+
+#[test]
+fn policies_hold_10_to_100_statements_per_tenancy_in_real_shapes() {
+    let full = run_full(&CHEAP, 7);
+    let trees = documents(&full.compartments);
+    let per_tenancy = documents(&full.policies);
+    assert_eq!(per_tenancy.len(), trees.len());
+    let group_names: HashSet<String> = lines(&full.groups)
+        .iter()
+        .map(|g| str_field(g, "name").to_owned())
+        .collect();
+    let mut seen = HashSet::new();
+    for (policies, tree) in per_tenancy.iter().zip(&trees) {
+        let ids: HashSet<&str> = tree.iter().map(|c| str_field(c, "id")).collect();
+        let mut count = 0;
+        for p in policies {
+            assert!(ocid::is_well_formed(str_field(p, "id"), Some("policy")));
+            assert!(
+                ids.contains(str_field(p, "compartment-id")),
+                "attached in the tree"
+            );
+            let statements = p["statements"].as_array().expect("a list");
+            assert!(!statements.is_empty());
+            for s in statements {
+                let s = s.as_str().expect("statements are strings");
+                count += 1;
+                let lower = s.to_ascii_lowercase();
+                for (shape, test) in [
+                    ("deny", lower.starts_with("deny ")),
+                    ("any-user", lower.contains(" any-user ")),
+                    (
+                        "by ocid",
+                        lower.contains("dynamic-group id ocid1.dynamicgroup."),
+                    ),
+                    (
+                        "relative path",
+                        lower.contains(" in compartment ") && s.contains(':'),
+                    ),
+                    ("condition", lower.contains(" where ")),
+                    ("compartment id", lower.contains(" in compartment id ")),
+                    ("tenancy", lower.ends_with(" in tenancy")),
+                    ("domain", s.contains("'Default'/'")),
+                    ("endorse", s.starts_with("Endorse ")),
+                    ("stale group", s.contains(" old-")),
+                ] {
+                    if test {
+                        seen.insert(shape);
+                    }
+                }
+                if let Some(rest) = s.strip_prefix("Allow dynamic-group ") {
+                    let name = rest.split(' ').next().unwrap_or("");
+                    if !name.starts_with("old-")
+                        && name != "id"
+                        && !name.ends_with(',')
+                        && !name.starts_with('\'')
+                    {
+                        assert!(group_names.contains(name), "{s}");
+                    }
+                }
+            }
+        }
+        assert!((10..=100).contains(&count), "{count} statements");
+    }
+    assert_eq!(seen.len(), 10, "every shape appears: {seen:?}");
+}
