@@ -10,7 +10,8 @@
 //!    reported as `file:line: error: message` and skipped; the others apply. Lines
 //!    that could not be read were already reported and skipped.
 //! 3. The engine's new version is checkpointed atomically (to `--out`, or over
-//!    `--snapshot`) with [`EngineFile::checkpoint`].
+//!    `--snapshot`), with the compartment tree and policies the snapshot held
+//!    ([`dyngroup_snapshot::checkpoint_with_policies`]).
 //! 4. The engine's delta is printed as JSON Lines in `dyngroup diff --json`'s record
 //!    shape and order, so `apply` prints what `diff OLD NEW --json` would.
 //!
@@ -24,7 +25,6 @@ use std::sync::Arc;
 use dyngroup_index::engine::{Engine, EngineOptions, GroupDelta};
 use dyngroup_index::{DynamicGroup, Limits};
 use dyngroup_io::{ReadOptions, Severity, read_changes};
-use dyngroup_snapshot::EngineFile;
 use serde_json::json;
 
 use crate::args::ApplyArgs;
@@ -42,6 +42,8 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     let mut parse = snapshot.parse_options();
     parse.strict |= args.strict;
     let groups = snapshot.groups();
+    // The engine holds no policies: the checkpoint carries the file's over.
+    let policies = snapshot.policy_inputs();
     drop(snapshot);
 
     let read_options = ReadOptions {
@@ -79,7 +81,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     }
 
     let out = args.out.as_ref().unwrap_or(&args.snapshot);
-    engine.checkpoint(out)?;
+    dyngroup_snapshot::checkpoint_with_policies(&engine.snapshot(), out, policies.as_ref())?;
 
     // The groups of the new snapshot, in its order (the checkpoint's: engine ids).
     let now = engine.snapshot();

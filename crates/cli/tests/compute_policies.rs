@@ -313,6 +313,26 @@ fn can_and_who_can_answer_from_a_snapshot_as_from_the_files() {
         assert_eq!(stdout(&a), stdout(&b), "{question:?}");
     }
 
+    // `apply` keeps the stored policies: the snapshot it writes answers as before.
+    let changes = path(&dir, "changes.jsonl");
+    fs::write(&changes, "").unwrap();
+    let applied = path(&dir, "applied.dgs");
+    let out = dyngroup(&[
+        "apply",
+        "--snapshot",
+        &snapshot,
+        "--changes",
+        &changes,
+        "--out",
+        &applied,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let question = ["can", "--principal", WEB01, "--json", "--snapshot"];
+    let before = dyngroup(&[&question[..], &[snapshot.as_str()]].concat());
+    let after = dyngroup(&[&question[..], &[applied.as_str()]].concat());
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    assert_eq!(stdout(&before), stdout(&after));
+
     // A snapshot without policies (or of format version 1) cannot answer.
     let plain = path(&dir, "plain.dgs");
     let out = dyngroup(&["compute", "--snapshot", &plain, "--out", "/dev/null"]);

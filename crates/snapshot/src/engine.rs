@@ -5,7 +5,8 @@
 
 use crate::error::Error;
 use crate::open::Snapshot;
-use crate::write::{WriteOptions, write};
+use crate::policies::PolicyInputs;
+use crate::write::{WriteOptions, write_with_policies};
 use dyngroup_index::engine::{self, Engine, EngineOptions};
 use std::path::Path;
 
@@ -84,13 +85,25 @@ impl EngineFile for Engine {
 /// on another thread. The rules are stored with the options they were accepted under
 /// ([`rules_parse_options`](engine::Version::rules_parse_options)).
 pub fn checkpoint(version: &engine::Version, path: impl AsRef<Path>) -> Result<u64, Error> {
+    checkpoint_with_policies(version, path, None)
+}
+
+/// [`checkpoint`], keeping the compartment tree and policies of the snapshot the engine
+/// was opened from ([`Snapshot::policy_inputs`]): the engine holds no policies, and a
+/// checkpoint must not lose what the file held.
+pub fn checkpoint_with_policies(
+    version: &engine::Version,
+    path: impl AsRef<Path>,
+    policies: Option<&PolicyInputs>,
+) -> Result<u64, Error> {
     let (index, memberships) = version.to_index();
-    write(
+    write_with_policies(
         path,
         &index,
         &memberships,
         &WriteOptions {
             parse_options: version.rules_parse_options(),
         },
+        policies,
     )
 }

@@ -84,7 +84,7 @@
 #![deny(missing_docs)]
 
 pub use diff::{GroupDiff, diff};
-pub use engine::{EngineFile, checkpoint};
+pub use engine::{EngineFile, checkpoint, checkpoint_with_policies};
 pub use error::Error;
 pub use inspect::{Counts, Inspection, inspect};
 pub use layout::{FORMAT_VERSION, MAGIC, OLDEST_READABLE_VERSION, SectionInfo};
