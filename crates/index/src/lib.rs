@@ -33,8 +33,14 @@
 //! `!=` is the complement within the variable's domain (a missing tag satisfies
 //! `!=`), tag names and resource types compare ASCII case-insensitively, values and
 //! OCIDs exactly, and members always belong to the group's own tenancy. Principals
-//! that are `TERMINATED`/`TERMINATING` are not indexed, and when an OCID appears twice
-//! in the inventory the last record wins.
+//! whose lifecycle has ended (`TERMINATED`, `TERMINATING`, `DELETED`, `DELETING`, any
+//! case) are not indexed.
+//!
+//! **A principal OCID given twice: the later record wins, in every layer.** The
+//! builder keeps the last record of an OCID (a later `TERMINATED` one removes it), the
+//! engine's upsert replaces the principal it holds, the readers (CLI, Python, Arrow
+//! rows) hand records on in input order for the builder to decide, and a snapshot
+//! holds each OCID once (`Index::from_parts` refuses a file that repeats one).
 //!
 //! This crate does no file IO.
 //!
