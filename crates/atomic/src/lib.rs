@@ -299,17 +299,27 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// The real path of `path`, or of its directory joined with its name when it does not
-/// exist (yet); `None` when neither resolves.
+/// exist (yet); `None` when neither resolves. A dangling symbolic link is followed to
+/// the file writing through it would create, so two links to one missing file are one
+/// output.
 fn real_path(path: &Path) -> Option<PathBuf> {
-    if let Ok(real) = fs::canonicalize(path) {
-        return Some(real);
+    let mut path = path.to_owned();
+    // Links to links: followed a bounded number of times (a loop is not a file).
+    for _ in 0..40 {
+        if let Ok(real) = fs::canonicalize(&path) {
+            return Some(real);
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        match fs::read_link(&path) {
+            // Relative targets are relative to the link's directory.
+            Ok(target) => path = dir.join(target),
+            Err(_) => return Some(fs::canonicalize(dir).ok()?.join(path.file_name()?)),
+        }
     }
-    let name = path.file_name()?;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    Some(fs::canonicalize(dir).ok()?.join(name))
+    None
 }
 
 impl Write for AtomicFile {

@@ -365,4 +365,24 @@ fn same_file_sees_through_spellings_and_links() {
     assert!(!same_file(&real, &dir.path().join("new")));
     assert!(!same_file("-".as_ref(), &real));
     assert!(same_file("-".as_ref(), "-".as_ref()));
+
+    // Two dangling links to one missing file (absolute and relative, one through the
+    // other) are the file writing through either would create.
+    let (a, b, c) = (
+        dir.path().join("a.json"),
+        sub.join("b.json"),
+        dir.path().join("c.json"),
+    );
+    std::os::unix::fs::symlink(dir.path().join("missing.json"), &a).unwrap();
+    std::os::unix::fs::symlink("../missing.json", &b).unwrap();
+    std::os::unix::fs::symlink(&a, &c).unwrap();
+    assert!(same_file(&a, &b));
+    assert!(same_file(&b, &c));
+    assert!(same_file(&a, &dir.path().join("missing.json")));
+    assert!(!same_file(&a, &dir.path().join("other.json")));
+    // A loop of links is not a file, and not the same as anything.
+    let (x, y) = (dir.path().join("x"), dir.path().join("y"));
+    std::os::unix::fs::symlink(&y, &x).unwrap();
+    std::os::unix::fs::symlink(&x, &y).unwrap();
+    assert!(!same_file(&x, &real));
 }
