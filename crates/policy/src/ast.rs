@@ -39,7 +39,7 @@ pub struct Grant {
     /// Where.
     pub location: Location,
     /// The `where` clause.
-    pub condition: Option<Condition>,
+    pub condition: Option<WhereCondition>,
 }
 
 /// The subject of a grant.
@@ -132,9 +132,9 @@ impl Location {
 
 /// A `where` clause.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Condition {
+pub enum WhereCondition {
     /// `any {…}` (or) / `all {…}` (and).
-    Group(ConditionKind, Vec<Condition>, Span),
+    Group(ConditionKind, Vec<WhereCondition>, Span),
     /// One test.
     Clause(Clause),
 }

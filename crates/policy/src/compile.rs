@@ -4,7 +4,7 @@
 use dyngroup_rules::{Diagnostic, Severity, Span};
 
 use crate::ast::{
-    Action, Condition, Effect, Location, Statement, Subject, SubjectKind, SubjectTarget,
+    Action, Effect, Location, Statement, Subject, SubjectKind, SubjectTarget, WhereCondition,
 };
 use crate::parse::parse_statement;
 use crate::resources::{ResourceSet, Verb};
@@ -70,12 +70,12 @@ pub enum Subjects {
     /// `any-user` / `any-group`: every principal of the tenancy.
     Everyone,
     /// These dynamic groups (by name or OCID, resolved by each evaluator).
-    DynamicGroups(Vec<GroupRef>),
+    DynamicGroups(Vec<SubjectGroup>),
 }
 
 /// A dynamic group as a statement names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GroupRef {
+pub enum SubjectGroup {
     /// By name (case-insensitive), and where the statement names it.
     Name(String, Span),
     /// By OCID, and where the statement names it.
@@ -109,7 +109,7 @@ pub struct CompiledGrant {
     /// Where: this compartment and everything below.
     pub location: CompartmentId,
     /// The `where` clause.
-    pub condition: Option<Condition>,
+    pub condition: Option<WhereCondition>,
 }
 
 /// What kind of finding.
@@ -251,7 +251,7 @@ impl PolicySet {
                 let mut groups = Vec::new();
                 for item in items {
                     match (&item.kind, &item.target) {
-                        (SubjectKind::DynamicGroup, SubjectTarget::Id(ocid)) => groups.push(GroupRef::Id(ocid.clone(), item.span)),
+                        (SubjectKind::DynamicGroup, SubjectTarget::Id(ocid)) => groups.push(SubjectGroup::Id(ocid.clone(), item.span)),
                         (SubjectKind::DynamicGroup, SubjectTarget::Name { domain, name }) => {
                             // One group namespace per tenancy in the index: a domain
                             // qualifier selects nothing more (noted when not Default).
@@ -264,7 +264,7 @@ impl PolicySet {
                                     format!("identity domain `{domain}` is not checked: `{name}` is looked up by name in the tenancy"),
                                 ));
                             }
-                            groups.push(GroupRef::Name(name.clone(), item.span));
+                            groups.push(SubjectGroup::Name(name.clone(), item.span));
                         }
                         (kind, _) => self.findings.push(finding(
                             at,

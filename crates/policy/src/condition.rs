@@ -1,6 +1,6 @@
 //! Three-valued conditions: what can be decided offline, and what cannot.
 
-use crate::ast::{ClauseTest, Condition, ConditionKind, Value};
+use crate::ast::{ClauseTest, ConditionKind, Value, WhereCondition};
 
 /// The truth of a condition offline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,25 +28,25 @@ pub struct Facts<'a> {
 }
 
 /// Whether a condition's truth can depend on the principal.
-pub(crate) fn depends_on_principal(condition: &Condition) -> bool {
+pub(crate) fn depends_on_principal(condition: &WhereCondition) -> bool {
     match condition {
-        Condition::Group(_, items, _) => items.iter().any(depends_on_principal),
-        Condition::Clause(c) => c.variable.starts_with("request.principal."),
+        WhereCondition::Group(_, items, _) => items.iter().any(depends_on_principal),
+        WhereCondition::Clause(c) => c.variable.starts_with("request.principal."),
     }
 }
 
 /// The truth of `condition` for these facts (Kleene logic: `all` is false if any item
 /// is false, `any` true if any item is true, otherwise unknown wins).
-pub fn evaluate(condition: &Condition, facts: &Facts<'_>) -> Truth {
+pub fn evaluate(condition: &WhereCondition, facts: &Facts<'_>) -> Truth {
     match condition {
-        Condition::Group(kind, items, _) => {
+        WhereCondition::Group(kind, items, _) => {
             let truths = items.iter().map(|c| evaluate(c, facts));
             match kind {
                 ConditionKind::All => truths.min().unwrap_or(Truth::True),
                 ConditionKind::Any => truths.max().unwrap_or(Truth::False),
             }
         }
-        Condition::Clause(clause) => {
+        WhereCondition::Clause(clause) => {
             let Some(actual) = known_value(&clause.variable, facts) else {
                 return Truth::Unknown;
             };

@@ -8,7 +8,7 @@ use hashbrown::HashMap;
 use roaring::RoaringBitmap;
 
 use crate::ast::Effect;
-use crate::compile::{CompiledGrant, Finding, FindingKind, GroupRef, PolicySet, Subjects};
+use crate::compile::{CompiledGrant, Finding, FindingKind, PolicySet, SubjectGroup, Subjects};
 use crate::condition::{Facts, Truth, depends_on_principal, evaluate};
 use crate::decision::{Bearing, Decision, Request, bearing};
 use crate::resources::ResourceSet;
@@ -139,8 +139,8 @@ impl<'a> Evaluator<'a> {
                 Subjects::DynamicGroups(refs) => {
                     for r in refs {
                         let found = match r {
-                            GroupRef::Name(name, _) => index.group_id(tenancy, name),
-                            GroupRef::Id(ocid, _) => by_ocid
+                            SubjectGroup::Name(name, _) => index.group_id(tenancy, name),
+                            SubjectGroup::Id(ocid, _) => by_ocid
                                 .get(ocid.as_str())
                                 .copied()
                                 .filter(|&g| index.tenancy_ocid(index.group_tenancy(g)) == tenancy),
@@ -508,12 +508,14 @@ fn resources(grant: &CompiledGrant) -> &ResourceSet {
     }
 }
 
-fn unknown_group(grant: &CompiledGrant, r: &GroupRef, tenancy: &str) -> Finding {
+fn unknown_group(grant: &CompiledGrant, r: &SubjectGroup, tenancy: &str) -> Finding {
     let what = match r {
-        GroupRef::Name(name, _) => {
+        SubjectGroup::Name(name, _) => {
             format!("no dynamic group named `{name}` in tenancy `{tenancy}`")
         }
-        GroupRef::Id(ocid, _) => format!("no dynamic group has id `{ocid}` in tenancy `{tenancy}`"),
+        SubjectGroup::Id(ocid, _) => {
+            format!("no dynamic group has id `{ocid}` in tenancy `{tenancy}`")
+        }
     };
     Finding {
         at: grant.at,
@@ -523,14 +525,14 @@ fn unknown_group(grant: &CompiledGrant, r: &GroupRef, tenancy: &str) -> Finding 
             kind: dyngroup_rules::DiagnosticKind::UnknownVariable,
             message: format!("{what}: that subject grants nothing"),
             span: match r {
-                GroupRef::Name(_, span) | GroupRef::Id(_, span) => *span,
+                SubjectGroup::Name(_, span) | SubjectGroup::Id(_, span) => *span,
             },
             help: match r {
-                GroupRef::Name(..) => Some(
+                SubjectGroup::Name(..) => Some(
                     "a renamed group keeps its OCID: `dynamic-group id <OCID>` survives renames"
                         .into(),
                 ),
-                GroupRef::Id(..) => None,
+                SubjectGroup::Id(..) => None,
             },
         },
     }

@@ -75,19 +75,21 @@
 #![deny(missing_docs)]
 
 pub use ast::{
-    Action, Clause, ClauseTest, Condition, ConditionKind, CrossTenancy, Effect, Grant, Location,
-    Statement, Subject, SubjectItem, SubjectKind, SubjectTarget, Value,
+    Action, Clause, ClauseTest, ConditionKind, CrossTenancy, Effect, Grant, Location, Statement,
+    Subject, SubjectItem, SubjectKind, SubjectTarget, Value, WhereCondition,
 };
 pub use compile::{
-    CompiledGrant, Finding, FindingKind, Grants, GroupRef, Origin, Policy, PolicySet,
-    PolicyStatement, STATEMENTS_PER_PATH, StatementRef, Subjects,
+    CompiledGrant, Finding, FindingKind, Grants, Origin, Policy, PolicySet, PolicyStatement,
+    STATEMENTS_PER_PATH, StatementRef, SubjectGroup, Subjects,
 };
 pub use condition::{Facts, Truth, evaluate};
 pub use decision::{Bearing, Decision, Request, bearing};
 pub use dyngroup_index::Memberships;
 pub use dyngroup_rules::Diagnostic;
 pub use eval::{Answer, Evaluator, Holding, Via, WhoCan};
-pub use parse::{DECIDED_VARIABLES, MAX_CONDITION_DEPTH, Parsed, StatementError, parse_statement};
+pub use parse::{
+    DECIDED_VARIABLES, MAX_CONDITION_DEPTH, ParsedStatement, StatementError, parse_statement,
+};
 pub use print::print_statement;
 pub use reference::Reference;
 pub use resources::{ALL_RESOURCES, Resource, ResourceSet, ResourceTable, Verb};

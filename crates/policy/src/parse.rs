@@ -3,8 +3,8 @@
 use dyngroup_rules::{Diagnostic, DiagnosticKind, Span, edit_distance};
 
 use crate::ast::{
-    Action, Clause, ClauseTest, Condition, ConditionKind, CrossTenancy, Effect, Grant, Location,
-    Statement, Subject, SubjectItem, SubjectKind, SubjectTarget, Value,
+    Action, Clause, ClauseTest, ConditionKind, CrossTenancy, Effect, Grant, Location, Statement,
+    Subject, SubjectItem, SubjectKind, SubjectTarget, Value, WhereCondition,
 };
 use crate::lex::{Tok, Token, WithHelp, error, lex, warning};
 use crate::resources::{ResourceTable, Verb};
@@ -23,7 +23,7 @@ pub const DECIDED_VARIABLES: [&str; 5] = [
 
 /// A statement that parsed, with its warnings.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Parsed {
+pub struct ParsedStatement {
     /// The syntax tree.
     pub statement: Statement,
     /// Warnings: an unknown resource type, an unquoted value, a near-miss variable.
@@ -73,7 +73,7 @@ impl std::error::Error for StatementError {}
 /// let err = parse_statement("Alow dynamic-group web to read buckets in tenancy").unwrap_err();
 /// assert!(err.render("Alow dynamic-group web to read buckets in tenancy").contains("did you mean `Allow`?"));
 /// ```
-pub fn parse_statement(text: &str) -> std::result::Result<Parsed, StatementError> {
+pub fn parse_statement(text: &str) -> std::result::Result<ParsedStatement, StatementError> {
     let tokens = match lex(text) {
         Ok(tokens) => tokens,
         Err(d) => {
@@ -89,7 +89,7 @@ pub fn parse_statement(text: &str) -> std::result::Result<Parsed, StatementError
         table: ResourceTable::builtin(),
     };
     match parser.statement() {
-        Ok(statement) => Ok(Parsed {
+        Ok(statement) => Ok(ParsedStatement {
             statement,
             warnings: parser.warnings,
         }),
@@ -483,7 +483,7 @@ impl Parser {
         Ok(Location::Path(path, start.cover(self.prev_span())))
     }
 
-    fn condition(&mut self, depth: usize) -> Result<Condition> {
+    fn condition(&mut self, depth: usize) -> Result<WhereCondition> {
         let start = self.peek().span;
         let kind = if self.word_is(0, "any") {
             Some(ConditionKind::Any)
@@ -535,9 +535,9 @@ impl Parser {
                 }
             }
             let end = self.bump().span;
-            return Ok(Condition::Group(kind, items, start.cover(end)));
+            return Ok(WhereCondition::Group(kind, items, start.cover(end)));
         }
-        self.clause().map(Condition::Clause)
+        self.clause().map(WhereCondition::Clause)
     }
 
     fn clause(&mut self) -> Result<Clause> {

@@ -2,8 +2,8 @@
 //! when they must be, aliases replaced.
 
 use crate::ast::{
-    Action, ClauseTest, Condition, ConditionKind, Effect, Grant, Location, Statement, Subject,
-    SubjectTarget, Value,
+    Action, ClauseTest, ConditionKind, Effect, Grant, Location, Statement, Subject, SubjectTarget,
+    Value, WhereCondition,
 };
 
 /// The canonical text of a parsed statement (cross-tenancy statements are printed as
@@ -99,9 +99,9 @@ fn print_grant(g: &Grant) -> String {
     out
 }
 
-fn print_condition(c: &Condition, out: &mut String) {
+fn print_condition(c: &WhereCondition, out: &mut String) {
     match c {
-        Condition::Group(kind, items, _) => {
+        WhereCondition::Group(kind, items, _) => {
             out.push_str(match kind {
                 ConditionKind::Any => "any {",
                 ConditionKind::All => "all {",
@@ -114,7 +114,7 @@ fn print_condition(c: &Condition, out: &mut String) {
             }
             out.push('}');
         }
-        Condition::Clause(clause) => {
+        WhereCondition::Clause(clause) => {
             let v = &clause.variable;
             let list = |values: &[Value]| {
                 let parts: Vec<String> = values.iter().map(value_text).collect();

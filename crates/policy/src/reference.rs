@@ -8,7 +8,7 @@
 use dyngroup_index::{DynamicGroup, Principal, reference::matches};
 use dyngroup_rules::{Ast, parse};
 
-use crate::compile::{GroupRef, PolicySet, Subjects};
+use crate::compile::{PolicySet, SubjectGroup, Subjects};
 use crate::condition::{Facts, Truth, evaluate};
 use crate::decision::{Bearing, Decision, Request, bearing};
 use crate::tree::{CompartmentId, CompartmentTree};
@@ -62,8 +62,10 @@ impl<'a> Reference<'a> {
                         let group = &groups[g];
                         group.tenancy_id == tenancy
                             && refs.iter().any(|r| match r {
-                                GroupRef::Name(name, _) => group.name.eq_ignore_ascii_case(name),
-                                GroupRef::Id(ocid, _) => group.id == *ocid,
+                                SubjectGroup::Name(name, _) => {
+                                    group.name.eq_ignore_ascii_case(name)
+                                }
+                                SubjectGroup::Id(ocid, _) => group.id == *ocid,
                             })
                     })
                     .collect()
