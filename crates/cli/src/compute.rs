@@ -3,15 +3,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use dyngroup_index::{Index, Limits, LimitsReport, MemberOrder, Memberships, PrincipalId};
+use dyngroup_index::{
+    Index, IndexBuilder, Limits, LimitsReport, MemberOrder, Memberships, Principal, PrincipalId,
+};
 use dyngroup_io::{
-    AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
-    PrincipalGroupsWriter, commit_all,
+    AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, GroupsReader,
+    InventoryReader, PrincipalGroupsRecord, PrincipalGroupsWriter, commit_all,
 };
 
+use crate::args::InputArgs;
 use crate::args::{By, ComputeArgs, OutputFormat};
 use crate::input::{
-    Loaded, build_index, check_distinct_paths, configure_threads, load, print_problems,
+    Loaded, add_groups, check_distinct_paths, configure_threads, load, print_problems, read_options,
 };
 use crate::progress::Phases;
 use crate::report::report_json;
@@ -37,12 +40,14 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     let report_out = args.report.as_ref().map(AtomicFile::create).transpose()?;
     let mut phases = Phases::new();
 
+    // Reading and interning overlap: each chunk's principals go into the builder
+    // while the next chunk is parsed ("read"); "build" is the groups and the index.
     phases.start("read");
-    let loaded = load(&args.input)?;
+    let (loaded, builder, principals_read) = read_into_builder(&args.input, &phases)?;
     print_problems(&loaded.problems);
 
     phases.start("build");
-    let (index, refused) = build_index(&loaded, args.input.strict);
+    let (index, refused) = add_groups(builder, &loaded);
 
     phases.start("evaluate");
     let memberships = index.evaluate();
@@ -69,7 +74,13 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     finished.push(write_memberships(args, out, &index, &memberships)?);
     let timings = phases.finish();
 
-    let totals = Totals::new(&loaded, &index, &memberships, &report, refused);
+    let totals = Totals::new(
+        (&loaded, principals_read),
+        &index,
+        &memberships,
+        &report,
+        refused,
+    );
     if let (Some(mut file), Some(path)) = (report_out, &args.report) {
         let json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
         serde_json::to_writer_pretty(&mut file, &json)?;
@@ -86,6 +97,73 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Reads the inputs, handing every principal of the run (of `--shard`) to an index
+/// builder as soon as its chunk is parsed, so the principals are never all held: the
+/// reader keeps only their ids. Returns what was read (without principals), the
+/// builder and how many principals went into it. The built-in sample (no inputs) is
+/// read as [`load`] reads it. The bytes read show on a progress bar.
+fn read_into_builder(
+    args: &InputArgs,
+    phases: &Phases,
+) -> Result<(Loaded, IndexBuilder, usize), Fatal> {
+    let mut builder = IndexBuilder::new().parse_options(dyngroup_rules::ParseOptions {
+        strict: args.strict,
+        ..Default::default()
+    });
+    if args.inventory.is_empty() {
+        let mut loaded = load(args)?;
+        builder.add_principals(&loaded.principals);
+        let read = std::mem::take(&mut loaded.principals).len();
+        return Ok((loaded, builder, read));
+    }
+    if args.groups.is_empty() {
+        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+    }
+    let options = read_options(args);
+    let mut inventory = InventoryReader::new(options.clone());
+    let sizes: Option<u64> = args
+        .inventory
+        .iter()
+        .map(|path| {
+            std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+        })
+        .sum();
+    let mut progress = phases.reading(sizes, inventory.bytes_read());
+    let mut read = 0;
+    let mut each = |principal: Principal| {
+        progress.record();
+        if args
+            .shard
+            .is_none_or(|shard| shard.owns(&principal.tenancy_id))
+        {
+            builder.add_principal(&principal);
+            read += 1;
+        }
+    };
+    for path in &args.inventory {
+        inventory.stream_path(path, &mut each)?;
+    }
+    let mut groups = GroupsReader::new(options);
+    for path in &args.groups {
+        groups.read_path(path)?;
+    }
+    let (_, mut problems) = inventory.finish().into_parts();
+    let (groups, group_problems) = groups.finish().into_parts();
+    problems.extend(group_problems);
+    let mut loaded = Loaded {
+        principals: Vec::new(),
+        groups,
+        problems,
+    };
+    if let Some(shard) = args.shard {
+        loaded.keep_shard(shard);
+    }
+    Ok((loaded, builder, read))
 }
 
 fn format_of(format: OutputFormat) -> Format {
@@ -186,14 +264,14 @@ pub(crate) struct Totals {
 
 impl Totals {
     fn new(
-        loaded: &Loaded,
+        (loaded, principals_read): (&Loaded, usize),
         index: &Index,
         memberships: &Memberships,
         report: &LimitsReport,
         refused_groups: usize,
     ) -> Totals {
         Totals {
-            principals_read: loaded.principals.len(),
+            principals_read,
             principals_indexed: index.principal_count(),
             groups: index.group_count(),
             tenancies: index.tenancy_count(),
