@@ -4,11 +4,13 @@ use std::io::Write;
 use std::path::Path;
 
 use dyngroup_index::{
-    Index, IndexBuilder, Limits, LimitsReport, MemberOrder, Memberships, Principal, PrincipalId,
+    GroupId, Index, IndexBuilder, Limits, LimitsReport, MemberOrder, Memberships, Principal,
+    PrincipalId,
 };
 use dyngroup_io::{
-    AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, GroupsReader,
-    InventoryReader, PrincipalGroupsRecord, PrincipalGroupsWriter, commit_all,
+    AtomicFile, Finished, Format, GroupMembersRecord, GroupsReader, InventoryReader,
+    PrincipalGroupsRecord, commit_all, write_group_members_parallel,
+    write_principal_groups_parallel,
 };
 
 use crate::args::InputArgs;
@@ -202,7 +204,8 @@ fn write_snapshot(
     Ok(file.finish()?)
 }
 
-/// Writes the memberships to `out`, not yet replacing the old output.
+/// Writes the memberships to `out`, formatted in parallel, not yet replacing the old
+/// output.
 fn write_memberships(
     args: &ComputeArgs,
     out: AtomicFile,
@@ -211,39 +214,35 @@ fn write_memberships(
 ) -> Result<Finished, Fatal> {
     let failed = |e: std::io::Error| Fatal(format!("{}: {e}", args.out.display()));
     let format = format_of(args.format);
+    let groups: Vec<GroupId> = index.group_ids().collect();
     let out = match args.by {
         By::Group => {
             let order = MemberOrder::new(index);
-            let mut writer = GroupMembersWriter::new(out, format);
-            for g in index.group_ids() {
-                let group = index.group(g);
-                writer
-                    .write(&GroupMembersRecord {
-                        tenancy_id: &group.tenancy_id,
-                        group_id: &group.id,
-                        name: &group.name,
-                        members: order.members(index, memberships, g),
-                    })
-                    .map_err(failed)?;
-            }
-            writer.finish().map_err(failed)?
+            write_group_members_parallel(out, format, groups.len(), |i| {
+                let group = index.group(groups[i]);
+                GroupMembersRecord {
+                    tenancy_id: &group.tenancy_id,
+                    group_id: &group.id,
+                    name: &group.name,
+                    members: order.members(index, memberships, groups[i]),
+                }
+            })
+            .map_err(failed)?
         }
         By::Principal => {
-            let mut writer = PrincipalGroupsWriter::new(out, format);
-            for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
+            let principal_groups = memberships.principal_groups();
+            write_principal_groups_parallel(out, format, principal_groups.len(), |ordinal| {
                 let p = PrincipalId(ordinal as u32);
-                writer
-                    .write(&PrincipalGroupsRecord {
-                        id: index.principal_ocid(p),
-                        tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),
-                        groups: groups
-                            .iter()
-                            .map(|g| index.group(*g).name.as_str())
-                            .collect(),
-                    })
-                    .map_err(failed)?;
-            }
-            writer.finish().map_err(failed)?
+                PrincipalGroupsRecord {
+                    id: index.principal_ocid(p),
+                    tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),
+                    groups: principal_groups[ordinal]
+                        .iter()
+                        .map(|g| index.group(*g).name.as_str())
+                        .collect(),
+                }
+            })
+            .map_err(failed)?
         }
     };
     Ok(out.finish()?)

@@ -97,7 +97,8 @@ pub use problem::{Problem, ProblemKind, Severity};
 pub use report::{domain_scope_not_applied, findings_json};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
-    UnknownFormat, write_csv_field, write_group_members, write_principal_groups,
+    UnknownFormat, write_csv_field, write_group_members, write_group_members_parallel,
+    write_principal_groups, write_principal_groups_parallel,
 };
 
 mod atomic;
