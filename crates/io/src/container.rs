@@ -142,22 +142,26 @@ impl Reading<'_> {
         sink: &mut dyn FnMut(Result<T, Problem>),
     ) -> io::Result<()> {
         let mut next_line = 1;
-        let mut chunk = Chunk::read(&mut reader, self.chunk_bytes, &mut next_line)?;
+        let mut chunk = Chunk::read(&mut reader, self.chunk_bytes, &mut next_line, None)?;
         let mut parsed: Vec<Option<Result<T, Problem>>> = Vec::new();
+        // The buffers of the chunk parsed last time, and of the results handed on:
+        // reused, so the kernel does not zero fresh pages for every chunk.
+        let (mut spare_chunk, mut spare_results) = (None, Vec::new());
         loop {
-            let mut results = Vec::new();
+            let mut results = std::mem::take(&mut spare_results);
             let next = rayon::in_place_scope(|scope| {
-                scope.spawn(|_| results = self.parse(&chunk, build));
+                scope.spawn(|_| self.parse(&chunk, build, &mut results));
                 parsed.drain(..).flatten().for_each(&mut *sink);
                 if chunk.at_end {
                     Ok(None)
                 } else {
-                    Chunk::read(&mut reader, self.chunk_bytes, &mut next_line).map(Some)
+                    let recycled = spare_chunk.take();
+                    Chunk::read(&mut reader, self.chunk_bytes, &mut next_line, recycled).map(Some)
                 }
             });
-            parsed = results;
+            spare_results = std::mem::replace(&mut parsed, results);
             match next {
-                Ok(Some(read)) => chunk = read,
+                Ok(Some(read)) => spare_chunk = Some(std::mem::replace(&mut chunk, read)),
                 Ok(None) => break,
                 Err(e) => {
                     // What was read whole before the failure is kept.
@@ -170,27 +174,27 @@ impl Reading<'_> {
         Ok(())
     }
 
-    /// Parses every line of a chunk on the pool; `None` for a blank line.
+    /// Parses every line of a chunk on the pool into `results` (emptied first);
+    /// `None` for a blank line.
     fn parse<T: Send>(
         &self,
         chunk: &Chunk,
         build: &impl Build<T>,
-    ) -> Vec<Option<Result<T, Problem>>> {
+        results: &mut Vec<Option<Result<T, Problem>>>,
+    ) {
         let source = Source::new(&chunk.text, &chunk.starts, chunk.first_line);
-        (0..chunk.starts.len())
-            .into_par_iter()
-            .map(|i| {
-                let end = chunk.starts.get(i + 1).copied().unwrap_or(chunk.text.len());
-                let record = trim(&chunk.text[chunk.starts[i]..end]);
-                if record.is_empty() {
-                    return None;
-                }
-                // `record` is inside the chunk, so it has an offset.
-                let start = source.offset_of(record)?;
-                let ctx = RecordCtx::new(self.file, &source, start);
-                Some(parse_record(record, &ctx, build))
-            })
-            .collect()
+        results.clear();
+        results.par_extend((0..chunk.starts.len()).into_par_iter().map(|i| {
+            let end = chunk.starts.get(i + 1).copied().unwrap_or(chunk.text.len());
+            let record = trim(&chunk.text[chunk.starts[i]..end]);
+            if record.is_empty() {
+                return None;
+            }
+            // `record` is inside the chunk, so it has an offset.
+            let start = source.offset_of(record)?;
+            let ctx = RecordCtx::new(self.file, &source, start);
+            Some(parse_record(record, &ctx, build))
+        }));
     }
 }
 
@@ -206,15 +210,25 @@ struct Chunk {
 }
 
 impl Chunk {
-    /// Reads whole lines until at least `bytes` are read or the input ends;
-    /// `next_line` is the number of the first line, and is moved past the last.
-    fn read(reader: &mut impl BufRead, bytes: usize, next_line: &mut usize) -> io::Result<Chunk> {
-        let mut chunk = Chunk {
+    /// Reads whole lines until at least `bytes` are read or the input ends, into the
+    /// buffers of `recycled` if given; `next_line` is the number of the first line,
+    /// and is moved past the last.
+    fn read(
+        reader: &mut impl BufRead,
+        bytes: usize,
+        next_line: &mut usize,
+        recycled: Option<Chunk>,
+    ) -> io::Result<Chunk> {
+        let mut chunk = recycled.unwrap_or_else(|| Chunk {
             text: Vec::with_capacity(bytes.saturating_add(1 << 10).min(64 << 20)),
             starts: Vec::new(),
-            first_line: *next_line,
+            first_line: 0,
             at_end: false,
-        };
+        });
+        chunk.text.clear();
+        chunk.starts.clear();
+        chunk.first_line = *next_line;
+        chunk.at_end = false;
         while chunk.text.len() < bytes {
             let start = chunk.text.len();
             if reader.read_until(b'\n', &mut chunk.text)? == 0 {
