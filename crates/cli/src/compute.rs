@@ -13,8 +13,7 @@ use dyngroup_io::{
     write_principal_groups_parallel,
 };
 
-use crate::args::InputArgs;
-use crate::args::{By, ComputeArgs, OutputFormat};
+use crate::args::{By, ComputeArgs, InputArgs, OutputFormat};
 use crate::input::{
     Loaded, add_groups, check_distinct_paths, configure_threads, load, print_problems, read_options,
 };
@@ -137,13 +136,13 @@ fn read_into_builder(
         .sum();
     let mut progress = phases.reading(sizes, inventory.bytes_read());
     let mut read = 0;
-    let mut each = |principal: Principal| {
+    let mut each = |principal: &Principal| {
         progress.record();
         if args
             .shard
             .is_none_or(|shard| shard.owns(&principal.tenancy_id))
         {
-            builder.add_principal(&principal);
+            builder.add_principal(principal);
             read += 1;
         }
     };

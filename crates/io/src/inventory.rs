@@ -92,7 +92,8 @@ impl InventoryReader {
     /// On an I/O error, the records read before it are kept.
     pub fn read_path(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let mut kept = std::mem::take(&mut self.principals);
-        let read = self.stream_path(path, &mut |principal| kept.push(principal));
+        let input = Input::open(path.as_ref())?;
+        let read = self.read_input(input, &mut |principal| kept.push(principal));
         self.principals = kept;
         read
     }
@@ -100,7 +101,8 @@ impl InventoryReader {
     /// Reads one input from `reader`, naming it `name` in problems and errors.
     pub fn read_from(&mut self, reader: impl Read, name: &str) -> Result<(), Error> {
         let mut kept = std::mem::take(&mut self.principals);
-        let read = self.stream_from(reader, name, &mut |principal| kept.push(principal));
+        let input = Input::from_reader(reader, name);
+        let read = self.read_input(input, &mut |principal| kept.push(principal));
         self.principals = kept;
         read
     }
@@ -109,7 +111,9 @@ impl InventoryReader {
     /// but hands each accepted principal to `each`, in input order, as soon as its
     /// chunk is parsed, instead of keeping it: an index builder fed this way builds
     /// while the next chunk is parsed, and the principals are never all held at once.
-    /// Only the ids are kept (to reject a later duplicate).
+    /// Only the ids are kept (to reject a later duplicate). The principals are freed
+    /// in batches on rayon's pool (the threads that parsed them, so freeing is cheap
+    /// and off this thread, which is the pipeline's sequential part).
     ///
     /// ```
     /// use dyngroup_index::IndexBuilder;
@@ -118,7 +122,7 @@ impl InventoryReader {
     /// let jsonl = r#"{"id": "ocid1.instance.oc1..a", "compartment-id": "c", "tenancy-id": "t"}"#;
     /// let mut builder = IndexBuilder::new();
     /// let mut reader = InventoryReader::new(ReadOptions::default());
-    /// reader.stream_from(jsonl.as_bytes(), "a.jsonl", &mut |p| builder.add_principal(&p))?;
+    /// reader.stream_from(jsonl.as_bytes(), "a.jsonl", &mut |p| builder.add_principal(p))?;
     /// assert_eq!(builder.build().principal_count(), 1);
     /// assert!(reader.finish().principals().is_empty());
     /// # Ok::<(), dyngroup_io::Error>(())
@@ -126,10 +130,10 @@ impl InventoryReader {
     pub fn stream_path(
         &mut self,
         path: impl AsRef<Path>,
-        each: &mut dyn FnMut(Principal),
+        each: &mut dyn FnMut(&Principal),
     ) -> Result<(), Error> {
         let input = Input::open(path.as_ref())?;
-        self.read_input(input, each)
+        self.read_input(input, &mut FreedOnThePool::new(each).each())
     }
 
     /// Reads one input from `reader` as [`stream_path`](Self::stream_path) does,
@@ -138,9 +142,10 @@ impl InventoryReader {
         &mut self,
         reader: impl Read,
         name: &str,
-        each: &mut dyn FnMut(Principal),
+        each: &mut dyn FnMut(&Principal),
     ) -> Result<(), Error> {
-        self.read_input(Input::from_reader(reader, name), each)
+        let input = Input::from_reader(reader, name);
+        self.read_input(input, &mut FreedOnThePool::new(each).each())
     }
 
     /// The number of bytes this reader has read so far, over all its inputs, as a
@@ -186,6 +191,35 @@ impl InventoryReader {
         Inventory {
             principals: self.principals,
             problems: self.problems,
+        }
+    }
+}
+
+/// Hands principals on by reference, then frees them in batches on rayon's pool.
+struct FreedOnThePool<'e> {
+    each: &'e mut dyn FnMut(&Principal),
+    spent: Vec<Principal>,
+}
+
+impl<'e> FreedOnThePool<'e> {
+    /// Principals freed together.
+    const BATCH: usize = 4096;
+
+    fn new(each: &'e mut dyn FnMut(&Principal)) -> FreedOnThePool<'e> {
+        FreedOnThePool {
+            each,
+            spent: Vec::new(),
+        }
+    }
+
+    fn each(&mut self) -> impl FnMut(Principal) + '_ {
+        |principal| {
+            (self.each)(&principal);
+            self.spent.push(principal);
+            if self.spent.len() == Self::BATCH {
+                let batch = std::mem::take(&mut self.spent);
+                rayon::spawn(move || drop(batch));
+            }
         }
     }
 }

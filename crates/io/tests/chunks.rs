@@ -120,13 +120,15 @@ fn streaming_hands_on_what_reading_keeps_in_the_same_order() {
     let bytes = reader.bytes_read();
     let mut streamed = Vec::new();
     reader
-        .stream_path(&path, &mut |p| streamed.push(p))
+        .stream_path(&path, &mut |p| streamed.push(p.clone()))
         .unwrap();
     assert_eq!(bytes.get(), text.len() as u64);
     // A second input's duplicates are caught against the first's streamed ids.
     let again = r#"{"id": "ocid1.instance.oc1..2", "compartment-id": "c"}"#;
     reader
-        .stream_from(again.as_bytes(), "g.jsonl", &mut |p| streamed.push(p))
+        .stream_from(again.as_bytes(), "g.jsonl", &mut |p| {
+            streamed.push(p.clone())
+        })
         .unwrap();
     let streamed_inventory = reader.finish();
     assert!(streamed_inventory.principals().is_empty());
