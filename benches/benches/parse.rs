@@ -43,12 +43,15 @@ struct Record<'a> {
     #[serde(borrow, rename = "lifecycle-state")]
     lifecycle_state: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "defined-tags")]
-    defined_tags: Option<BTreeMap<Cow<'a, str>, BTreeMap<Cow<'a, str>, TagValue<'a>>>>,
+    defined_tags: Option<BTreeMap<Cow<'a, str>, Namespace<'a>>>,
     #[serde(rename = "freeform-tags")]
     freeform_tags: Option<IgnoredAny>,
     #[serde(rename = "display-name")]
     display_name: Option<IgnoredAny>,
 }
+
+/// One namespace's defined tags: key → value.
+type Namespace<'a> = BTreeMap<Cow<'a, str>, TagValue<'a>>;
 
 /// A defined tag's value: a string, or a number or boolean (kept as a flag here).
 #[allow(dead_code)] // decoded to be measured, not read
