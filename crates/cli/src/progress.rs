@@ -44,15 +44,14 @@ impl Phases {
     /// sizes, `None` when unknown: standard input), with the rate in bytes and in
     /// records per second, until the next phase starts.
     pub(crate) fn reading(&self, total: Option<u64>, bytes: BytesRead) -> ReadProgress {
+        // `wide_bar` takes what the terminal's width leaves, so the line never wraps.
         let template = match total {
             Some(total) => {
                 self.bar.set_length(total);
-                "{spinner} {msg} {bar:30} {binary_bytes}/{binary_total_bytes} \
-                 ({binary_bytes_per_sec}, {prefix} records/s) {elapsed}"
+                "{spinner} {msg} {wide_bar} {binary_bytes}/{binary_total_bytes} \
+                 {binary_bytes_per_sec} {prefix} {elapsed}"
             }
-            None => {
-                "{spinner} {msg} {binary_bytes} ({binary_bytes_per_sec}, {prefix} records/s) {elapsed}"
-            }
+            None => "{spinner} {msg} {binary_bytes} {binary_bytes_per_sec} {prefix} {elapsed}",
         };
         self.bar
             .set_style(ProgressStyle::with_template(template).expect("valid template"));
@@ -101,7 +100,7 @@ impl ReadProgress {
         {
             bar.set_position(self.bytes.get());
             let per_second = self.records as f64 / self.started.elapsed().as_secs_f64();
-            bar.set_prefix(format!("{per_second:.0}"));
+            bar.set_prefix(format!("{}k records/s", (per_second / 1e3).round()));
         }
     }
 }
