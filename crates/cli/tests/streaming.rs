@@ -84,6 +84,23 @@ fn a_jsonl_inventory_of_several_chunks_computes_what_one_document_computes() {
     fs::write(dir.join("groups.jsonl"), groups()).unwrap();
     let groups = path(&dir, "groups.jsonl");
 
+    // A pool of one thread: the pipelined read and the parallel write still finish,
+    // with the same bytes.
+    let run = |inventory: &str, threads: &str| {
+        let out = dyngroup(&[
+            "compute",
+            "--inventory",
+            &path(&dir, inventory),
+            "--groups",
+            &groups,
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(run("fleet.jsonl", "1") == run("fleet.json", "2"));
+
     for (by, format) in [
         ("group", "jsonl"),
         ("group", "json"),
