@@ -20,7 +20,7 @@ use crate::data::DataFiles;
 ///
 /// `groups` holds only the groups the index accepts (a group refused for an invalid
 /// or duplicate name is in no engine's list), so group `i` of every engine is
-/// [`GroupId`](dyngroup_index::GroupId) `i` of the index.
+/// [`GroupId`] `i` of the index.
 #[derive(Clone, Debug, Default)]
 pub struct Fleet {
     /// Every principal read, terminated ones included (the engines skip those).
