@@ -179,3 +179,50 @@ fn pretty_documents_read_alike_whatever_the_chunk_size() {
     assert_eq!(expected.iter().filter(|r| r.is_ok()).count(), 3);
     assert_every_chunk_size_agrees(text.as_bytes());
 }
+
+/// A reader that gives `ok` bytes of `text`, then fails.
+struct FailsAfter<'a> {
+    text: &'a [u8],
+    ok: usize,
+}
+
+impl std::io::Read for FailsAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ok == 0 {
+            return Err(io::Error::other("the disk went away"));
+        }
+        let n = buf.len().min(self.ok).min(self.text.len());
+        buf[..n].copy_from_slice(&self.text[..n]);
+        (self.text, self.ok) = (&self.text[n..], self.ok - n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_failing_midway_keeps_the_whole_chunks_before_it_and_reports_the_failure() {
+    let line = |i: usize| format!("{{\"id\": \"{i:03}\", \"compartment-id\": \"c\"}}\n");
+    let text: String = (0..100).map(line).collect();
+    let per_line = line(0).len(); // every line is this long
+    // 30 lines per chunk; the reader fails inside the third chunk.
+    let chunk_bytes = 30 * per_line - 1;
+    let fails_at = text.len() - 25 * per_line;
+    let mut got = Vec::new();
+    let reader = io::BufReader::with_capacity(
+        64,
+        FailsAfter {
+            text: text.as_bytes(),
+            ok: fails_at,
+        },
+    );
+    let result = read_records(reader, FILE, chunk_bytes, &build, &mut |r| got.push(r));
+    assert_eq!(result.unwrap_err().to_string(), "the disk went away");
+    let ids: Vec<String> = got.into_iter().map(|r| r.unwrap().0.id).collect();
+    // The chunks read whole before the failure (lines 1-30 and 31-60) are handed on,
+    // in order; nothing of the chunk being read when it failed (61-90) is.
+    assert_eq!(ids.len(), 60);
+    assert!(
+        ids.iter()
+            .enumerate()
+            .all(|(i, id)| *id == format!("{i:03}"))
+    );
+}
