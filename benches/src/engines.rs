@@ -5,11 +5,12 @@
 use std::path::Path;
 
 use dyngroup_index::{
-    DynamicGroup, EvalOptions, Index, IndexBuilder, Memberships, Principal, reference,
+    DynamicGroup, EvalOptions, GroupId, Index, IndexBuilder, MemberOrder, Memberships, Principal,
+    reference,
 };
 use dyngroup_io::{
-    AtomicFile, Format, GroupMembersRecord, GroupMembersWriter, ReadOptions, read_groups,
-    read_inventory,
+    AtomicFile, Format, GroupMembersRecord, InventoryReader, ReadOptions, read_groups,
+    read_inventory, write_group_members_parallel,
 };
 use roaring::RoaringBitmap;
 
@@ -19,7 +20,7 @@ use crate::data::DataFiles;
 ///
 /// `groups` holds only the groups the index accepts (a group refused for an invalid
 /// or duplicate name is in no engine's list), so group `i` of every engine is
-/// [`GroupId`](dyngroup_index::GroupId) `i` of the index.
+/// [`GroupId`] `i` of the index.
 #[derive(Clone, Debug, Default)]
 pub struct Fleet {
     /// Every principal read, terminated ones included (the engines skip those).
@@ -133,20 +134,23 @@ pub struct EndToEnd {
     pub index: Index,
     /// Kept only so that freeing it is not timed.
     pub memberships: Memberships,
-    /// Kept only so that freeing it is not timed.
-    pub principals: Vec<Principal>,
 }
 
 /// What `dyngroup compute --inventory I --groups G --out OUT` does, in process: read
-/// both files, build the index, evaluate every group (parallel, with the reverse map),
-/// and write one JSON line per group to `out` atomically (temp file, fsync, rename).
-/// The limits report and progress lines of the CLI are left out.
+/// the inventory streaming each chunk's principals into the index builder while the
+/// next chunk is parsed, read the groups, build the index, evaluate every group
+/// (parallel, with the reverse map), and write one JSON line per group with its
+/// members (in the CLI's member order, formatted in parallel) to `out` atomically
+/// (temp file, fsync, rename). The limits report and progress lines of the CLI are
+/// left out.
 pub fn end_to_end(files: &DataFiles, out: &Path) -> Result<EndToEnd, String> {
     let options = ReadOptions::default();
-    let inventory = read_inventory([&files.inventory], &options).map_err(|e| e.to_string())?;
-    let groups = read_groups([&files.groups], &options).map_err(|e| e.to_string())?;
     let mut builder = IndexBuilder::new().parse_options(options.rule_options());
-    builder.add_principals(inventory.principals());
+    let mut inventory = InventoryReader::new(options.clone());
+    inventory
+        .stream_path(&files.inventory, &mut |p| builder.add_principal(p))
+        .map_err(|e| e.to_string())?;
+    let groups = read_groups([&files.groups], &options).map_err(|e| e.to_string())?;
     for group in groups.into_parts().0 {
         // A refused group (invalid or duplicate name) is left out, as the CLI does.
         let _ = builder.add_group(group);
@@ -156,27 +160,23 @@ pub fn end_to_end(files: &DataFiles, out: &Path) -> Result<EndToEnd, String> {
 
     let failed = |e: std::io::Error| format!("{}: {e}", out.display());
     let file = AtomicFile::create(out).map_err(|e| e.to_string())?;
-    let mut writer = GroupMembersWriter::new(file, Format::Jsonl);
-    for g in index.group_ids() {
-        let group = index.group(g);
-        writer
-            .write(&GroupMembersRecord {
-                tenancy_id: &group.tenancy_id,
-                group_id: &group.id,
-                name: &group.name,
-                members: memberships.member_ocids(&index, g).collect(),
-            })
-            .map_err(failed)?;
-    }
-    writer
-        .finish()
-        .map_err(failed)?
-        .commit()
-        .map_err(|e| e.to_string())?;
+    let order = MemberOrder::new(&index);
+    let groups: Vec<GroupId> = index.group_ids().collect();
+    write_group_members_parallel(file, Format::Jsonl, groups.len(), |i| {
+        let group = index.group(groups[i]);
+        GroupMembersRecord {
+            tenancy_id: &group.tenancy_id,
+            group_id: &group.id,
+            name: &group.name,
+            members: order.members(&index, &memberships, groups[i]),
+        }
+    })
+    .map_err(failed)?
+    .commit()
+    .map_err(|e| e.to_string())?;
     Ok(EndToEnd {
         counts: bitmap_counts(memberships.group_bitmaps()),
         index,
         memberships,
-        principals: inventory.into_parts().0,
     })
 }

@@ -3,15 +3,19 @@
 use std::io::Write;
 use std::path::Path;
 
-use dyngroup_index::{Index, Limits, LimitsReport, MemberOrder, Memberships, PrincipalId};
+use dyngroup_index::{
+    GroupId, Index, IndexBuilder, Limits, LimitsReport, MemberOrder, Memberships, Principal,
+    PrincipalId,
+};
 use dyngroup_io::{
-    AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
-    PrincipalGroupsWriter, commit_all,
+    AtomicFile, Finished, Format, GroupMembersRecord, GroupsReader, InventoryReader,
+    PrincipalGroupsRecord, commit_all, write_group_members_parallel,
+    write_principal_groups_parallel,
 };
 
-use crate::args::{By, ComputeArgs, OutputFormat};
+use crate::args::{By, ComputeArgs, InputArgs, OutputFormat};
 use crate::input::{
-    Loaded, build_index, check_distinct_paths, configure_threads, load, print_problems,
+    Loaded, add_groups, check_distinct_paths, configure_threads, load, print_problems, read_options,
 };
 use crate::progress::Phases;
 use crate::report::report_json;
@@ -38,13 +42,15 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     let report_out = args.report.as_ref().map(AtomicFile::create).transpose()?;
     let mut phases = Phases::new();
 
+    // Reading and interning overlap: each chunk's principals go into the builder
+    // while the next chunk is parsed ("read"); "build" is the groups and the index.
     phases.start("read");
-    let loaded = load(&args.input)?;
+    let (loaded, builder, principals_read) = read_into_builder(&args.input, &phases)?;
     print_problems(&loaded.problems);
     let policies = crate::compute_policies::load(&args.policy, &args.input)?;
 
     phases.start("build");
-    let (index, refused) = build_index(&loaded, args.input.strict);
+    let (index, refused) = add_groups(builder, &loaded);
 
     phases.start("evaluate");
     let memberships = index.evaluate();
@@ -92,7 +98,13 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     )?);
     let timings = phases.finish();
 
-    let totals = Totals::new(&loaded, &index, &memberships, &report, refused);
+    let totals = Totals::new(
+        (&loaded, principals_read),
+        &index,
+        &memberships,
+        &report,
+        refused,
+    );
     if let (Some(mut file), Some(path)) = (report_out, &args.report) {
         let mut json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
         if let Some(grants) = &grants {
@@ -118,6 +130,73 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
             Outcome::Clean
         },
     )
+}
+
+/// Reads the inputs, handing every principal of the run (of `--shard`) to an index
+/// builder as soon as its chunk is parsed, so the principals are never all held: the
+/// reader keeps only their ids. Returns what was read (without principals), the
+/// builder and how many principals went into it. The built-in sample (no inputs) is
+/// read as [`load`] reads it. The bytes read show on a progress bar.
+fn read_into_builder(
+    args: &InputArgs,
+    phases: &Phases,
+) -> Result<(Loaded, IndexBuilder, usize), Fatal> {
+    let mut builder = IndexBuilder::new().parse_options(dyngroup_rules::ParseOptions {
+        strict: args.strict,
+        ..Default::default()
+    });
+    if args.inventory.is_empty() {
+        let mut loaded = load(args)?;
+        builder.add_principals(&loaded.principals);
+        let read = std::mem::take(&mut loaded.principals).len();
+        return Ok((loaded, builder, read));
+    }
+    if args.groups.is_empty() {
+        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+    }
+    let options = read_options(args);
+    let mut inventory = InventoryReader::new(options.clone());
+    let sizes: Option<u64> = args
+        .inventory
+        .iter()
+        .map(|path| {
+            std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+        })
+        .sum();
+    let mut progress = phases.reading(sizes, inventory.bytes_read());
+    let mut read = 0;
+    let mut each = |principal: &Principal| {
+        progress.record();
+        if args
+            .shard
+            .is_none_or(|shard| shard.owns(&principal.tenancy_id))
+        {
+            builder.add_principal(principal);
+            read += 1;
+        }
+    };
+    for path in &args.inventory {
+        inventory.stream_path(path, &mut each)?;
+    }
+    let mut groups = GroupsReader::new(options);
+    for path in &args.groups {
+        groups.read_path(path)?;
+    }
+    let (_, mut problems) = inventory.finish().into_parts();
+    let (groups, group_problems) = groups.finish().into_parts();
+    problems.extend(group_problems);
+    let mut loaded = Loaded {
+        principals: Vec::new(),
+        groups,
+        problems,
+    };
+    if let Some(shard) = args.shard {
+        loaded.keep_shard(shard);
+    }
+    Ok((loaded, builder, read))
 }
 
 fn format_of(format: OutputFormat) -> Format {
@@ -148,7 +227,8 @@ fn write_snapshot(
     Ok(file.finish()?)
 }
 
-/// Writes the memberships to `out`, not yet replacing the old output.
+/// Writes the memberships to `out`, formatted in parallel, not yet replacing the old
+/// output.
 fn write_memberships(
     args: &ComputeArgs,
     out: AtomicFile,
@@ -158,42 +238,38 @@ fn write_memberships(
 ) -> Result<Finished, Fatal> {
     let failed = |e: std::io::Error| Fatal(format!("{}: {e}", args.out.display()));
     let format = format_of(args.format);
+    let groups: Vec<GroupId> = index.group_ids().collect();
     let out = match (args.by, grants) {
         (By::Principal, Some(grants)) => {
             crate::compute_policies::write_by_principal(out, format, grants).map_err(failed)?
         }
         (By::Group, _) => {
             let order = MemberOrder::new(index);
-            let mut writer = GroupMembersWriter::new(out, format);
-            for g in index.group_ids() {
-                let group = index.group(g);
-                writer
-                    .write(&GroupMembersRecord {
-                        tenancy_id: &group.tenancy_id,
-                        group_id: &group.id,
-                        name: &group.name,
-                        members: order.members(index, memberships, g),
-                    })
-                    .map_err(failed)?;
-            }
-            writer.finish().map_err(failed)?
+            write_group_members_parallel(out, format, groups.len(), |i| {
+                let group = index.group(groups[i]);
+                GroupMembersRecord {
+                    tenancy_id: &group.tenancy_id,
+                    group_id: &group.id,
+                    name: &group.name,
+                    members: order.members(index, memberships, groups[i]),
+                }
+            })
+            .map_err(failed)?
         }
         (By::Principal, None) => {
-            let mut writer = PrincipalGroupsWriter::new(out, format);
-            for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
+            let principal_groups = memberships.principal_groups();
+            write_principal_groups_parallel(out, format, principal_groups.len(), |ordinal| {
                 let p = PrincipalId(ordinal as u32);
-                writer
-                    .write(&PrincipalGroupsRecord {
-                        id: index.principal_ocid(p),
-                        tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),
-                        groups: groups
-                            .iter()
-                            .map(|g| index.group(*g).name.as_str())
-                            .collect(),
-                    })
-                    .map_err(failed)?;
-            }
-            writer.finish().map_err(failed)?
+                PrincipalGroupsRecord {
+                    id: index.principal_ocid(p),
+                    tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),
+                    groups: principal_groups[ordinal]
+                        .iter()
+                        .map(|g| index.group(*g).name.as_str())
+                        .collect(),
+                }
+            })
+            .map_err(failed)?
         }
     };
     Ok(out.finish()?)
@@ -214,14 +290,14 @@ pub(crate) struct Totals {
 
 impl Totals {
     fn new(
-        loaded: &Loaded,
+        (loaded, principals_read): (&Loaded, usize),
         index: &Index,
         memberships: &Memberships,
         report: &LimitsReport,
         refused_groups: usize,
     ) -> Totals {
         Totals {
-            principals_read: loaded.principals.len(),
+            principals_read,
             principals_indexed: index.principal_count(),
             groups: index.group_count(),
             tenancies: index.tenancy_count(),

@@ -162,6 +162,12 @@ pub(crate) fn build_index(loaded: &Loaded, strict: bool) -> (Index, usize) {
         ..Default::default()
     });
     builder.add_principals(&loaded.principals);
+    add_groups(builder, loaded)
+}
+
+/// Adds the groups to a builder holding the principals and builds the index, as
+/// [`build_index`] does.
+pub(crate) fn add_groups(mut builder: IndexBuilder, loaded: &Loaded) -> (Index, usize) {
     let mut refused = Vec::new();
     for group in &loaded.groups {
         if let Err(err) = builder.add_group(group.clone()) {

@@ -2,7 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use dyngroup_io::BytesRead;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The spinner's look: the phase and how long it has run.
+const SPINNER: &str = "{spinner} {msg} {elapsed}";
 
 /// Times the phases of a run and shows a spinner for the current one.
 ///
@@ -18,9 +22,7 @@ pub(crate) struct Phases {
 impl Phases {
     pub(crate) fn new() -> Phases {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
-        );
+        bar.set_style(ProgressStyle::with_template(SPINNER).expect("valid template"));
         bar.enable_steady_tick(Duration::from_millis(120));
         Phases {
             bar,
@@ -32,8 +34,34 @@ impl Phases {
     /// Ends the current phase (if any) and starts `name`.
     pub(crate) fn start(&mut self, name: &'static str) {
         self.finish_current();
+        self.bar
+            .set_style(ProgressStyle::with_template(SPINNER).expect("valid template"));
         self.bar.set_message(name);
         self.current = Some((name, Instant::now()));
+    }
+
+    /// Turns the spinner into a bar of the bytes read out of `total` (the inputs'
+    /// sizes, `None` when unknown: standard input), with the rate in bytes and in
+    /// records per second, until the next phase starts.
+    pub(crate) fn reading(&self, total: Option<u64>, bytes: BytesRead) -> ReadProgress {
+        // `wide_bar` takes what the terminal's width leaves, so the line never wraps.
+        let template = match total {
+            Some(total) => {
+                self.bar.set_length(total);
+                "{spinner} {msg} {wide_bar} {binary_bytes}/{binary_total_bytes} \
+                 {binary_bytes_per_sec} {prefix} {elapsed}"
+            }
+            None => "{spinner} {msg} {binary_bytes} {binary_bytes_per_sec} {prefix} {elapsed}",
+        };
+        self.bar
+            .set_style(ProgressStyle::with_template(template).expect("valid template"));
+        self.bar.set_position(0);
+        ReadProgress {
+            bar: (!self.bar.is_hidden()).then(|| self.bar.clone()),
+            bytes,
+            records: 0,
+            started: Instant::now(),
+        }
     }
 
     fn finish_current(&mut self) {
@@ -47,6 +75,33 @@ impl Phases {
         self.finish_current();
         self.bar.finish_and_clear();
         Timings(std::mem::take(&mut self.done))
+    }
+}
+
+/// Counts records as they are read and moves the bar now and then.
+#[derive(Debug)]
+pub(crate) struct ReadProgress {
+    /// `None` when the bar is hidden (stderr is not a terminal): then counting is all.
+    bar: Option<ProgressBar>,
+    bytes: BytesRead,
+    records: u64,
+    started: Instant,
+}
+
+impl ReadProgress {
+    /// How many records between two updates of the bar.
+    const EVERY: u64 = 8192;
+
+    /// One more record read.
+    pub(crate) fn record(&mut self) {
+        self.records += 1;
+        if self.records.is_multiple_of(Self::EVERY)
+            && let Some(bar) = &self.bar
+        {
+            bar.set_position(self.bytes.get());
+            let per_second = self.records as f64 / self.started.elapsed().as_secs_f64();
+            bar.set_prefix(format!("{}k records/s", (per_second / 1e3).round()));
+        }
     }
 }
 

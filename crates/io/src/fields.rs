@@ -269,7 +269,17 @@ impl<'a> RawRecord<'a> {
 }
 
 /// Decodes a raw JSON string (escapes and all).
+///
+/// A string without escapes is its text between the quotes: the parse that produced
+/// `raw` already checked it (UTF-8, no control characters), so most strings are
+/// copied without a second parse.
 pub(crate) fn decode_string(raw: &RawValue, ctx: &RecordCtx<'_>) -> Result<String, Problem> {
+    let text = raw.get().trim_ascii();
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && !inner.contains('\\')
+    {
+        return Ok(inner.to_owned());
+    }
     serde_json::from_str::<String>(raw.get())
         .map_err(|e| ctx.json_problem_in(raw.get().as_bytes(), &e))
 }
@@ -403,6 +413,21 @@ mod tests {
             assert_eq!(Field::of_key(&field.kebab().replace('-', "_")), Some(field));
         }
         assert_eq!(Field::of_key("compartment-id-and-more-than-24-bytes"), None);
+    }
+
+    #[test]
+    fn strings_decode_alike_with_and_without_escapes() {
+        use crate::position::{Source, line_starts};
+        let text = r#"["plain é 日", "a\"b", "\u00e9\\", "", "tab\tend"]"#;
+        let starts = line_starts(text.as_bytes());
+        let source = Source::new(text.as_bytes(), &starts, 1);
+        let ctx = RecordCtx::new("f", &source, 0);
+        let raws: Vec<&RawValue> = serde_json::from_str(text).unwrap();
+        let decoded: Vec<String> = raws
+            .iter()
+            .map(|r| decode_string(r, &ctx).unwrap())
+            .collect();
+        assert_eq!(decoded, ["plain é 日", "a\"b", "é\\", "", "tab\tend"]);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 use crate::problem::{Location, Problem, ProblemKind};
@@ -38,6 +40,17 @@ impl<'a> Input<'a> {
         })
     }
 
+    /// Counts every byte read from this input into `count`.
+    pub(crate) fn counted(self, count: &BytesRead) -> Input<'a> {
+        Input {
+            reader: Box::new(Counted {
+                inner: self.reader,
+                count: count.clone(),
+            }),
+            ..self
+        }
+    }
+
     /// Wraps a reader, named `name`.
     pub(crate) fn from_reader(reader: impl Read + 'a, name: &str) -> Input<'a> {
         Input {
@@ -45,6 +58,47 @@ impl<'a> Input<'a> {
             name: name.to_owned(),
             path: PathBuf::from(name),
         }
+    }
+}
+
+/// How many bytes a reader has read: a handle that can be read from any thread (a
+/// progress bar) while the reader runs. Clones share one count.
+#[derive(Clone, Debug, Default)]
+pub struct BytesRead(Arc<AtomicU64>);
+
+impl BytesRead {
+    /// The bytes read so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, bytes: usize) {
+        self.0.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// A reader that counts what is consumed from it.
+struct Counted<R> {
+    inner: R,
+    count: BytesRead,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count.add(read);
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        self.count.add(amount);
     }
 }
 

@@ -11,7 +11,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use crate::container::read_records;
 use crate::error::Error;
 use crate::fields::{Entries, Field, JsonType, RawRecord, decode_string};
-use crate::input::{Input, Seen};
+use crate::input::{BytesRead, Input, Seen};
 use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind};
@@ -67,13 +67,11 @@ impl Inventory {
 pub struct InventoryReader {
     options: ReadOptions,
     files: Vec<String>,
+    /// The principals kept (read with `read_*`; `stream_*` hands them on instead).
     principals: Vec<Principal>,
-    /// Where each principal's id was read, parallel to `principals`.
-    seen: Vec<Seen>,
-    /// Indexes into `principals`, hashed by id.
-    by_id: HashTable<usize>,
-    hasher: DefaultHashBuilder,
+    ids: FirstSeen,
     problems: Vec<Problem>,
+    bytes_read: BytesRead,
 }
 
 impl InventoryReader {
@@ -83,10 +81,9 @@ impl InventoryReader {
             options,
             files: Vec::new(),
             principals: Vec::new(),
-            seen: Vec::new(),
-            by_id: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
+            ids: FirstSeen::default(),
             problems: Vec::new(),
+            bytes_read: BytesRead::default(),
         }
     }
 
@@ -94,16 +91,75 @@ impl InventoryReader {
     ///
     /// On an I/O error, the records read before it are kept.
     pub fn read_path(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let mut kept = std::mem::take(&mut self.principals);
         let input = Input::open(path.as_ref())?;
-        self.read_input(input)
+        let read = self.read_input(input, &mut |principal| kept.push(principal));
+        self.principals = kept;
+        read
     }
 
     /// Reads one input from `reader`, naming it `name` in problems and errors.
     pub fn read_from(&mut self, reader: impl Read, name: &str) -> Result<(), Error> {
-        self.read_input(Input::from_reader(reader, name))
+        let mut kept = std::mem::take(&mut self.principals);
+        let input = Input::from_reader(reader, name);
+        let read = self.read_input(input, &mut |principal| kept.push(principal));
+        self.principals = kept;
+        read
     }
 
-    fn read_input(&mut self, input: Input<'_>) -> Result<(), Error> {
+    /// Reads one file (`-` is standard input) as [`read_path`](Self::read_path) does,
+    /// but hands each accepted principal to `each`, in input order, as soon as its
+    /// chunk is parsed, instead of keeping it: an index builder fed this way builds
+    /// while the next chunk is parsed, and the principals are never all held at once.
+    /// Only the ids are kept (to reject a later duplicate). The principals are freed
+    /// in batches on rayon's pool (the threads that parsed them, so freeing is cheap
+    /// and off this thread, which is the pipeline's sequential part).
+    ///
+    /// ```
+    /// use dyngroup_index::IndexBuilder;
+    /// use dyngroup_io::{InventoryReader, ReadOptions};
+    ///
+    /// let jsonl = r#"{"id": "ocid1.instance.oc1..a", "compartment-id": "c", "tenancy-id": "t"}"#;
+    /// let mut builder = IndexBuilder::new();
+    /// let mut reader = InventoryReader::new(ReadOptions::default());
+    /// reader.stream_from(jsonl.as_bytes(), "a.jsonl", &mut |p| builder.add_principal(p))?;
+    /// assert_eq!(builder.build().principal_count(), 1);
+    /// assert!(reader.finish().principals().is_empty());
+    /// # Ok::<(), dyngroup_io::Error>(())
+    /// ```
+    pub fn stream_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        each: &mut dyn FnMut(&Principal),
+    ) -> Result<(), Error> {
+        let input = Input::open(path.as_ref())?;
+        self.read_input(input, &mut FreedOnThePool::new(each).each())
+    }
+
+    /// Reads one input from `reader` as [`stream_path`](Self::stream_path) does,
+    /// naming it `name` in problems and errors.
+    pub fn stream_from(
+        &mut self,
+        reader: impl Read,
+        name: &str,
+        each: &mut dyn FnMut(&Principal),
+    ) -> Result<(), Error> {
+        let input = Input::from_reader(reader, name);
+        self.read_input(input, &mut FreedOnThePool::new(each).each())
+    }
+
+    /// The number of bytes this reader has read so far, over all its inputs, as a
+    /// handle another thread (a progress bar) can read while a file is being read.
+    pub fn bytes_read(&self) -> BytesRead {
+        self.bytes_read.clone()
+    }
+
+    fn read_input(
+        &mut self,
+        input: Input<'_>,
+        each: &mut dyn FnMut(Principal),
+    ) -> Result<(), Error> {
+        let input = input.counted(&self.bytes_read);
         let file = self.files.len();
         self.files.push(input.name.clone());
         let tenancy = self.options.default_tenancy().map(str::to_owned);
@@ -113,14 +169,18 @@ impl InventoryReader {
                 problem.in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
             })
         };
+        let (ids, files, problems) = (&mut self.ids, &self.files, &mut self.problems);
         read_records(
             input.reader,
             &input.name,
             chunk_bytes,
             &build,
             &mut |result| match result {
-                Ok((principal, id_at)) => self.accept(file, principal, id_at),
-                Err(problem) => self.problems.push(problem),
+                Ok((principal, id_at)) => match ids.first(files, file, &principal, id_at) {
+                    Ok(()) => each(principal),
+                    Err(problem) => problems.push(problem),
+                },
+                Err(problem) => problems.push(problem),
             },
         )
         .map_err(|e| Error::read(&input.path, e))
@@ -133,42 +193,100 @@ impl InventoryReader {
             problems: self.problems,
         }
     }
+}
 
-    /// Adds a principal unless its id was seen before.
-    fn accept(&mut self, file: usize, principal: Principal, id_at: Location) {
-        let principals = &self.principals;
-        let hash = self.hasher.hash_one(&principal.id);
-        let found = self
-            .by_id
-            .find(hash, |&i| principals[i].id == principal.id)
-            .copied();
-        match found {
-            Some(first) => {
-                let seen = self.seen[first];
-                let message = format!(
-                    "duplicate principal id `{}` (first at {})",
-                    principal.id,
-                    seen.describe(file, &self.files)
-                );
-                let name = &self.files[file];
-                self.problems.push(
-                    Problem::error(name, id_at, ProblemKind::DuplicateId, message)
-                        .in_tenancy(Some(principal.tenancy_id)),
-                );
-            }
-            None => {
-                let index = self.principals.len();
-                let principals = &self.principals;
-                let hasher = &self.hasher;
-                self.by_id
-                    .insert_unique(hash, index, |&i| hasher.hash_one(&principals[i].id));
-                self.seen.push(Seen {
-                    file,
-                    line: id_at.line,
-                });
-                self.principals.push(principal);
+/// Hands principals on by reference, then frees them in batches on rayon's pool.
+struct FreedOnThePool<'e> {
+    each: &'e mut dyn FnMut(&Principal),
+    spent: Vec<Principal>,
+}
+
+impl<'e> FreedOnThePool<'e> {
+    /// Principals freed together.
+    const BATCH: usize = 4096;
+
+    fn new(each: &'e mut dyn FnMut(&Principal)) -> FreedOnThePool<'e> {
+        FreedOnThePool {
+            each,
+            spent: Vec::new(),
+        }
+    }
+
+    fn each(&mut self) -> impl FnMut(Principal) + '_ {
+        |principal| {
+            (self.each)(&principal);
+            self.spent.push(principal);
+            if self.spent.len() == Self::BATCH {
+                let batch = std::mem::take(&mut self.spent);
+                rayon::spawn(move || drop(batch));
             }
         }
+    }
+}
+
+/// The principal ids accepted so far and where each was read, compactly (one string
+/// holds them all): a later record with an id already seen is rejected.
+#[derive(Debug, Default)]
+struct FirstSeen {
+    /// Every id accepted, one after another.
+    text: String,
+    /// Where each id ends in `text`; the next one starts there.
+    ends: Vec<usize>,
+    seen: Vec<Seen>,
+    /// Indexes into `ends`, hashed by id.
+    by_id: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl FirstSeen {
+    fn id(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// Remembers `principal`'s id, or returns the duplicate problem naming where
+    /// the id was first seen.
+    fn first(
+        &mut self,
+        files: &[String],
+        file: usize,
+        principal: &Principal,
+        id_at: Location,
+    ) -> Result<(), Problem> {
+        let hash = self.hasher.hash_one(principal.id.as_str());
+        if let Some(&first) = self.by_id.find(hash, |&i| self.id(i) == principal.id) {
+            let seen = self.seen[first as usize];
+            let message = format!(
+                "duplicate principal id `{}` (first at {})",
+                principal.id,
+                seen.describe(file, files)
+            );
+            return Err(
+                Problem::error(&files[file], id_at, ProblemKind::DuplicateId, message)
+                    .in_tenancy(Some(principal.tenancy_id.clone())),
+            );
+        }
+        let index = u32::try_from(self.ends.len()).expect("fewer than 2^32 principals");
+        self.text.push_str(&principal.id);
+        self.ends.push(self.text.len());
+        self.seen.push(Seen {
+            file,
+            line: id_at.line,
+        });
+        let FirstSeen {
+            text,
+            ends,
+            by_id,
+            hasher,
+            ..
+        } = self;
+        by_id.insert_unique(hash, index, |&i| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            hasher.hash_one(&text[start..ends[i]])
+        });
+        Ok(())
     }
 }
 

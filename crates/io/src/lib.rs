@@ -15,6 +15,9 @@
 //!   `resource-type`, `defined-tags` (number and boolean values kept as their JSON
 //!   text; a tag given twice, or more than [`MAX_DEFINED_TAGS`], rejects the record)
 //!   and `lifecycle-state`.
+//!   [`InventoryReader::stream_path`] hands each accepted principal on as soon as its
+//!   chunk is parsed instead of keeping it (to build an index while reading, holding
+//!   only the ids); [`BytesRead`] tells a progress bar how far reading is.
 //! - [`read_groups`] / [`read_groups_from`] / [`GroupsReader`] give [`Groups`] of
 //!   [`DynamicGroup`](dyngroup_index::DynamicGroup)s: `id` (assigned by
 //!   [`assigned_group_id`] when absent), `name`, `description`, `matching-rule`,
@@ -84,6 +87,7 @@ pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
     is_valid_group_name, read_groups, read_groups_from,
 };
+pub use input::BytesRead;
 pub use inventory::{
     Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
 };
@@ -95,7 +99,8 @@ pub use problem::{Problem, ProblemKind, Severity};
 pub use report::{domain_scope_not_applied, findings_json};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
-    UnknownFormat, write_csv_field, write_group_members, write_principal_groups,
+    UnknownFormat, write_csv_field, write_group_members, write_group_members_parallel,
+    write_principal_groups, write_principal_groups_parallel,
 };
 
 mod atomic;

@@ -3,6 +3,8 @@
 //! The records borrow their strings, so the caller builds them from whatever holds the
 //! memberships (the index, or anything else) without copying. Records are written as
 //! they come: nothing is collected, so any number of groups can be written.
+//! [`write_group_members_parallel`] and [`write_principal_groups_parallel`] format
+//! records in parallel and write the same bytes.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -10,6 +12,10 @@ use std::str::FromStr;
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
+
+pub use parallel::{write_group_members_parallel, write_principal_groups_parallel};
+
+mod parallel;
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
