@@ -6,13 +6,11 @@ use std::path::Path;
 use dyngroup_index::{Index, Limits, LimitsReport, MemberOrder, Memberships, PrincipalId};
 use dyngroup_io::{
     AtomicFile, Finished, Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord,
-    PrincipalGroupsWriter, commit_all,
+    PrincipalGroupsWriter, Totals, commit_all,
 };
 
 use crate::args::{By, ComputeArgs, OutputFormat};
-use crate::input::{
-    Loaded, build_index, check_distinct_paths, configure_threads, load, print_problems,
-};
+use crate::input::{build_index, check_distinct_paths, configure_threads, load, print_problems};
 use crate::progress::Phases;
 use crate::report::report_json;
 use crate::snapshot_cmds::not_a_directory;
@@ -80,7 +78,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     commit_all(finished)?;
     print_limit_summary(&report);
     crate::report::print_domain_scope_note(&index);
-    eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
+    eprintln!("dyngroup: {}; {}", summary(&totals), timings.summary());
     Ok(if totals.rejected_records + totals.invalid_groups > 0 {
         Outcome::Rejected
     } else {
@@ -171,57 +169,20 @@ fn write_memberships(
     Ok(out.finish()?)
 }
 
-/// Counts for the summary line and the report.
-#[derive(Debug)]
-pub(crate) struct Totals {
-    pub(crate) principals_read: usize,
-    pub(crate) principals_indexed: usize,
-    pub(crate) groups: usize,
-    pub(crate) tenancies: usize,
-    pub(crate) memberships: u64,
-    pub(crate) rejected_records: usize,
-    pub(crate) invalid_groups: usize,
-    pub(crate) warnings: usize,
-}
-
-impl Totals {
-    fn new(
-        loaded: &Loaded,
-        index: &Index,
-        memberships: &Memberships,
-        report: &LimitsReport,
-        refused_groups: usize,
-    ) -> Totals {
-        Totals {
-            principals_read: loaded.principals.len(),
-            principals_indexed: index.principal_count(),
-            groups: index.group_count(),
-            tenancies: index.tenancy_count(),
-            memberships: memberships.group_bitmaps().iter().map(|b| b.len()).sum(),
-            rejected_records: loaded.rejected() + refused_groups,
-            invalid_groups: report.invalid_groups.len(),
-            warnings: loaded
-                .problems
-                .iter()
-                .filter(|p| p.severity == dyngroup_io::Severity::Warning)
-                .count(),
-        }
-    }
-
-    fn summary(&self) -> String {
-        format!(
-            "{} principals ({} indexed), {} groups in {} tenancies, {} memberships; \
-             {} records rejected, {} invalid rules, {} warnings",
-            self.principals_read,
-            self.principals_indexed,
-            self.groups,
-            self.tenancies,
-            self.memberships,
-            self.rejected_records,
-            self.invalid_groups,
-            self.warnings
-        )
-    }
+/// The counts of the summary line.
+fn summary(totals: &Totals) -> String {
+    format!(
+        "{} principals ({} indexed), {} groups in {} tenancies, {} memberships; \
+         {} records rejected, {} invalid rules, {} warnings",
+        totals.principals_read,
+        totals.principals_indexed,
+        totals.groups,
+        totals.tenancies,
+        totals.memberships,
+        totals.rejected_records,
+        totals.invalid_groups,
+        totals.warnings
+    )
 }
 
 /// One line per kind of limit finding, so a terminal user notices without a report.

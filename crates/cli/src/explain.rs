@@ -38,11 +38,11 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
              with --shard {}/{}, or without --shard",
             record.tenancy_id,
             shard.of(&record.tenancy_id),
-            shard.count,
-            shard.index,
-            shard.count,
+            shard.count(),
+            shard.index(),
+            shard.count(),
             shard.of(&record.tenancy_id),
-            shard.count
+            shard.count()
         );
         print_unexplained(args, record, &why, true)?;
         return Ok(Outcome::Clean);
@@ -132,9 +132,12 @@ fn print_unexplained(
             "groups": [],
         });
         if let (Some(shard), true) = (args.input.shard, other_shard) {
-            out["shard"] = json!(format!("{}/{}", shard.index, shard.count));
-            out["principal-shard"] =
-                json!(format!("{}/{}", shard.of(&record.tenancy_id), shard.count));
+            out["shard"] = json!(format!("{}/{}", shard.index(), shard.count()));
+            out["principal-shard"] = json!(format!(
+                "{}/{}",
+                shard.of(&record.tenancy_id),
+                shard.count()
+            ));
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

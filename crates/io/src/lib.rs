@@ -43,6 +43,11 @@
 //!   [`statement_problem`] reports a statement's finding there, the statement
 //!   rendered with `^^^` under the span inside it.
 //!
+//! **A run**: [`Loaded::read`] reads a run's inventory and groups [`Source`]s (files,
+//! or rows held in memory), [`Loaded::keep_shard`] keeps one [`Shard`]'s tenancies,
+//! [`Loaded::build_index`] builds the index, and [`report_json`] (with [`Totals`]) is
+//! the run's report: what the CLI and the Python package share.
+//!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
 //! [`write_atomically`] replace an output file only when the whole run succeeded;
@@ -85,12 +90,13 @@ pub use groups::{
 pub use inventory::{
     Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
 };
+pub use load::{Loaded, Shard, Source};
 pub use options::ReadOptions;
 pub use policies::{
     Policies, PoliciesReader, read_policies, read_policies_from, statement_problem,
 };
 pub use problem::{Problem, ProblemKind, Severity};
-pub use report::{domain_scope_not_applied, findings_json};
+pub use report::{Totals, domain_scope_not_applied, findings_json, report_json};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
     UnknownFormat, write_csv_field, write_group_members, write_principal_groups,
@@ -106,6 +112,7 @@ mod fields;
 mod groups;
 mod input;
 mod inventory;
+mod load;
 mod options;
 mod policies;
 mod position;

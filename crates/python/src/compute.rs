@@ -1,21 +1,20 @@
 //! `compute`: read inputs with `dyngroup-io`, build and evaluate with `dyngroup-index`.
 
-use dyngroup_index::{Index, IndexBuilder, Limits, LimitsReport, Memberships};
-use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, Severity};
+use dyngroup_index::{Index, Limits, Memberships};
+use dyngroup_io::{Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::arrow::MembershipTable;
 use crate::errors::{input_error, snapshot_error};
 
-/// Whether `tenancy` belongs to shard `index` of `count`: `xxh3_64(tenancy) % count ==
-/// index`, the split of the CLI's `--shard K/N`.
-// Duplicates `Shard::owns` of crates/cli/src/args.rs until it moves into a library.
+/// Whether `tenancy` belongs to shard `index` of `count` (the CLI's `--shard K/N`).
 #[pyfunction]
-pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> bool {
-    xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % count == index
+pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> PyResult<bool> {
+    let shard = Shard::new(index, count).map_err(PyValueError::new_err)?;
+    Ok(shard.owns(tenancy))
 }
 
 /// What a computation produced: the index, its memberships and the report as JSON text.
@@ -56,107 +55,52 @@ fn run_in_pool<T: Send>(
 /// What `compute` was asked for, converted from Python before the GIL is released.
 #[derive(Debug)]
 struct Request {
-    inventory: Vec<String>,
-    groups: Vec<String>,
+    inventory: Vec<Source>,
+    groups: Vec<Source>,
     options: ReadOptions,
-    shard: Option<(u64, u64)>,
+    shard: Option<Shard>,
     limits: Limits,
 }
 
-/// Reads, filters to the shard, builds, evaluates and reports, as `dyngroup compute` does.
+/// Reads, keeps the shard, builds, evaluates and reports, as `dyngroup compute` does.
 fn run(request: &Request) -> Result<Computed, dyngroup_io::Error> {
-    let mut inventory = InventoryReader::new(request.options.clone());
-    let mut groups = GroupsReader::new(request.options.clone());
-    for path in &request.inventory {
-        inventory.read_path(path)?;
+    let mut loaded = Loaded::read(&request.inventory, &request.groups, &request.options)?;
+    if let Some(shard) = request.shard {
+        loaded.keep_shard(shard);
     }
-    for path in &request.groups {
-        groups.read_path(path)?;
-    }
-    let (mut principals, mut problems) = inventory.finish().into_parts();
-    let (mut groups, group_problems) = groups.finish().into_parts();
-    problems.extend(group_problems);
-    if let Some((k, n)) = request.shard {
-        principals.retain(|p| owns_tenancy(&p.tenancy_id, k, n));
-        groups.retain(|g| owns_tenancy(&g.tenancy_id, k, n));
-    }
-    let mut builder = IndexBuilder::new().parse_options(request.options.rule_options());
-    builder.add_principals(&principals);
-    let mut refused = Vec::new();
-    for group in &groups {
-        if let Err(err) = builder.add_group(group.clone()) {
-            refused.push(format!("group {} ({}): {err}", group.name, group.id));
-        }
-    }
-    let index = builder.build();
+    let (index, refused) = loaded.build_index(request.options.rule_options());
     let memberships = index.evaluate();
     let limits_report = index.limits_report(&memberships, &request.limits);
-    let report = report_json(
-        &index,
-        &memberships,
-        &limits_report,
-        &request.limits,
-        &problems,
-        principals.len(),
-        &refused,
-    );
+    let totals = Totals::new(&loaded, &index, &memberships, &limits_report, refused.len());
+    let mut report = report_json(&index, &loaded, &limits_report, &request.limits, &totals);
+    // The CLI prints refused groups on stderr; here they are in the report, so that
+    // sharded reports can be summed. Each problem also gets its text as the CLI
+    // prints it.
+    report.insert("refused-groups".into(), refused.into());
+    for list in ["rejected", "warnings"] {
+        if let Some(Value::Array(problems)) = report.get_mut(list) {
+            for (value, problem) in problems
+                .iter_mut()
+                .zip(loaded.problems.iter().filter(|p| in_list(p, list)))
+            {
+                value["text"] = Value::String(problem.to_string());
+            }
+        }
+    }
     Ok(Computed {
         index,
         memberships,
-        report: report.to_string(),
+        report: Value::Object(report).to_string(),
         parse_options: request.options.rule_options(),
     })
 }
 
-fn problem_json(problem: &Problem) -> Value {
-    let mut value = serde_json::to_value(problem).expect("a problem serialises");
-    value["text"] = Value::String(problem.to_string());
-    value
-}
-
-/// The CLI's `--report` without timings, plus `refused-groups` (which the CLI prints to
-/// stderr) so that sharded reports can be summed.
-fn report_json(
-    index: &Index,
-    memberships: &Memberships,
-    report: &LimitsReport,
-    limits: &Limits,
-    problems: &[Problem],
-    principals_read: usize,
-    refused: &[String],
-) -> Value {
-    let rejected: Vec<Value> = problems
-        .iter()
-        .filter(|p| p.rejects_record())
-        .map(problem_json)
-        .collect();
-    let warnings: Vec<Value> = problems
-        .iter()
-        .filter(|p| !p.rejects_record() && p.severity == Severity::Warning)
-        .map(problem_json)
-        .collect();
-    let mut json = json!({
-        "totals": {
-            "principals-read": principals_read,
-            "principals-indexed": index.principal_count(),
-            "groups": index.group_count(),
-            "tenancies": index.tenancy_count(),
-            "memberships": memberships.group_bitmaps().iter().map(|b| b.len()).sum::<u64>(),
-            "rejected-records": rejected.len() + refused.len(),
-            "invalid-groups": report.invalid_groups.len(),
-            "warnings": warnings.len(),
-        },
-        "limits": {
-            "max-groups-per-tenancy": limits.max_groups_per_tenancy,
-            "max-groups-per-principal": limits.max_groups_per_principal,
-        },
-        "rejected": rejected,
-        "warnings": warnings,
-        "refused-groups": refused,
-    });
-    let object = json.as_object_mut().expect("an object");
-    object.extend(dyngroup_io::findings_json(index, report));
-    json
+/// Whether `problem` is in the report's list `list` (as `report_json` splits them).
+fn in_list(problem: &Problem, list: &str) -> bool {
+    match list {
+        "rejected" => problem.rejects_record(),
+        _ => !problem.rejects_record() && problem.severity == Severity::Warning,
+    }
 }
 
 /// Computes every membership of `groups` over `inventory` (lists of paths).
@@ -175,16 +119,13 @@ pub(crate) fn compute(
     max_groups_per_tenancy: usize,
     max_groups_per_principal: usize,
 ) -> PyResult<Computed> {
-    if let Some((k, n)) = shard
-        && (n == 0 || k >= n)
-    {
-        return Err(PyValueError::new_err(format!(
-            "shard ({k}, {n}): need 0 <= k < n"
-        )));
-    }
+    let shard = shard
+        .map(|(k, n)| Shard::new(k, n))
+        .transpose()
+        .map_err(PyValueError::new_err)?;
     let request = Request {
-        inventory,
-        groups,
+        inventory: inventory.iter().map(Source::from).collect(),
+        groups: groups.iter().map(Source::from).collect(),
         options: ReadOptions {
             tenancy,
             strict,
