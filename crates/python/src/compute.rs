@@ -2,10 +2,16 @@
 
 use dyngroup_index::{Index, Limits, Memberships};
 use dyngroup_io::{Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json};
-use pyo3::exceptions::PyValueError;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+
+use arrow_array::RecordBatch;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde_json::Value;
+
+use pyo3_arrow::PyTable;
 
 use crate::arrow::MembershipTable;
 use crate::errors::{input_error, snapshot_error};
@@ -52,19 +58,87 @@ fn run_in_pool<T: Send>(
     }
 }
 
+/// One input as given: a path, or an Arrow table's batches (not yet turned into rows).
+#[derive(Debug)]
+enum Given {
+    Path(PathBuf),
+    Table {
+        name: String,
+        batches: Vec<RecordBatch>,
+    },
+}
+
+/// Converts the inputs given for `what` (`inventory` or `groups`): a path (`str` or
+/// `os.PathLike`) or any object with `__arrow_c_stream__`. Tables are named
+/// `<inventory table>`, `<inventory table 2>`, … in problems.
+fn given(items: Vec<Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<Given>> {
+    let mut tables = 0;
+    items
+        .into_iter()
+        .map(|item| {
+            if item.hasattr("__arrow_c_stream__")? {
+                tables += 1;
+                let name = match tables {
+                    1 => format!("<{what} table>"),
+                    n => format!("<{what} table {n}>"),
+                };
+                // arrow-rs 59 panics importing some sliced nested structs (a pyarrow
+                // table sliced at an offset, with struct-of-struct tags): an error, not
+                // a PanicException.
+                let table =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| item.extract::<PyTable>()))
+                        .map_err(|_| {
+                            PyValueError::new_err(format!(
+                                "{name}: the Arrow stream could not be imported (arrow-rs fails on \
+                             this layout of nested structs, as in a sliced table): pass the \
+                             table's defined-tags as JSON text or a map, or an unsliced copy"
+                            ))
+                        })??;
+                let (batches, _) = table.into_inner();
+                Ok(Given::Table { name, batches })
+            } else {
+                let path = item.extract::<PathBuf>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{what}: expected a path or an Arrow table (an object with \
+                         __arrow_c_stream__), found {}",
+                        item.get_type()
+                    ))
+                })?;
+                Ok(Given::Path(path))
+            }
+        })
+        .collect()
+}
+
+/// The readers' sources: a table's rows as JSON Lines.
+fn sources(given: Vec<Given>) -> Result<Vec<Source>, String> {
+    given
+        .into_iter()
+        .map(|g| match g {
+            Given::Path(path) => Ok(Source::Path(path)),
+            Given::Table { name, batches } => {
+                let jsonl = crate::rows::to_jsonl(&batches).map_err(|e| format!("{name}: {e}"))?;
+                Ok(Source::Rows { name, jsonl })
+            }
+        })
+        .collect()
+}
+
 /// What `compute` was asked for, converted from Python before the GIL is released.
 #[derive(Debug)]
 struct Request {
-    inventory: Vec<Source>,
-    groups: Vec<Source>,
+    inventory: Vec<Given>,
+    groups: Vec<Given>,
     options: ReadOptions,
     shard: Option<Shard>,
     limits: Limits,
 }
 
 /// Reads, keeps the shard, builds, evaluates and reports, as `dyngroup compute` does.
-fn run(request: &Request) -> Result<Computed, dyngroup_io::Error> {
-    let mut loaded = Loaded::read(&request.inventory, &request.groups, &request.options)?;
+fn run(request: Request) -> Result<Computed, PyErr> {
+    let inventory = sources(request.inventory).map_err(PyValueError::new_err)?;
+    let groups = sources(request.groups).map_err(PyValueError::new_err)?;
+    let mut loaded = Loaded::read(&inventory, &groups, &request.options).map_err(input_error)?;
     if let Some(shard) = request.shard {
         loaded.keep_shard(shard);
     }
@@ -103,15 +177,16 @@ fn in_list(problem: &Problem, list: &str) -> bool {
     }
 }
 
-/// Computes every membership of `groups` over `inventory` (lists of paths).
+/// Computes every membership of `groups` over `inventory` (lists of paths or Arrow
+/// tables).
 #[pyfunction]
 #[pyo3(signature = (inventory, groups, *, tenancy=None, strict=false, threads=None, shard=None,
                     max_groups_per_tenancy=50, max_groups_per_principal=5))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compute(
     py: Python<'_>,
-    inventory: Vec<String>,
-    groups: Vec<String>,
+    inventory: Vec<Bound<'_, PyAny>>,
+    groups: Vec<Bound<'_, PyAny>>,
     tenancy: Option<String>,
     strict: bool,
     threads: Option<usize>,
@@ -124,8 +199,8 @@ pub(crate) fn compute(
         .transpose()
         .map_err(PyValueError::new_err)?;
     let request = Request {
-        inventory: inventory.iter().map(Source::from).collect(),
-        groups: groups.iter().map(Source::from).collect(),
+        inventory: given(inventory, "inventory")?,
+        groups: given(groups, "groups")?,
         options: ReadOptions {
             tenancy,
             strict,
@@ -137,9 +212,8 @@ pub(crate) fn compute(
             max_groups_per_principal,
         },
     };
-    py.detach(|| run_in_pool(threads, || run(&request)))
+    py.detach(|| run_in_pool(threads, || run(request)))
         .map_err(PyValueError::new_err)?
-        .map_err(input_error)
 }
 
 #[pymethods]

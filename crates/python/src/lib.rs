@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 mod arrow;
 mod compute;
 mod errors;
+mod rows;
 mod rules;
 mod snapshot;
 

@@ -8,7 +8,7 @@ The engine is the Rust workspace this package is built from; this package conver
 
 - :func:`check` / :func:`canonical`: the rule language; :mod:`dyngroup.rule` builds rules.
 - :func:`compute`: memberships of dynamic groups over an inventory (paths in any format the
-  CLI reads); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
+  CLI reads, or Arrow tables); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
   ``polars.DataFrame(result)``).
 - :func:`open` / :func:`diff`: snapshot files written by ``dyngroup compute --snapshot``
   or :meth:`ComputeResult.write_snapshot`.
@@ -54,6 +54,9 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 Paths = Union[PathLike, Sequence[PathLike]]
+#: A path, an Arrow table (any object with ``__arrow_c_stream__``: pyarrow, polars,
+#: DuckDB results), or a list of them.
+Inputs = Union[PathLike, Any, Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,17 @@ def _paths(paths: Paths) -> List[str]:
     return [os.fspath(p) for p in paths]
 
 
+def _is_table(item: Any) -> bool:
+    return hasattr(item, "__arrow_c_stream__")
+
+
+def _inputs(inputs: Inputs) -> List[Any]:
+    """Paths (as strings) and Arrow tables (as they are), as a list."""
+    if isinstance(inputs, (str, os.PathLike)) or _is_table(inputs):
+        inputs = [inputs]
+    return [os.fspath(item) if isinstance(item, (str, os.PathLike)) else item for item in inputs]
+
+
 class ComputeResult:
     """What :func:`compute` produced.
 
@@ -225,8 +239,8 @@ def _restore_result(snapshot: bytes, report_json: str) -> ComputeResult:
 
 
 def compute(
-    inventory: Paths,
-    groups: Paths,
+    inventory: Inputs,
+    groups: Inputs,
     *,
     tenancy: Optional[str] = None,
     strict: bool = False,
@@ -237,16 +251,28 @@ def compute(
 ) -> ComputeResult:
     """Every membership of the dynamic groups in ``groups`` over the principals in ``inventory``.
 
-    Both are paths (or lists of paths) in any format the CLI reads. Bad records are left out
-    and listed in ``result.rejected``; a file that cannot be read raises :class:`InputError`.
+    Each is a path in any format the CLI reads, an Arrow table (any object with
+    ``__arrow_c_stream__``: a pyarrow table or record batch reader, a polars DataFrame, a
+    DuckDB result), or a list of them. A table has one row per record and one column per
+    field, named as the JSON fields of the files (``id``, ``compartment-id``, ``tenancy-id``,
+    ``resource-type``, ``lifecycle-state``, ``defined-tags``; for groups ``id``, ``name``,
+    ``description``, ``matching-rule``, ``compartment-id``; snake_case and camelCase
+    accepted; other columns ignored; a null is an absent field). ``defined-tags`` is a
+    struct or map column (``{namespace: {key: value}}``) or a string column of JSON text.
+    Rows go through the files' validation: a bad row is left out and listed in
+    ``result.rejected`` as ``<inventory table>:ROW: message`` (``ROW`` is 1-based: row
+    index + 1; a second table of the same input is ``<inventory table 2>``).
+
+    Bad records are left out and listed in ``result.rejected``; a file that cannot be read
+    raises :class:`InputError`.
     ``tenancy`` is the tenancy of records that name none; ``threads`` bounds the worker
     threads (a local pool; default: rayon's global pool, one per core); ``shard=(k, n)``
     keeps the tenancies with ``xxh3_64(tenancy) % n == k``, as the CLI's ``--shard k/n``.
     The GIL is released while it runs.
     """
     native = _native.compute(
-        _paths(inventory),
-        _paths(groups),
+        _inputs(inventory),
+        _inputs(groups),
         tenancy=tenancy,
         strict=strict,
         threads=threads,

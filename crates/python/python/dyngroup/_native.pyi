@@ -17,8 +17,8 @@ def check(rule: str, strict: bool = False) -> Tuple[Optional[str], List[_Diagnos
 def canonical(rule: str, strict: bool = False) -> str: ...
 def owns_tenancy(tenancy: str, index: int, count: int) -> bool: ...
 def compute(
-    inventory: List[str],
-    groups: List[str],
+    inventory: List[Any],  # paths (str) and objects with __arrow_c_stream__
+    groups: List[Any],
     *,
     tenancy: Optional[str] = None,
     strict: bool = False,
