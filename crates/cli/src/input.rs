@@ -125,10 +125,15 @@ pub(crate) fn build_index(loaded: &Loaded, strict: bool) -> (Index, usize) {
         strict,
         ..Default::default()
     });
-    for message in &refused {
+    print_refused(&refused);
+    (index, refused.len())
+}
+
+/// Reports the groups the index builder refused, one line each on stderr.
+pub(crate) fn print_refused(refused: &[String]) {
+    for message in refused {
         eprintln!("dyngroup: error: {message}");
     }
-    (index, refused.len())
 }
 
 /// Prints problems to stderr: `file:line:column: severity: message`, then the rendered

@@ -46,7 +46,8 @@
 //! **A run**: [`Loaded::read`] reads a run's inventory and groups [`Source`]s (files,
 //! or rows held in memory), [`Loaded::keep_shard`] keeps one [`Shard`]'s tenancies,
 //! [`Loaded::build_index`] builds the index, and [`report_json`] (with [`Totals`]) is
-//! the run's report: what the CLI and the Python package share.
+//! the run's report; [`Answer`] is `explain`'s answer and its JSON: what the CLI and
+//! the Python package share.
 //!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
@@ -83,6 +84,7 @@ pub use compartments::{
     Compartments, CompartmentsReader, read_compartments, read_compartments_from,
 };
 pub use error::Error;
+pub use explain::{Answer, ExplainRun};
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
     is_valid_group_name, read_groups, read_groups_from,
@@ -108,6 +110,7 @@ mod compartments;
 mod container;
 mod documents;
 mod error;
+mod explain;
 mod fields;
 mod groups;
 mod input;

@@ -1,12 +1,14 @@
 //! `compute`: read inputs with `dyngroup-io`, build and evaluate with `dyngroup-index`.
 
 use dyngroup_index::{Index, Limits, Memberships};
-use dyngroup_io::{Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json};
+use dyngroup_io::{
+    Answer, Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json,
+};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyLookupError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde_json::Value;
@@ -213,6 +215,52 @@ pub(crate) fn compute(
         },
     };
     py.detach(|| run_in_pool(threads, || run(request)))
+        .map_err(PyValueError::new_err)?
+}
+
+/// Why `principal` is or is not in each group of its tenancy (or in the groups named
+/// `group`): `dyngroup explain --json`'s answer, as JSON text.
+#[pyfunction]
+#[pyo3(signature = (inventory, groups, principal, *, group=None, tenancy=None, strict=false,
+                    threads=None, shard=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn explain(
+    py: Python<'_>,
+    inventory: Vec<Bound<'_, PyAny>>,
+    groups: Vec<Bound<'_, PyAny>>,
+    principal: String,
+    group: Option<String>,
+    tenancy: Option<String>,
+    strict: bool,
+    threads: Option<usize>,
+    shard: Option<(u64, u64)>,
+) -> PyResult<String> {
+    let shard = shard
+        .map(|(k, n)| Shard::new(k, n))
+        .transpose()
+        .map_err(PyValueError::new_err)?;
+    let options = ReadOptions {
+        tenancy,
+        strict,
+        ..ReadOptions::default()
+    };
+    let inventory = given(inventory, "inventory")?;
+    let groups = given(groups, "groups")?;
+    let work = move || -> PyResult<String> {
+        let inventory = sources(inventory).map_err(PyValueError::new_err)?;
+        let groups = sources(groups).map_err(PyValueError::new_err)?;
+        let mut loaded = Loaded::read(&inventory, &groups, &options).map_err(input_error)?;
+        let run = Answer::of_run(
+            &mut loaded,
+            &principal,
+            group.as_deref(),
+            shard,
+            options.rule_options(),
+        );
+        let answer = run.answer.map_err(PyLookupError::new_err)?;
+        Ok(answer.to_json().to_string())
+    };
+    py.detach(|| run_in_pool(threads, work))
         .map_err(PyValueError::new_err)?
 }
 

@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rules::canonical, m)?)?;
     m.add_function(wrap_pyfunction!(compute::compute, m)?)?;
     m.add_function(wrap_pyfunction!(compute::owns_tenancy, m)?)?;
+    m.add_function(wrap_pyfunction!(compute::explain, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::open, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::diff, m)?)?;
     m.add_class::<arrow::MembershipTable>()?;

@@ -10,6 +10,7 @@ The engine is the Rust workspace this package is built from; this package conver
 - :func:`compute`: memberships of dynamic groups over an inventory (paths in any format the
   CLI reads, or Arrow tables); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
   ``polars.DataFrame(result)``).
+- :func:`explain`: why a principal is or is not in each group (``explain --json``'s tree).
 - :func:`open` / :func:`diff`: snapshot files written by ``dyngroup compute --snapshot``
   or :meth:`ComputeResult.write_snapshot`.
 - :mod:`dyngroup.dask`: the same computation split by tenancy over a Dask cluster.
@@ -49,6 +50,7 @@ __all__ = [
     "check",
     "compute",
     "diff",
+    "explain",
     "open",
 ]
 
@@ -281,6 +283,42 @@ def compute(
         max_groups_per_principal=max_groups_per_principal,
     )
     return ComputeResult(native)
+
+
+def explain(
+    inventory: Inputs,
+    groups: Inputs,
+    principal: str,
+    *,
+    group: Optional[str] = None,
+    tenancy: Optional[str] = None,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[Tuple[int, int]] = None,
+) -> Dict[str, Any]:
+    """Why ``principal`` is or is not in each group of its tenancy: the tree that
+    ``dyngroup explain --json`` prints, as a dict.
+
+    ``{"principal", "tenancy-id", "indexed": True, "groups": [{"group-id", "name",
+    "tenancy-id", "member", "same-tenancy", "rule", "tree", "rule-error"}]}``, each
+    ``tree`` node ``{"kind": "any"|"all"|"condition", "text", "holds", "start", "end",
+    "children", "note"}``. A principal read but not indexed (TERMINATED, …) or of another
+    ``shard`` gets ``"indexed": False`` and ``"why"``. ``group`` names one group (of the
+    principal's tenancy, else every group of that name, explained with tenancy isolation).
+    Inputs as for :func:`compute`. :class:`LookupError` when no principal has that id or
+    no group that name.
+    """
+    text = _native.explain(
+        _inputs(inventory),
+        _inputs(groups),
+        principal,
+        group=group,
+        tenancy=tenancy,
+        strict=strict,
+        threads=threads,
+        shard=shard,
+    )
+    return json.loads(text)
 
 
 def open(path: PathLike, *, mmap: bool = False) -> Snapshot:  # noqa: A001 - mirrors the CLI

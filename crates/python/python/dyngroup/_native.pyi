@@ -27,6 +27,17 @@ def compute(
     max_groups_per_tenancy: int = 50,
     max_groups_per_principal: int = 5,
 ) -> Computed: ...
+def explain(
+    inventory: List[Any],
+    groups: List[Any],
+    principal: str,
+    *,
+    group: Optional[str] = None,
+    tenancy: Optional[str] = None,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[Tuple[int, int]] = None,
+) -> str: ...
 def open(path: Union[str, PathLike[str]], *, mmap: bool = False) -> Snapshot: ...
 def diff(old: Snapshot, new: Snapshot) -> List[Dict[str, Any]]: ...
 
