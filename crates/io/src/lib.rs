@@ -47,7 +47,8 @@
 //! or rows held in memory), [`Loaded::keep_shard`] keeps one [`Shard`]'s tenancies,
 //! [`Loaded::build_index`] builds the index, and [`report_json`] (with [`Totals`]) is
 //! the run's report; [`Answer`] is `explain`'s answer and its JSON: what the CLI and
-//! the Python package share.
+//! the Python package share, as is [`delta_records`], a live engine's delta as
+//! `diff --json` records.
 //!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]); [`AtomicFile`] and
@@ -83,6 +84,7 @@ pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
 pub use compartments::{
     Compartments, CompartmentsReader, read_compartments, read_compartments_from,
 };
+pub use delta::{DeltaRecords, delta_records, version_groups};
 pub use error::Error;
 pub use explain::{Answer, ExplainRun};
 pub use groups::{
@@ -108,6 +110,7 @@ mod atomic;
 mod changes;
 mod compartments;
 mod container;
+mod delta;
 mod documents;
 mod error;
 mod explain;

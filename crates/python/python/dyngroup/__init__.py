@@ -13,6 +13,8 @@ The engine is the Rust workspace this package is built from; this package conver
 - :func:`explain`: why a principal is or is not in each group (``explain --json``'s tree).
 - :func:`open` / :func:`diff`: snapshot files written by ``dyngroup compute --snapshot``
   or :meth:`ComputeResult.write_snapshot`.
+- :class:`Engine`: a snapshot as a live engine (``apply`` changes, read from other
+  threads meanwhile, ``checkpoint``).
 - :mod:`dyngroup.dask`: the same computation split by tenancy over a Dask cluster.
 """
 
@@ -36,9 +38,11 @@ from ._native import (
 __version__: str = _native.__version__
 
 __all__ = [
+    "Applied",
     "ComputeResult",
     "Diagnostic",
     "DyngroupError",
+    "Engine",
     "GroupRef",
     "InputError",
     "MembershipTable",
@@ -319,6 +323,114 @@ def explain(
         shard=shard,
     )
     return json.loads(text)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What :meth:`Engine.apply` did.
+
+    - ``delta``: one record per changed group, exactly as ``dyngroup apply`` prints them
+      (``{"tenancy-id", "group-id", "name", "change", "rule-changed", "joined", "left"}``,
+      in ``diff --json``'s order; members sorted).
+    - ``rejected``: changes that could not be read (:class:`Problem`, at
+      ``<changes>:N:column``, ``N`` the 1-based position in the list).
+    - ``refused``: changes the engine refused (a taken name, the tenancy's group limit, a
+      rule that does not parse, a delete with members without force, an unknown group), as
+      ``<changes>:N: why``. Every other change applied.
+    - ``version``: the version readers now see.
+    """
+
+    delta: List[Dict[str, Any]]
+    rejected: List[Problem]
+    refused: List[str]
+    version: int
+
+    @property
+    def ok(self) -> bool:
+        """Whether every change was read and applied."""
+        return not self.refused and not any(p.severity == "error" for p in self.rejected)
+
+
+class Engine:
+    """A snapshot opened as a live engine: apply changes, read meanwhile, checkpoint.
+
+    ``Engine.open(path)`` deep-verifies the file and makes the engine from the index it
+    holds (no inventory). :meth:`apply` takes changes shaped like the lines of a changes
+    file (``{"op": "upsert-principal", "principal": {...}}``, ``remove-principal``,
+    ``upsert-group``, ``delete-group``; see docs/files.md) and returns the delta. Reads
+    (:meth:`groups_of`, :meth:`members`, :meth:`is_member`) come from the latest published
+    version without a lock, so other threads keep reading while a batch is applied (the
+    GIL is released) and see the whole batch or none of it. :meth:`checkpoint` writes the
+    latest version as a snapshot file, atomically.
+    """
+
+    def __init__(self, native: "_native.Engine") -> None:
+        self._native = native
+
+    @classmethod
+    def open(
+        cls,
+        path: PathLike,
+        *,
+        tenancy: Optional[str] = None,
+        strict: bool = False,
+        max_groups_per_tenancy: int = 50,
+    ) -> "Engine":
+        """As ``dyngroup apply --snapshot PATH``: ``tenancy`` for changed records that name
+        none, ``strict`` for new rules (the snapshot's rules stay as they are),
+        ``max_groups_per_tenancy`` for new groups. :class:`SnapshotError` if the file is
+        damaged or crafted."""
+        return cls(
+            _native.Engine.open(
+                os.fspath(path),
+                tenancy=tenancy,
+                strict=strict,
+                max_groups_per_tenancy=max_groups_per_tenancy,
+            )
+        )
+
+    def apply(self, changes: Sequence[Dict[str, Any]]) -> Applied:
+        """Applies the changes in order, as one batch; see :class:`Applied`."""
+        jsonl = "".join(json.dumps(change) + "\n" for change in changes).encode()
+        out = json.loads(self._native.apply(jsonl, "<changes>"))
+        return Applied(
+            delta=out["delta"],
+            rejected=[Problem.from_json(p) for p in out["problems"]],
+            refused=[r["text"] for r in out["refused"]],
+            version=out["version"],
+        )
+
+    def checkpoint(self, path: PathLike) -> int:
+        """Writes the latest version to ``path`` as a snapshot, atomically (a failure
+        leaves the old file); returns its size. Changes may be applied meanwhile."""
+        return self._native.checkpoint(os.fspath(path))
+
+    @property
+    def version(self) -> int:
+        return self._native.version
+
+    @property
+    def principal_count(self) -> int:
+        return self._native.principal_count
+
+    @property
+    def group_count(self) -> int:
+        return self._native.group_count
+
+    def groups_of(self, principal_id: str) -> Optional[List[GroupRef]]:
+        """The groups of a principal now; None when it is not indexed."""
+        groups = self._native.groups_of(principal_id)
+        return None if groups is None else [GroupRef(*g) for g in groups]
+
+    def members(self, tenancy_id: str, name: str) -> Optional[List[str]]:
+        """Member OCIDs of a group now (name case-insensitive); None when there is none."""
+        return self._native.members(tenancy_id, name)
+
+    def is_member(self, principal_id: str, group_id: str) -> bool:
+        return self._native.is_member(principal_id, group_id)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
 
 
 def open(path: PathLike, *, mmap: bool = False) -> Snapshot:  # noqa: A001 - mirrors the CLI
