@@ -1,6 +1,6 @@
 //! `compute`: read inputs with `dyngroup-io`, build and evaluate with `dyngroup-index`.
 
-use dyngroup_index::{Index, Limits, Memberships};
+use dyngroup_index::{Index, Limits, MemberOrder, Memberships};
 use dyngroup_io::{
     Answer, Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json,
 };
@@ -31,6 +31,8 @@ pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> PyResult<bo
 pub(crate) struct Computed {
     index: Index,
     memberships: Memberships,
+    /// The CLI's member order, made with the index (as the CLI makes it before writing).
+    order: MemberOrder,
     report: String,
     /// How rules were parsed, so that a written snapshot (and a pickle) records it.
     parse_options: dyngroup_rules::ParseOptions,
@@ -164,6 +166,7 @@ fn run(request: Request) -> Result<Computed, PyErr> {
         }
     }
     Ok(Computed {
+        order: MemberOrder::new(&index),
         index,
         memberships,
         report: Value::Object(report).to_string(),
@@ -274,7 +277,7 @@ impl Computed {
 
     /// Every membership as an Arrow table.
     fn memberships(&self, py: Python<'_>) -> PyResult<MembershipTable> {
-        py.detach(|| MembershipTable::build(&self.index, &self.memberships))
+        py.detach(|| MembershipTable::build(&self.index, &self.memberships, &self.order))
     }
 
     /// The groups of a principal as `(tenancy_id, group_id, group_name)`, or None for a
@@ -334,18 +337,17 @@ impl Computed {
         bytes: &[u8],
         report_json: String,
     ) -> PyResult<Computed> {
-        let (index, memberships, parse_options) = py
-            .detach(|| {
-                let snapshot = dyngroup_snapshot::Snapshot::from_bytes(bytes)?;
-                let (index, memberships) = snapshot.to_index()?;
-                Ok::<_, dyngroup_snapshot::Error>((index, memberships, snapshot.parse_options()))
+        py.detach(|| {
+            let snapshot = dyngroup_snapshot::Snapshot::from_bytes(bytes)?;
+            let (index, memberships) = snapshot.to_index()?;
+            Ok(Computed {
+                order: MemberOrder::new(&index),
+                index,
+                memberships,
+                report: report_json,
+                parse_options: snapshot.parse_options(),
             })
-            .map_err(snapshot_error)?;
-        Ok(Computed {
-            index,
-            memberships,
-            report: report_json,
-            parse_options,
         })
+        .map_err(snapshot_error)
     }
 }

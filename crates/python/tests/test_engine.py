@@ -4,6 +4,7 @@ checkpoint then open."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import threading
@@ -90,6 +91,7 @@ def test_apply_equals_the_cli(cli, snapshot, changes, tmp_path):
     assert any(r.startswith("<changes>:8: ") for r in applied.refused)
     assert any(str(p).startswith("<changes>:11:") for p in applied.rejected)
     assert not applied.ok
+    assert pickle.loads(pickle.dumps(applied)) == applied
     # The checkpoint holds what the CLI wrote.
     ours = tmp_path / "py-new.dgs"
     assert engine.checkpoint(ours) > 0
