@@ -11,7 +11,7 @@ import pytest
 import dyngroup
 
 from conftest import read_jsonl
-from test_compute import comparable, rows_of
+from test_compute import rows_of
 
 TENANCY = "ocid1.tenancy.oc1..t"
 
