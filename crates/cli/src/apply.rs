@@ -18,14 +18,11 @@
 //! The snapshot is written before the delta is printed: a delta on stdout always
 //! describes a snapshot that is on disk.
 
-use std::collections::HashMap;
 use std::io::{BufWriter, Write};
-use std::sync::Arc;
 
-use dyngroup_index::engine::{Engine, EngineOptions, GroupDelta};
-use dyngroup_index::{DynamicGroup, Limits};
-use dyngroup_io::{ReadOptions, Severity, read_changes};
-use serde_json::json;
+use dyngroup_index::Limits;
+use dyngroup_index::engine::{Engine, EngineOptions};
+use dyngroup_io::{ReadOptions, Severity, delta_records, read_changes};
 
 use crate::args::ApplyArgs;
 use crate::input::print_problems;
@@ -83,68 +80,12 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     let out = args.out.as_ref().unwrap_or(&args.snapshot);
     dyngroup_snapshot::checkpoint_with_policies(&engine.snapshot(), out, policies.as_ref())?;
 
-    // The groups of the new snapshot, in its order (the checkpoint's: engine ids).
-    let now = engine.snapshot();
-    let mut infos = now.groups();
-    infos.sort_unstable_by_key(|g| g.engine_id());
-    let new_groups: Vec<DynamicGroup> = infos
-        .iter()
-        .map(|g| DynamicGroup {
-            domain: None,
-            id: g.id().to_owned(),
-            name: g.name().to_owned(),
-            description: g.description().to_owned(),
-            matching_rule: g.matching_rule().to_owned(),
-            tenancy_id: g.tenancy_id().to_owned(),
-        })
-        .collect();
-
-    // The delta, as `diff OLD NEW --json` prints it: groups of the new snapshot in its
-    // order, then the deleted ones in the old order.
-    let old_rules: HashMap<&str, &str> = groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.matching_rule.as_str()))
-        .collect();
-    let new_rules: HashMap<&str, &str> = new_groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.matching_rule.as_str()))
-        .collect();
-    let order: HashMap<&str, usize> = new_groups
-        .iter()
-        .chain(
-            groups
-                .iter()
-                .filter(|g| !new_rules.contains_key(g.id.as_str())),
-        )
-        .enumerate()
-        .map(|(i, g)| (g.id.as_str(), i))
-        .collect();
-    let mut records: Vec<(usize, serde_json::Value)> = Vec::new();
-    let (mut joins, mut leaves) = (0, 0);
-    for d in &applied.delta.groups {
-        let before = old_rules.get(&*d.group_id);
-        let after = new_rules.get(&*d.group_id);
-        let (change, rule_changed) = match (before, after) {
-            (None, Some(_)) => ("created", false),
-            (Some(_), None) => ("deleted", false),
-            (Some(old), Some(new)) => ("updated", old != new),
-            (None, None) => continue,
-        };
-        let (joined, left) = (sorted(&d.joined), sorted(&d.left));
-        if change == "updated" && joined.is_empty() && left.is_empty() && !rule_changed {
-            continue;
-        }
-        joins += joined.len();
-        leaves += left.len();
-        records.push((
-            order.get(&*d.group_id).copied().unwrap_or(usize::MAX),
-            record(d, change, rule_changed, joined, left),
-        ));
-    }
-    records.sort_by_key(|(i, _)| *i);
+    // The delta, as `diff OLD NEW --json` prints it.
+    let delta = delta_records(&groups, &engine.snapshot(), &applied.delta);
+    let (records, joins, leaves) = (delta.records, delta.joins, delta.leaves);
     let stdout = std::io::stdout();
     let mut stdout = BufWriter::new(stdout.lock());
-    for (_, r) in &records {
+    for r in &records {
         writeln!(stdout, "{r}")?;
     }
     stdout.flush()?;
@@ -162,29 +103,5 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         Outcome::Rejected
     } else {
         Outcome::Clean
-    })
-}
-
-fn sorted(ids: &[Arc<str>]) -> Vec<&str> {
-    let mut v: Vec<&str> = ids.iter().map(|p| &**p).collect();
-    v.sort_unstable();
-    v
-}
-
-fn record(
-    d: &GroupDelta,
-    change: &str,
-    rule_changed: bool,
-    joined: Vec<&str>,
-    left: Vec<&str>,
-) -> serde_json::Value {
-    json!({
-        "tenancy-id": &*d.tenancy_id,
-        "group-id": &*d.group_id,
-        "name": &*d.name,
-        "change": change,
-        "rule-changed": rule_changed,
-        "joined": joined,
-        "left": left,
     })
 }

@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use dyngroup_io::Shard;
 
 /// Compute OCI dynamic-group memberships, exactly, over inventory files.
 ///
@@ -126,42 +127,8 @@ pub(crate) struct InputArgs {
     pub(crate) shard: Option<Shard>,
 }
 
-/// One shard of a run split by tenancy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Shard {
-    pub(crate) index: u64,
-    pub(crate) count: u64,
-}
-
-impl Shard {
-    /// Whether the tenancy belongs to this shard. xxh3 is fixed by its specification,
-    /// so every machine and version splits alike.
-    pub(crate) fn owns(&self, tenancy: &str) -> bool {
-        self.of(tenancy) == self.index
-    }
-
-    /// The shard (K of this N) that a tenancy belongs to.
-    pub(crate) fn of(&self, tenancy: &str) -> u64 {
-        xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % self.count
-    }
-}
-
 fn parse_shard(text: &str) -> Result<Shard, String> {
-    let (k, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected K/N such as 0/4, found `{text}`"))?;
-    let index: u64 = k
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{k}` is not a number"))?;
-    let count: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{n}` is not a number"))?;
-    if count == 0 || index >= count {
-        return Err(format!("shard {index}/{count}: need 0 <= K < N"));
-    }
-    Ok(Shard { index, count })
+    text.parse()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

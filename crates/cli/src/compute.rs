@@ -9,7 +9,7 @@ use dyngroup_index::{
 };
 use dyngroup_io::{
     AtomicFile, Finished, Format, GroupMembersRecord, GroupsReader, InventoryReader,
-    PrincipalGroupsRecord, commit_all, write_group_members_parallel,
+    PrincipalGroupsRecord, Totals, commit_all, write_group_members_parallel,
     write_principal_groups_parallel,
 };
 
@@ -98,13 +98,11 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     )?);
     let timings = phases.finish();
 
-    let totals = Totals::new(
-        (&loaded, principals_read),
-        &index,
-        &memberships,
-        &report,
-        refused,
-    );
+    let totals = Totals {
+        // The principals were streamed into the builder, not kept in `loaded`.
+        principals_read,
+        ..Totals::new(&loaded, &index, &memberships, &report, refused)
+    };
     if let (Some(mut file), Some(path)) = (report_out, &args.report) {
         let mut json = report_json(&index, &loaded, &report, &limits, &totals, &timings);
         if let Some(grants) = &grants {
@@ -121,7 +119,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     if let Some(grants) = &grants {
         grants.print_summary(args.by == By::Principal);
     }
-    eprintln!("dyngroup: {}; {}", totals.summary(), timings.summary());
+    eprintln!("dyngroup: {}; {}", summary(&totals), timings.summary());
     let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected());
     Ok(
         if totals.rejected_records + totals.invalid_groups > 0 || policies_rejected {
@@ -275,57 +273,20 @@ fn write_memberships(
     Ok(out.finish()?)
 }
 
-/// Counts for the summary line and the report.
-#[derive(Debug)]
-pub(crate) struct Totals {
-    pub(crate) principals_read: usize,
-    pub(crate) principals_indexed: usize,
-    pub(crate) groups: usize,
-    pub(crate) tenancies: usize,
-    pub(crate) memberships: u64,
-    pub(crate) rejected_records: usize,
-    pub(crate) invalid_groups: usize,
-    pub(crate) warnings: usize,
-}
-
-impl Totals {
-    fn new(
-        (loaded, principals_read): (&Loaded, usize),
-        index: &Index,
-        memberships: &Memberships,
-        report: &LimitsReport,
-        refused_groups: usize,
-    ) -> Totals {
-        Totals {
-            principals_read,
-            principals_indexed: index.principal_count(),
-            groups: index.group_count(),
-            tenancies: index.tenancy_count(),
-            memberships: memberships.group_bitmaps().iter().map(|b| b.len()).sum(),
-            rejected_records: loaded.rejected() + refused_groups,
-            invalid_groups: report.invalid_groups.len(),
-            warnings: loaded
-                .problems
-                .iter()
-                .filter(|p| p.severity == dyngroup_io::Severity::Warning)
-                .count(),
-        }
-    }
-
-    fn summary(&self) -> String {
-        format!(
-            "{} principals ({} indexed), {} groups in {} tenancies, {} memberships; \
-             {} records rejected, {} invalid rules, {} warnings",
-            self.principals_read,
-            self.principals_indexed,
-            self.groups,
-            self.tenancies,
-            self.memberships,
-            self.rejected_records,
-            self.invalid_groups,
-            self.warnings
-        )
-    }
+/// The counts of the summary line.
+fn summary(totals: &Totals) -> String {
+    format!(
+        "{} principals ({} indexed), {} groups in {} tenancies, {} memberships; \
+         {} records rejected, {} invalid rules, {} warnings",
+        totals.principals_read,
+        totals.principals_indexed,
+        totals.groups,
+        totals.tenancies,
+        totals.memberships,
+        totals.rejected_records,
+        totals.invalid_groups,
+        totals.warnings
+    )
 }
 
 /// One line per kind of limit finding, so a terminal user notices without a report.

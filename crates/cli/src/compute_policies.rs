@@ -123,12 +123,12 @@ pub(crate) fn load(
     if let Some(shard) = input.shard {
         let owns = |compartment: &str| match tree.get(compartment) {
             Some(c) => shard.owns(tree.ocid(tree.root(c))),
-            None => shard.index == 0,
+            None => shard.index() == 0,
         };
         policies.retain(|p| owns(&p.compartment_id));
         problems.retain(|p| match &p.tenancy {
             Some(tenancy) => shard.owns(tenancy),
-            None => shard.index == 0,
+            None => shard.index() == 0,
         });
     }
     let set = PolicySet::compile(policies, &tree);

@@ -2,31 +2,16 @@
 
 use std::path::Path;
 
-use dyngroup_index::{DynamicGroup, Index, IndexBuilder, Principal};
-use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, same_file};
+use dyngroup_index::{Index, IndexBuilder};
+pub(crate) use dyngroup_io::Loaded;
+use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, Source, same_file};
 
 use crate::Fatal;
-use crate::args::{InputArgs, Shard};
+use crate::args::InputArgs;
 
 /// The sample dataset built into the binary: the OCI documentation's examples.
 const SAMPLE_INVENTORY: &str = include_str!("sample/inventory.jsonl");
 const SAMPLE_GROUPS: &str = include_str!("sample/groups.jsonl");
-
-/// What the inputs held.
-#[derive(Debug)]
-pub(crate) struct Loaded {
-    pub(crate) principals: Vec<Principal>,
-    pub(crate) groups: Vec<DynamicGroup>,
-    /// Every problem of every input, in file order.
-    pub(crate) problems: Vec<Problem>,
-}
-
-impl Loaded {
-    /// How many records were left out.
-    pub(crate) fn rejected(&self) -> usize {
-        self.problems.iter().filter(|p| p.rejects_record()).count()
-    }
-}
 
 /// Sets the size of rayon's global pool, once, before any parallel work.
 pub(crate) fn configure_threads(args: &InputArgs) -> Result<(), Fatal> {
@@ -63,52 +48,31 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
 /// [`load`] without the shard filter.
 pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
     let options = read_options(args);
-    let mut inventory = InventoryReader::new(options.clone());
-    let mut groups = GroupsReader::new(options);
     if args.inventory.is_empty() && args.groups.is_empty() {
         eprintln!(
             "dyngroup: no --inventory or --groups given: using the built-in sample dataset \
              (OCI documentation examples)"
         );
+        let mut inventory = InventoryReader::new(options.clone());
+        let mut groups = GroupsReader::new(options);
         inventory.read_from(SAMPLE_INVENTORY.as_bytes(), "<sample>/inventory.jsonl")?;
         groups.read_from(SAMPLE_GROUPS.as_bytes(), "<sample>/groups.jsonl")?;
-    } else {
-        // Half of the inputs is legal (checking one file) but rarely meant: say so.
-        if args.groups.is_empty() {
-            eprintln!("dyngroup: note: no --groups given: there is no group to compute");
-        }
-        if args.inventory.is_empty() {
-            eprintln!("dyngroup: note: no --inventory given: every group has no members");
-        }
-        for path in &args.inventory {
-            inventory.read_path(path)?;
-        }
-        for path in &args.groups {
-            groups.read_path(path)?;
-        }
+        return Ok(Loaded::from_readers(inventory, groups));
     }
-    let (principals, mut problems) = inventory.finish().into_parts();
-    let (groups, group_problems) = groups.finish().into_parts();
-    problems.extend(group_problems);
-    Ok(Loaded {
-        principals,
-        groups,
-        problems,
-    })
-}
-
-impl Loaded {
-    /// Keeps only the shard's tenancies: their principals, groups and problems. A
-    /// problem that belongs to no tenancy (a line that is not JSON) stays in shard 0,
-    /// so that the shards' reports add up to the whole run's.
-    pub(crate) fn keep_shard(&mut self, shard: Shard) {
-        self.principals.retain(|p| shard.owns(&p.tenancy_id));
-        self.groups.retain(|g| shard.owns(&g.tenancy_id));
-        self.problems.retain(|p| match &p.tenancy {
-            Some(tenancy) => shard.owns(tenancy),
-            None => shard.index == 0,
-        });
+    // Half of the inputs is legal (checking one file) but rarely meant: say so.
+    if args.groups.is_empty() {
+        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
     }
+    if args.inventory.is_empty() {
+        eprintln!("dyngroup: note: no --inventory given: every group has no members");
+    }
+    let sources =
+        |paths: &[std::path::PathBuf]| -> Vec<Source> { paths.iter().map(Source::from).collect() };
+    Ok(Loaded::read(
+        &sources(&args.inventory),
+        &sources(&args.groups),
+        &options,
+    )?)
 }
 
 /// Usage errors in the paths (exit code 2): standard input (`-`) given for two
@@ -157,27 +121,27 @@ pub(crate) fn check_distinct_paths(
 /// Builds the index; returns it with how many groups it refused (a name clash the
 /// reader did not see), each reported on stderr.
 pub(crate) fn build_index(loaded: &Loaded, strict: bool) -> (Index, usize) {
-    let mut builder = IndexBuilder::new().parse_options(dyngroup_rules::ParseOptions {
+    let (index, refused) = loaded.build_index(dyngroup_rules::ParseOptions {
         strict,
         ..Default::default()
     });
-    builder.add_principals(&loaded.principals);
-    add_groups(builder, loaded)
+    print_refused(&refused);
+    (index, refused.len())
 }
 
-/// Adds the groups to a builder holding the principals and builds the index, as
+/// Adds the groups to a builder that holds the principals and builds the index, as
 /// [`build_index`] does.
-pub(crate) fn add_groups(mut builder: IndexBuilder, loaded: &Loaded) -> (Index, usize) {
-    let mut refused = Vec::new();
-    for group in &loaded.groups {
-        if let Err(err) = builder.add_group(group.clone()) {
-            refused.push(format!("group {} ({}): {err}", group.name, group.id));
-        }
-    }
-    for message in &refused {
+pub(crate) fn add_groups(builder: IndexBuilder, loaded: &Loaded) -> (Index, usize) {
+    let (index, refused) = loaded.add_groups(builder);
+    print_refused(&refused);
+    (index, refused.len())
+}
+
+/// Reports the groups the index builder refused, one line each on stderr.
+pub(crate) fn print_refused(refused: &[String]) {
+    for message in refused {
         eprintln!("dyngroup: error: {message}");
     }
-    (builder.build(), refused.len())
 }
 
 /// Prints problems to stderr: `file:line:column: severity: message`, then the rendered

@@ -1,10 +1,9 @@
 //! The JSON `--report` of `dyngroup compute`.
 
 use dyngroup_index::{Index, Limits, LimitsReport};
-use serde_json::{Value, json};
+use dyngroup_io::{Loaded, Totals};
+use serde_json::Value;
 
-use crate::compute::Totals;
-use crate::input::Loaded;
 use crate::progress::Timings;
 
 /// Says once on stderr how many groups have a domain scope that is not applied.
@@ -29,31 +28,7 @@ pub(crate) fn report_json(
     totals: &Totals,
     timings: &Timings,
 ) -> Value {
-    let (rejected, warnings): (Vec<_>, Vec<_>) = loaded
-        .problems
-        .iter()
-        .filter(|p| p.rejects_record() || p.severity == dyngroup_io::Severity::Warning)
-        .partition(|p| p.rejects_record());
-    let mut json = json!({
-        "totals": {
-            "principals-read": totals.principals_read,
-            "principals-indexed": totals.principals_indexed,
-            "groups": totals.groups,
-            "tenancies": totals.tenancies,
-            "memberships": totals.memberships,
-            "rejected-records": totals.rejected_records,
-            "invalid-groups": totals.invalid_groups,
-            "warnings": totals.warnings,
-        },
-        "limits": {
-            "max-groups-per-tenancy": limits.max_groups_per_tenancy,
-            "max-groups-per-principal": limits.max_groups_per_principal,
-        },
-        "rejected": rejected,
-        "warnings": warnings,
-        "timings": timings.to_json(),
-    });
-    let object = json.as_object_mut().expect("an object");
-    object.extend(dyngroup_io::findings_json(index, report));
-    json
+    let mut json = dyngroup_io::report_json(index, loaded, report, limits, totals);
+    json.insert("timings".into(), timings.to_json());
+    Value::Object(json)
 }

@@ -46,6 +46,13 @@
 //!   [`statement_problem`] reports a statement's finding there, the statement
 //!   rendered with `^^^` under the span inside it.
 //!
+//! **A run**: [`Loaded::read`] reads a run's inventory and groups [`Source`]s (files,
+//! or rows held in memory), [`Loaded::keep_shard`] keeps one [`Shard`]'s tenancies,
+//! [`Loaded::build_index`] builds the index, and [`report_json`] (with [`Totals`]) is
+//! the run's report; [`Answer`] is `explain`'s answer and its JSON: what the CLI and
+//! the Python package share, as is [`delta_records`], a live engine's delta as
+//! `diff --json` records.
+//!
 //! **Outputs**: [`GroupMembersWriter`] and [`PrincipalGroupsWriter`] write membership
 //! records as JSON Lines, a JSON array or CSV ([`Format`]), [`PrincipalGrantsWriter`]
 //! each principal's groups with its effective policy grants; [`AtomicFile`] and
@@ -81,7 +88,9 @@ pub use changes::{Changes, LocatedChange, read_changes, read_changes_from};
 pub use compartments::{
     Compartments, CompartmentsReader, read_compartments, read_compartments_from,
 };
+pub use delta::{DeltaRecords, delta_records, version_groups};
 pub use error::Error;
+pub use explain::{Answer, ExplainRun};
 pub use grants::{GrantRecord, PrincipalGrantsRecord, PrincipalGrantsWriter};
 pub use groups::{
     Groups, GroupsReader, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, assigned_group_id,
@@ -91,12 +100,13 @@ pub use input::BytesRead;
 pub use inventory::{
     Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
 };
+pub use load::{Loaded, Shard, Source};
 pub use options::ReadOptions;
 pub use policies::{
     Policies, PoliciesReader, read_policies, read_policies_from, statement_problem,
 };
 pub use problem::{Problem, ProblemKind, Severity};
-pub use report::{domain_scope_not_applied, findings_json};
+pub use report::{Totals, domain_scope_not_applied, findings_json, report_json};
 pub use write::{
     Format, GroupMembersRecord, GroupMembersWriter, PrincipalGroupsRecord, PrincipalGroupsWriter,
     UnknownFormat, write_csv_field, write_group_members, write_group_members_parallel,
@@ -107,13 +117,16 @@ mod atomic;
 mod changes;
 mod compartments;
 mod container;
+mod delta;
 mod documents;
 mod error;
+mod explain;
 mod fields;
 mod grants;
 mod groups;
 mod input;
 mod inventory;
+mod load;
 mod options;
 mod policies;
 mod position;

@@ -1,9 +1,98 @@
-//! The findings of a run as JSON, shared by the CLI's `--report` and the Python
-//! package's report: groups with invalid rules, limits exceeded, rule references to
-//! nothing in the group's tenancy, identity-domain groups whose scope is not applied.
+//! The report of a run as JSON, shared by the CLI's `--report` and the Python
+//! package's report: totals, rejected records and warnings, groups with invalid
+//! rules, limits exceeded, rule references to nothing in the group's tenancy,
+//! identity-domain groups whose scope is not applied.
 
-use dyngroup_index::{GroupId, Index, LimitsReport};
+use dyngroup_index::{GroupId, Index, Limits, LimitsReport, Memberships};
 use serde_json::{Map, Value, json};
+
+use crate::load::Loaded;
+
+/// The counts of a run: the report's `totals` and the CLI's summary line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Totals {
+    /// Principals accepted by the readers (indexed or not).
+    pub principals_read: usize,
+    /// Principals in the index (not terminated).
+    pub principals_indexed: usize,
+    /// Groups in the index.
+    pub groups: usize,
+    /// Tenancies in the index.
+    pub tenancies: usize,
+    /// (principal, group) pairs.
+    pub memberships: u64,
+    /// Records rejected by the readers, and groups refused by the index builder.
+    pub rejected_records: usize,
+    /// Groups whose rule does not parse (kept, with no members).
+    pub invalid_groups: usize,
+    /// Warnings (legacy rule forms).
+    pub warnings: usize,
+}
+
+impl Totals {
+    /// The counts of a run that read `loaded`, built `index` (refusing
+    /// `refused_groups` groups) and evaluated `memberships`.
+    pub fn new(
+        loaded: &Loaded,
+        index: &Index,
+        memberships: &Memberships,
+        report: &LimitsReport,
+        refused_groups: usize,
+    ) -> Totals {
+        Totals {
+            principals_read: loaded.principals.len(),
+            principals_indexed: index.principal_count(),
+            groups: index.group_count(),
+            tenancies: index.tenancy_count(),
+            memberships: memberships.group_bitmaps().iter().map(|b| b.len()).sum(),
+            rejected_records: loaded.rejected() + refused_groups,
+            invalid_groups: report.invalid_groups.len(),
+            warnings: loaded.warnings(),
+        }
+    }
+}
+
+/// `{"totals", "limits", "rejected", "warnings", "invalid-groups",
+/// "tenancies-over-limit", "principals-over-limit", "unknown-references",
+/// "domain-scope-not-applied"}`: the CLI's `--report` but for its `timings`.
+pub fn report_json(
+    index: &Index,
+    loaded: &Loaded,
+    report: &LimitsReport,
+    limits: &Limits,
+    totals: &Totals,
+) -> Map<String, Value> {
+    let (rejected, warnings): (Vec<_>, Vec<_>) = loaded
+        .problems
+        .iter()
+        .filter(|p| p.rejects_record() || p.severity == crate::Severity::Warning)
+        .partition(|p| p.rejects_record());
+    let mut object = Map::new();
+    object.insert(
+        "totals".into(),
+        json!({
+            "principals-read": totals.principals_read,
+            "principals-indexed": totals.principals_indexed,
+            "groups": totals.groups,
+            "tenancies": totals.tenancies,
+            "memberships": totals.memberships,
+            "rejected-records": totals.rejected_records,
+            "invalid-groups": totals.invalid_groups,
+            "warnings": totals.warnings,
+        }),
+    );
+    object.insert(
+        "limits".into(),
+        json!({
+            "max-groups-per-tenancy": limits.max_groups_per_tenancy,
+            "max-groups-per-principal": limits.max_groups_per_principal,
+        }),
+    );
+    object.insert("rejected".into(), json!(rejected));
+    object.insert("warnings".into(), json!(warnings));
+    object.extend(findings_json(index, report));
+    object
+}
 
 fn group_names(index: &Index, groups: &[GroupId]) -> Vec<String> {
     groups

@@ -1,21 +1,28 @@
 //! `compute`: read inputs with `dyngroup-io`, build and evaluate with `dyngroup-index`.
 
-use dyngroup_index::{Index, IndexBuilder, Limits, LimitsReport, Memberships};
-use dyngroup_io::{GroupsReader, InventoryReader, Problem, ReadOptions, Severity};
-use pyo3::exceptions::PyValueError;
+use dyngroup_index::{Index, Limits, MemberOrder, Memberships};
+use dyngroup_io::{
+    Answer, Loaded, Problem, ReadOptions, Severity, Shard, Source, Totals, report_json,
+};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+
+use arrow_array::RecordBatch;
+use pyo3::exceptions::{PyLookupError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use pyo3_arrow::PyTable;
 
 use crate::arrow::MembershipTable;
 use crate::errors::{input_error, snapshot_error};
 
-/// Whether `tenancy` belongs to shard `index` of `count`: `xxh3_64(tenancy) % count ==
-/// index`, the split of the CLI's `--shard K/N`.
-// Duplicates `Shard::owns` of crates/cli/src/args.rs until it moves into a library.
+/// Whether `tenancy` belongs to shard `index` of `count` (the CLI's `--shard K/N`).
 #[pyfunction]
-pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> bool {
-    xxhash_rust::xxh3::xxh3_64(tenancy.as_bytes()) % count == index
+pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> PyResult<bool> {
+    let shard = Shard::new(index, count).map_err(PyValueError::new_err)?;
+    Ok(shard.owns(tenancy))
 }
 
 /// What a computation produced: the index, its memberships and the report as JSON text.
@@ -24,6 +31,8 @@ pub(crate) fn owns_tenancy(tenancy: &str, index: u64, count: u64) -> bool {
 pub(crate) struct Computed {
     index: Index,
     memberships: Memberships,
+    /// The CLI's member order, made with the index (as the CLI makes it before writing).
+    order: MemberOrder,
     report: String,
     /// How rules were parsed, so that a written snapshot (and a pickle) records it.
     parse_options: dyngroup_rules::ParseOptions,
@@ -53,121 +62,136 @@ fn run_in_pool<T: Send>(
     }
 }
 
+/// One input as given: a path, or an Arrow table's batches (not yet turned into rows).
+#[derive(Debug)]
+enum Given {
+    Path(PathBuf),
+    Table {
+        name: String,
+        batches: Vec<RecordBatch>,
+    },
+}
+
+/// Converts the inputs given for `what` (`inventory` or `groups`): a path (`str` or
+/// `os.PathLike`) or any object with `__arrow_c_stream__`. Tables are named
+/// `<inventory table>`, `<inventory table 2>`, … in problems.
+fn given(items: Vec<Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<Given>> {
+    let mut tables = 0;
+    items
+        .into_iter()
+        .map(|item| {
+            if item.hasattr("__arrow_c_stream__")? {
+                tables += 1;
+                let name = match tables {
+                    1 => format!("<{what} table>"),
+                    n => format!("<{what} table {n}>"),
+                };
+                // arrow-rs 59 panics importing some sliced nested structs (a pyarrow
+                // table sliced at an offset, with struct-of-struct tags): an error, not
+                // a PanicException.
+                let table =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| item.extract::<PyTable>()))
+                        .map_err(|_| {
+                            PyValueError::new_err(format!(
+                                "{name}: the Arrow stream could not be imported (arrow-rs fails on \
+                             this layout of nested structs, as in a sliced table): pass the \
+                             table's defined-tags as JSON text or a map, or an unsliced copy"
+                            ))
+                        })??;
+                let (batches, _) = table.into_inner();
+                Ok(Given::Table { name, batches })
+            } else {
+                let path = item.extract::<PathBuf>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{what}: expected a path or an Arrow table (an object with \
+                         __arrow_c_stream__), found {}",
+                        item.get_type()
+                    ))
+                })?;
+                Ok(Given::Path(path))
+            }
+        })
+        .collect()
+}
+
+/// The readers' sources: a table's rows as JSON Lines.
+fn sources(given: Vec<Given>) -> Result<Vec<Source>, String> {
+    given
+        .into_iter()
+        .map(|g| match g {
+            Given::Path(path) => Ok(Source::Path(path)),
+            Given::Table { name, batches } => {
+                let jsonl = crate::rows::to_jsonl(&batches).map_err(|e| format!("{name}: {e}"))?;
+                Ok(Source::Rows { name, jsonl })
+            }
+        })
+        .collect()
+}
+
 /// What `compute` was asked for, converted from Python before the GIL is released.
 #[derive(Debug)]
 struct Request {
-    inventory: Vec<String>,
-    groups: Vec<String>,
+    inventory: Vec<Given>,
+    groups: Vec<Given>,
     options: ReadOptions,
-    shard: Option<(u64, u64)>,
+    shard: Option<Shard>,
     limits: Limits,
 }
 
-/// Reads, filters to the shard, builds, evaluates and reports, as `dyngroup compute` does.
-fn run(request: &Request) -> Result<Computed, dyngroup_io::Error> {
-    let mut inventory = InventoryReader::new(request.options.clone());
-    let mut groups = GroupsReader::new(request.options.clone());
-    for path in &request.inventory {
-        inventory.read_path(path)?;
+/// Reads, keeps the shard, builds, evaluates and reports, as `dyngroup compute` does.
+fn run(request: Request) -> Result<Computed, PyErr> {
+    let inventory = sources(request.inventory).map_err(PyValueError::new_err)?;
+    let groups = sources(request.groups).map_err(PyValueError::new_err)?;
+    let mut loaded = Loaded::read(&inventory, &groups, &request.options).map_err(input_error)?;
+    if let Some(shard) = request.shard {
+        loaded.keep_shard(shard);
     }
-    for path in &request.groups {
-        groups.read_path(path)?;
-    }
-    let (mut principals, mut problems) = inventory.finish().into_parts();
-    let (mut groups, group_problems) = groups.finish().into_parts();
-    problems.extend(group_problems);
-    if let Some((k, n)) = request.shard {
-        principals.retain(|p| owns_tenancy(&p.tenancy_id, k, n));
-        groups.retain(|g| owns_tenancy(&g.tenancy_id, k, n));
-    }
-    let mut builder = IndexBuilder::new().parse_options(request.options.rule_options());
-    builder.add_principals(&principals);
-    let mut refused = Vec::new();
-    for group in &groups {
-        if let Err(err) = builder.add_group(group.clone()) {
-            refused.push(format!("group {} ({}): {err}", group.name, group.id));
-        }
-    }
-    let index = builder.build();
+    let (index, refused) = loaded.build_index(request.options.rule_options());
     let memberships = index.evaluate();
     let limits_report = index.limits_report(&memberships, &request.limits);
-    let report = report_json(
-        &index,
-        &memberships,
-        &limits_report,
-        &request.limits,
-        &problems,
-        principals.len(),
-        &refused,
-    );
+    let totals = Totals::new(&loaded, &index, &memberships, &limits_report, refused.len());
+    let mut report = report_json(&index, &loaded, &limits_report, &request.limits, &totals);
+    // The CLI prints refused groups on stderr; here they are in the report, so that
+    // sharded reports can be summed. Each problem also gets its text as the CLI
+    // prints it.
+    report.insert("refused-groups".into(), refused.into());
+    for list in ["rejected", "warnings"] {
+        if let Some(Value::Array(problems)) = report.get_mut(list) {
+            for (value, problem) in problems
+                .iter_mut()
+                .zip(loaded.problems.iter().filter(|p| in_list(p, list)))
+            {
+                value["text"] = Value::String(problem.to_string());
+            }
+        }
+    }
     Ok(Computed {
+        order: MemberOrder::new(&index),
         index,
         memberships,
-        report: report.to_string(),
+        report: Value::Object(report).to_string(),
         parse_options: request.options.rule_options(),
     })
 }
 
-fn problem_json(problem: &Problem) -> Value {
-    let mut value = serde_json::to_value(problem).expect("a problem serialises");
-    value["text"] = Value::String(problem.to_string());
-    value
+/// Whether `problem` is in the report's list `list` (as `report_json` splits them).
+fn in_list(problem: &Problem, list: &str) -> bool {
+    match list {
+        "rejected" => problem.rejects_record(),
+        _ => !problem.rejects_record() && problem.severity == Severity::Warning,
+    }
 }
 
-/// The CLI's `--report` without timings, plus `refused-groups` (which the CLI prints to
-/// stderr) so that sharded reports can be summed.
-fn report_json(
-    index: &Index,
-    memberships: &Memberships,
-    report: &LimitsReport,
-    limits: &Limits,
-    problems: &[Problem],
-    principals_read: usize,
-    refused: &[String],
-) -> Value {
-    let rejected: Vec<Value> = problems
-        .iter()
-        .filter(|p| p.rejects_record())
-        .map(problem_json)
-        .collect();
-    let warnings: Vec<Value> = problems
-        .iter()
-        .filter(|p| !p.rejects_record() && p.severity == Severity::Warning)
-        .map(problem_json)
-        .collect();
-    let mut json = json!({
-        "totals": {
-            "principals-read": principals_read,
-            "principals-indexed": index.principal_count(),
-            "groups": index.group_count(),
-            "tenancies": index.tenancy_count(),
-            "memberships": memberships.group_bitmaps().iter().map(|b| b.len()).sum::<u64>(),
-            "rejected-records": rejected.len() + refused.len(),
-            "invalid-groups": report.invalid_groups.len(),
-            "warnings": warnings.len(),
-        },
-        "limits": {
-            "max-groups-per-tenancy": limits.max_groups_per_tenancy,
-            "max-groups-per-principal": limits.max_groups_per_principal,
-        },
-        "rejected": rejected,
-        "warnings": warnings,
-        "refused-groups": refused,
-    });
-    let object = json.as_object_mut().expect("an object");
-    object.extend(dyngroup_io::findings_json(index, report));
-    json
-}
-
-/// Computes every membership of `groups` over `inventory` (lists of paths).
+/// Computes every membership of `groups` over `inventory` (lists of paths or Arrow
+/// tables).
 #[pyfunction]
 #[pyo3(signature = (inventory, groups, *, tenancy=None, strict=false, threads=None, shard=None,
                     max_groups_per_tenancy=50, max_groups_per_principal=5))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compute(
     py: Python<'_>,
-    inventory: Vec<String>,
-    groups: Vec<String>,
+    inventory: Vec<Bound<'_, PyAny>>,
+    groups: Vec<Bound<'_, PyAny>>,
     tenancy: Option<String>,
     strict: bool,
     threads: Option<usize>,
@@ -175,16 +199,13 @@ pub(crate) fn compute(
     max_groups_per_tenancy: usize,
     max_groups_per_principal: usize,
 ) -> PyResult<Computed> {
-    if let Some((k, n)) = shard
-        && (n == 0 || k >= n)
-    {
-        return Err(PyValueError::new_err(format!(
-            "shard ({k}, {n}): need 0 <= k < n"
-        )));
-    }
+    let shard = shard
+        .map(|(k, n)| Shard::new(k, n))
+        .transpose()
+        .map_err(PyValueError::new_err)?;
     let request = Request {
-        inventory,
-        groups,
+        inventory: given(inventory, "inventory")?,
+        groups: given(groups, "groups")?,
         options: ReadOptions {
             tenancy,
             strict,
@@ -196,9 +217,54 @@ pub(crate) fn compute(
             max_groups_per_principal,
         },
     };
-    py.detach(|| run_in_pool(threads, || run(&request)))
+    py.detach(|| run_in_pool(threads, || run(request)))
         .map_err(PyValueError::new_err)?
-        .map_err(input_error)
+}
+
+/// Why `principal` is or is not in each group of its tenancy (or in the groups named
+/// `group`): `dyngroup explain --json`'s answer, as JSON text.
+#[pyfunction]
+#[pyo3(signature = (inventory, groups, principal, *, group=None, tenancy=None, strict=false,
+                    threads=None, shard=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn explain(
+    py: Python<'_>,
+    inventory: Vec<Bound<'_, PyAny>>,
+    groups: Vec<Bound<'_, PyAny>>,
+    principal: String,
+    group: Option<String>,
+    tenancy: Option<String>,
+    strict: bool,
+    threads: Option<usize>,
+    shard: Option<(u64, u64)>,
+) -> PyResult<String> {
+    let shard = shard
+        .map(|(k, n)| Shard::new(k, n))
+        .transpose()
+        .map_err(PyValueError::new_err)?;
+    let options = ReadOptions {
+        tenancy,
+        strict,
+        ..ReadOptions::default()
+    };
+    let inventory = given(inventory, "inventory")?;
+    let groups = given(groups, "groups")?;
+    let work = move || -> PyResult<String> {
+        let inventory = sources(inventory).map_err(PyValueError::new_err)?;
+        let groups = sources(groups).map_err(PyValueError::new_err)?;
+        let mut loaded = Loaded::read(&inventory, &groups, &options).map_err(input_error)?;
+        let run = Answer::of_run(
+            &mut loaded,
+            &principal,
+            group.as_deref(),
+            shard,
+            options.rule_options(),
+        );
+        let answer = run.answer.map_err(PyLookupError::new_err)?;
+        Ok(answer.to_json().to_string())
+    };
+    py.detach(|| run_in_pool(threads, work))
+        .map_err(PyValueError::new_err)?
 }
 
 #[pymethods]
@@ -211,7 +277,7 @@ impl Computed {
 
     /// Every membership as an Arrow table.
     fn memberships(&self, py: Python<'_>) -> PyResult<MembershipTable> {
-        py.detach(|| MembershipTable::build(&self.index, &self.memberships))
+        py.detach(|| MembershipTable::build(&self.index, &self.memberships, &self.order))
     }
 
     /// The groups of a principal as `(tenancy_id, group_id, group_name)`, or None for a
@@ -271,18 +337,17 @@ impl Computed {
         bytes: &[u8],
         report_json: String,
     ) -> PyResult<Computed> {
-        let (index, memberships, parse_options) = py
-            .detach(|| {
-                let snapshot = dyngroup_snapshot::Snapshot::from_bytes(bytes)?;
-                let (index, memberships) = snapshot.to_index()?;
-                Ok::<_, dyngroup_snapshot::Error>((index, memberships, snapshot.parse_options()))
+        py.detach(|| {
+            let snapshot = dyngroup_snapshot::Snapshot::from_bytes(bytes)?;
+            let (index, memberships) = snapshot.to_index()?;
+            Ok(Computed {
+                order: MemberOrder::new(&index),
+                index,
+                memberships,
+                report: report_json,
+                parse_options: snapshot.parse_options(),
             })
-            .map_err(snapshot_error)?;
-        Ok(Computed {
-            index,
-            memberships,
-            report: report_json,
-            parse_options,
         })
+        .map_err(snapshot_error)
     }
 }

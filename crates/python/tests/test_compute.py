@@ -131,11 +131,34 @@ def test_threads_and_shards_give_the_same_rows(result, inventory, groups):
     assert sum(len(t) for t in tenancies) == len(set().union(*tenancies))
 
 
-def test_shard_matches_the_cli(cli, tmp_path, inventory, groups):
-    expected, _ = cli_memberships(
-        cli, tmp_path, "--inventory", inventory, "--groups", groups, "--shard", "1/3"
+def comparable(report):
+    """A Python report without what the CLI's lacks (refused groups, problem texts)."""
+    report = copy.deepcopy(report)
+    report.pop("refused-groups")
+    for problem in report["rejected"] + report["warnings"]:
+        problem.pop("text")
+    return report
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_shard_matches_the_cli(cli, tmp_path, inventory, groups, k):
+    # A bad line of no tenancy (shard 0's) and a bad record of a tenancy.
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        "not json\n"
+        + "".join(
+            f'{{"id": "ocid1.instance.oc1..x{i}", "tenancy-id": "ocid1.tenancy.oc1..t{i}"}}\n'
+            for i in range(6)
+        )
     )
-    assert rows_of(dyngroup.compute(inventory, groups, shard=(1, 3)).memberships) == expected
+    expected, report = cli_memberships(
+        cli, tmp_path, "--inventory", inventory, "--inventory", bad, "--groups", groups,
+        "--shard", f"{k}/3",
+    )
+    result = dyngroup.compute([inventory, bad], groups, shard=(k, 3))
+    assert rows_of(result.memberships) == expected
+    del report["timings"]
+    assert comparable(result.report) == report
 
 
 def test_pickling(result, inventory, groups):

@@ -8,10 +8,13 @@ The engine is the Rust workspace this package is built from; this package conver
 
 - :func:`check` / :func:`canonical`: the rule language; :mod:`dyngroup.rule` builds rules.
 - :func:`compute`: memberships of dynamic groups over an inventory (paths in any format the
-  CLI reads); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
+  CLI reads, or Arrow tables); memberships come back as Arrow (``pyarrow.table(result.memberships)``,
   ``polars.DataFrame(result)``).
+- :func:`explain`: why a principal is or is not in each group (``explain --json``'s tree).
 - :func:`open` / :func:`diff`: snapshot files written by ``dyngroup compute --snapshot``
   or :meth:`ComputeResult.write_snapshot`.
+- :class:`Engine`: a snapshot as a live engine (``apply`` changes, read from other
+  threads meanwhile, ``checkpoint``).
 - :mod:`dyngroup.dask`: the same computation split by tenancy over a Dask cluster.
 """
 
@@ -35,9 +38,11 @@ from ._native import (
 __version__: str = _native.__version__
 
 __all__ = [
+    "Applied",
     "ComputeResult",
     "Diagnostic",
     "DyngroupError",
+    "Engine",
     "GroupRef",
     "InputError",
     "MembershipTable",
@@ -49,11 +54,15 @@ __all__ = [
     "check",
     "compute",
     "diff",
+    "explain",
     "open",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
 Paths = Union[PathLike, Sequence[PathLike]]
+#: A path, an Arrow table (any object with ``__arrow_c_stream__``: pyarrow, polars,
+#: DuckDB results), or a list of them.
+Inputs = Union[PathLike, Any, Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,17 @@ def _paths(paths: Paths) -> List[str]:
     return [os.fspath(p) for p in paths]
 
 
+def _is_table(item: Any) -> bool:
+    return hasattr(item, "__arrow_c_stream__")
+
+
+def _inputs(inputs: Inputs) -> List[Any]:
+    """Paths (as strings) and Arrow tables (as they are), as a list."""
+    if isinstance(inputs, (str, os.PathLike)) or _is_table(inputs):
+        inputs = [inputs]
+    return [os.fspath(item) if isinstance(item, (str, os.PathLike)) else item for item in inputs]
+
+
 class ComputeResult:
     """What :func:`compute` produced.
 
@@ -225,8 +245,8 @@ def _restore_result(snapshot: bytes, report_json: str) -> ComputeResult:
 
 
 def compute(
-    inventory: Paths,
-    groups: Paths,
+    inventory: Inputs,
+    groups: Inputs,
     *,
     tenancy: Optional[str] = None,
     strict: bool = False,
@@ -237,16 +257,28 @@ def compute(
 ) -> ComputeResult:
     """Every membership of the dynamic groups in ``groups`` over the principals in ``inventory``.
 
-    Both are paths (or lists of paths) in any format the CLI reads. Bad records are left out
-    and listed in ``result.rejected``; a file that cannot be read raises :class:`InputError`.
+    Each is a path in any format the CLI reads, an Arrow table (any object with
+    ``__arrow_c_stream__``: a pyarrow table or record batch reader, a polars DataFrame, a
+    DuckDB result), or a list of them. A table has one row per record and one column per
+    field, named as the JSON fields of the files (``id``, ``compartment-id``, ``tenancy-id``,
+    ``resource-type``, ``lifecycle-state``, ``defined-tags``; for groups ``id``, ``name``,
+    ``description``, ``matching-rule``, ``compartment-id``; snake_case and camelCase
+    accepted; other columns ignored; a null is an absent field). ``defined-tags`` is a
+    struct or map column (``{namespace: {key: value}}``) or a string column of JSON text.
+    Rows go through the files' validation: a bad row is left out and listed in
+    ``result.rejected`` as ``<inventory table>:ROW: message`` (``ROW`` is 1-based: row
+    index + 1; a second table of the same input is ``<inventory table 2>``).
+
+    Bad records are left out and listed in ``result.rejected``; a file that cannot be read
+    raises :class:`InputError`.
     ``tenancy`` is the tenancy of records that name none; ``threads`` bounds the worker
     threads (a local pool; default: rayon's global pool, one per core); ``shard=(k, n)``
     keeps the tenancies with ``xxh3_64(tenancy) % n == k``, as the CLI's ``--shard k/n``.
     The GIL is released while it runs.
     """
     native = _native.compute(
-        _paths(inventory),
-        _paths(groups),
+        _inputs(inventory),
+        _inputs(groups),
         tenancy=tenancy,
         strict=strict,
         threads=threads,
@@ -255,6 +287,150 @@ def compute(
         max_groups_per_principal=max_groups_per_principal,
     )
     return ComputeResult(native)
+
+
+def explain(
+    inventory: Inputs,
+    groups: Inputs,
+    principal: str,
+    *,
+    group: Optional[str] = None,
+    tenancy: Optional[str] = None,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[Tuple[int, int]] = None,
+) -> Dict[str, Any]:
+    """Why ``principal`` is or is not in each group of its tenancy: the tree that
+    ``dyngroup explain --json`` prints, as a dict.
+
+    ``{"principal", "tenancy-id", "indexed": True, "groups": [{"group-id", "name",
+    "tenancy-id", "member", "same-tenancy", "rule", "tree", "rule-error"}]}``, each
+    ``tree`` node ``{"kind": "any"|"all"|"condition", "text", "holds", "start", "end",
+    "children", "note"}``. A principal read but not indexed (TERMINATED, …) or of another
+    ``shard`` gets ``"indexed": False`` and ``"why"``. ``group`` names one group (of the
+    principal's tenancy, else every group of that name, explained with tenancy isolation).
+    Inputs as for :func:`compute`. :class:`LookupError` when no principal has that id or
+    no group that name.
+    """
+    text = _native.explain(
+        _inputs(inventory),
+        _inputs(groups),
+        principal,
+        group=group,
+        tenancy=tenancy,
+        strict=strict,
+        threads=threads,
+        shard=shard,
+    )
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What :meth:`Engine.apply` did.
+
+    - ``delta``: one record per changed group, exactly as ``dyngroup apply`` prints them
+      (``{"tenancy-id", "group-id", "name", "change", "rule-changed", "joined", "left"}``,
+      in ``diff --json``'s order; members sorted).
+    - ``rejected``: changes that could not be read (:class:`Problem`, at
+      ``<changes>:N:column``, ``N`` the 1-based position in the list).
+    - ``refused``: changes the engine refused (a taken name, the tenancy's group limit, a
+      rule that does not parse, a delete with members without force, an unknown group), as
+      ``<changes>:N: why``. Every other change applied.
+    - ``version``: the version readers now see.
+    """
+
+    delta: List[Dict[str, Any]]
+    rejected: List[Problem]
+    refused: List[str]
+    version: int
+
+    @property
+    def ok(self) -> bool:
+        """Whether every change was read and applied."""
+        return not self.refused and not any(p.severity == "error" for p in self.rejected)
+
+
+class Engine:
+    """A snapshot opened as a live engine: apply changes, read meanwhile, checkpoint.
+
+    ``Engine.open(path)`` deep-verifies the file and makes the engine from the index it
+    holds (no inventory). :meth:`apply` takes changes shaped like the lines of a changes
+    file (``{"op": "upsert-principal", "principal": {...}}``, ``remove-principal``,
+    ``upsert-group``, ``delete-group``; see docs/files.md) and returns the delta. Reads
+    (:meth:`groups_of`, :meth:`members`, :meth:`is_member`) come from the latest published
+    version without a lock, so other threads keep reading while a batch is applied (the
+    GIL is released) and see the whole batch or none of it. :meth:`checkpoint` writes the
+    latest version as a snapshot file, atomically.
+    """
+
+    def __init__(self, native: "_native.Engine") -> None:
+        self._native = native
+
+    @classmethod
+    def open(
+        cls,
+        path: PathLike,
+        *,
+        tenancy: Optional[str] = None,
+        strict: bool = False,
+        max_groups_per_tenancy: int = 50,
+    ) -> "Engine":
+        """As ``dyngroup apply --snapshot PATH``: ``tenancy`` for changed records that name
+        none, ``strict`` for new rules (the snapshot's rules stay as they are),
+        ``max_groups_per_tenancy`` for new groups. :class:`SnapshotError` if the file is
+        damaged or crafted."""
+        return cls(
+            _native.Engine.open(
+                os.fspath(path),
+                tenancy=tenancy,
+                strict=strict,
+                max_groups_per_tenancy=max_groups_per_tenancy,
+            )
+        )
+
+    def apply(self, changes: Sequence[Dict[str, Any]]) -> Applied:
+        """Applies the changes in order, as one batch; see :class:`Applied`."""
+        jsonl = "".join(json.dumps(change) + "\n" for change in changes).encode()
+        out = json.loads(self._native.apply(jsonl, "<changes>"))
+        return Applied(
+            delta=out["delta"],
+            rejected=[Problem.from_json(p) for p in out["problems"]],
+            refused=[r["text"] for r in out["refused"]],
+            version=out["version"],
+        )
+
+    def checkpoint(self, path: PathLike) -> int:
+        """Writes the latest version to ``path`` as a snapshot, atomically (a failure
+        leaves the old file); returns its size. Changes may be applied meanwhile."""
+        return self._native.checkpoint(os.fspath(path))
+
+    @property
+    def version(self) -> int:
+        return self._native.version
+
+    @property
+    def principal_count(self) -> int:
+        return self._native.principal_count
+
+    @property
+    def group_count(self) -> int:
+        return self._native.group_count
+
+    def groups_of(self, principal_id: str) -> Optional[List[GroupRef]]:
+        """The groups of a principal now; None when it is not indexed."""
+        groups = self._native.groups_of(principal_id)
+        return None if groups is None else [GroupRef(*g) for g in groups]
+
+    def members(self, tenancy_id: str, name: str) -> Optional[List[str]]:
+        """Member OCIDs of a group now (name case-insensitive); None when there is none."""
+        return self._native.members(tenancy_id, name)
+
+    def is_member(self, principal_id: str, group_id: str) -> bool:
+        return self._native.is_member(principal_id, group_id)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
 
 
 def open(path: PathLike, *, mmap: bool = False) -> Snapshot:  # noqa: A001 - mirrors the CLI

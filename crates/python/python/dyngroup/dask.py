@@ -32,10 +32,11 @@ __all__ = ["DaskResult", "SORT_KEYS", "compute", "merge_reports", "run_shard", "
 #: The row order of :attr:`DaskResult.memberships`.
 SORT_KEYS = ("tenancy_id", "group_id", "principal_id")
 
-#: Report lists that are the same in every shard (every task reads every input).
-_SHARED_LISTS = ("rejected", "warnings")
-#: Report lists that each shard fills for its own tenancies.
+#: Report lists that each shard fills for its own tenancies (a problem of no tenancy,
+#: such as a line that is not JSON, is shard 0's), as the CLI's ``--shard`` reports.
 _SHARDED_LISTS = (
+    "rejected",
+    "warnings",
     "refused-groups",
     "invalid-groups",
     "tenancies-over-limit",
@@ -57,15 +58,13 @@ def _sorted_list(items: List[Any]) -> List[Any]:
 def merge_reports(reports: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     """One report from the reports of every shard of one run.
 
-    Counts are summed; the lists of problems found while reading (identical in every
-    shard, since every shard reads every input) are taken once; the per-tenancy lists are
-    concatenated. Every list is put in one canonical order, so a single-process report
+    Counts are summed and the lists concatenated: each shard reports only its own
+    tenancies' problems and findings (problems of no tenancy: shard 0), as the CLI's
+    ``--shard`` does. Every list is put in one canonical order, so a single-process report
     passed through ``merge_reports([report])`` compares equal to the merged one.
     """
     first = reports[0]
     merged: Dict[str, Any] = {"limits": first["limits"]}
-    for key in _SHARED_LISTS:
-        merged[key] = _sorted_list(first[key])
     for key in _SHARDED_LISTS:
         merged[key] = _sorted_list([item for report in reports for item in report[key]])
     totals = {
