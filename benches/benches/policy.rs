@@ -125,7 +125,7 @@ fn main() {
     let one = who
         .first()
         .map(|w| w.principal)
-        .unwrap_or(dyngroup_index::PrincipalId(0));
+        .unwrap_or(dyngroup_index::PrincipalId::from_raw(0));
 
     let mut c = Criterion::default().configure_from_args();
     {

@@ -76,7 +76,9 @@ fn setup() -> &'static Setup {
         let n = index.principal_count() as u32;
         let probes = (0..64u32)
             .map(|i| {
-                let p = dyngroup_index::PrincipalId((u64::from(i) * u64::from(n) / 64) as u32);
+                let p = dyngroup_index::PrincipalId::from_raw(
+                    (u64::from(i) * u64::from(n) / 64) as u32,
+                );
                 index.principal_ocid(p).to_owned()
             })
             .collect();
@@ -157,7 +159,7 @@ fn bench_query(c: &mut Criterion) {
     let largest = snapshot
         .group_ids()
         .max_by_key(|&g| s.memberships.members(g).len())
-        .unwrap_or(GroupId(0));
+        .unwrap_or(GroupId::from_raw(0));
     group.throughput(Throughput::Elements(1));
     group.bench_function(BenchmarkId::new("largest-group-members", &s.profile), |b| {
         b.iter(|| snapshot.member_ocids(black_box(largest)).unwrap().len())

@@ -257,7 +257,7 @@ fn write_memberships(
         (By::Principal, None) => {
             let principal_groups = memberships.principal_groups();
             write_principal_groups_parallel(out, format, principal_groups.len(), |ordinal| {
-                let p = PrincipalId(ordinal as u32);
+                let p = PrincipalId::from_raw(ordinal as u32);
                 PrincipalGroupsRecord {
                     id: index.principal_ocid(p),
                     tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),

@@ -218,8 +218,8 @@ impl PolicyOutcome<'_> {
     fn grant_records(&self, p: PrincipalId) -> Vec<GrantRecord<'_>> {
         let set = &self.run.set;
         let tree = &self.run.tree;
-        let groups = &self.memberships.principal_groups()[p.0 as usize];
-        self.grants[p.0 as usize]
+        let groups = &self.memberships.principal_groups()[p.raw() as usize];
+        self.grants[p.raw() as usize]
             .iter()
             .map(|&(i, truth)| {
                 let i = i as usize;
@@ -410,7 +410,7 @@ pub(crate) fn write_by_principal(
     let (index, memberships) = (outcome.index, outcome.memberships);
     let mut writer = PrincipalGrantsWriter::new(out, format);
     for (ordinal, groups) in memberships.principal_groups().iter().enumerate() {
-        let p = PrincipalId(ordinal as u32);
+        let p = PrincipalId::from_raw(ordinal as u32);
         writer.write(&PrincipalGrantsRecord {
             id: index.principal_ocid(p),
             tenancy_id: index.tenancy_ocid(index.tenancy_of(p)),

@@ -98,7 +98,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         .members(g)?
         .iter()
         .map(|p| {
-            let principal = snapshot.principal(PrincipalId(p));
+            let principal = snapshot.principal(PrincipalId::from_raw(p));
             (principal.compartment_id, principal.id)
         })
         .collect();

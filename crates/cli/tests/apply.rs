@@ -571,7 +571,7 @@ fn a_crafted_snapshot_is_refused_by_apply_and_diff() {
     let index = builder.build();
     let honest = index.evaluate();
     let mut lie = honest.group_bitmaps().to_vec();
-    lie[0].insert(index.principal_id(WEB02).unwrap().0);
+    lie[0].insert(index.principal_id(WEB02).unwrap().raw());
     let lie = Memberships::from_group_bitmaps(&index, lie, true);
     let (crafted, good) = (path(&dir, "crafted.dgs"), path(&dir, "good.dgs"));
     dyngroup_snapshot::write(&crafted, &index, &lie, &Default::default()).unwrap();

@@ -41,7 +41,7 @@ fn ordinals_are_clustered_by_tenancy_then_compartment() {
     assert_eq!(index.principal_count(), 60);
     let runs: Vec<(&str, &str)> = (0..60)
         .map(|p| {
-            let r = index.principal(PrincipalId(p));
+            let r = index.principal(PrincipalId::from_raw(p));
             (r.tenancy_id, r.compartment_id)
         })
         .collect();
@@ -245,7 +245,7 @@ fn explain_renders_the_tree_with_truth_values() {
     assert_eq!(index.group_ast(bad), None);
     assert!(index.group_rule(bad).is_err());
     assert_eq!(
-        index.group_tenancy(GroupId(0)),
+        index.group_tenancy(GroupId::from_raw(0)),
         index.tenancy_id(T1).unwrap()
     );
 }

@@ -61,7 +61,7 @@ fn check_explain(case: &Case, index: &dyngroup_index::Index) {
     for g in index.group_ids() {
         let expected = &case.expect[&index.group(g).name];
         for p in 0..index.principal_count() as u32 {
-            let why = index.explain(PrincipalId(p), g);
+            let why = index.explain(PrincipalId::from_raw(p), g);
             let member = expected.iter().any(|id| id == &why.principal_id);
             assert_eq!(
                 why.member, member,

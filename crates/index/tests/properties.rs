@@ -195,8 +195,8 @@ proptest! {
         let m = index.evaluate_with(&EvalOptions::sequential());
         for g in index.group_ids() {
             for p in 0..index.principal_count() as u32 {
-                let p = PrincipalId(p);
-                prop_assert_eq!(index.explain(p, g).member, m.members(g).contains(p.0));
+                let p = PrincipalId::from_raw(p);
+                prop_assert_eq!(index.explain(p, g).member, m.members(g).contains(p.raw()));
             }
         }
     }
@@ -295,6 +295,6 @@ proptest! {
         // ALL{x, y} ⊆ x ⊆ ANY{x, y}, whether or not the rules parse (invalid: empty).
         prop_assert!(got[8].is_subset(&got[9]));
         prop_assert!(got[8].is_subset(&got[10]));
-        prop_assert!(got[10].is_subset(&got[9]) || index.group_rule(GroupId(9)).is_err());
+        prop_assert!(got[10].is_subset(&got[9]) || index.group_rule(GroupId::from_raw(9)).is_err());
     }
 }

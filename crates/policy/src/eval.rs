@@ -242,7 +242,10 @@ impl<'a> Evaluator<'a> {
         }
         let (mut yes, mut maybe) = (RoaringBitmap::new(), RoaringBitmap::new());
         for p in members {
-            match evaluate(condition, &self.facts(PrincipalId(p), Some(target))) {
+            match evaluate(
+                condition,
+                &self.facts(PrincipalId::from_raw(p), Some(target)),
+            ) {
                 Truth::True => yes.insert(p),
                 Truth::Unknown => maybe.insert(p),
                 Truth::False => false,
@@ -318,7 +321,7 @@ impl<'a> Evaluator<'a> {
         listed
             .iter()
             .map(|p| {
-                let principal = PrincipalId(p);
+                let principal = PrincipalId::from_raw(p);
                 let via = t
                     .allows
                     .iter()
@@ -352,7 +355,7 @@ impl<'a> Evaluator<'a> {
             .groups
             .iter()
             .copied()
-            .filter(|&g| self.memberships.members(g).contains(p.0))
+            .filter(|&g| self.memberships.members(g).contains(p.raw()))
             .collect();
         Via {
             grant,
@@ -383,7 +386,7 @@ impl<'a> Evaluator<'a> {
         let (mut allow, mut allow_maybe, mut deny, mut deny_maybe) = (false, false, false, false);
         for &i in self.grants_of(tenancy) {
             let grant = &self.set.grants()[i];
-            if !self.subjects[i].members.contains(p.0)
+            if !self.subjects[i].members.contains(p.raw())
                 || !self.tree.covers(grant.location, request.compartment)
             {
                 continue;
@@ -444,7 +447,7 @@ impl<'a> Evaluator<'a> {
             for p in members {
                 let truth = match (fixed, &grant.condition) {
                     (Some(t), _) => t,
-                    (None, Some(c)) => evaluate(c, &self.facts(PrincipalId(p), None)),
+                    (None, Some(c)) => evaluate(c, &self.facts(PrincipalId::from_raw(p), None)),
                     (None, None) => Truth::True,
                 };
                 if truth != Truth::False {
@@ -466,7 +469,7 @@ impl<'a> Evaluator<'a> {
         let mut denies = Vec::new();
         for &i in self.grants_of(tenancy) {
             let grant = &self.set.grants()[i];
-            if !self.subjects[i].members.contains(p.0) {
+            if !self.subjects[i].members.contains(p.raw()) {
                 continue;
             }
             let truth = grant

@@ -227,7 +227,7 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     for (i, p) in w.principals.iter().enumerate() {
         let fast = index
             .principal_id(&p.id)
-            .map_or_else(Vec::new, |id| effective[id.0 as usize].clone());
+            .map_or_else(Vec::new, |id| effective[id.raw() as usize].clone());
         prop_assert_eq!(
             fast,
             reference.effective_grants(i),
@@ -256,7 +256,7 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
             } else {
                 &conditional
             };
-            prop_assert!(set.contains(w.principal.0));
+            prop_assert!(set.contains(w.principal.raw()));
         }
         let mut fast: Vec<(String, Decision)> = listed
             .into_iter()

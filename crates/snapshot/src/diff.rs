@@ -47,7 +47,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Vec<GroupDiff>, Error> {
 
     let ocids = |s: &Snapshot, ps: &mut dyn Iterator<Item = u32>| -> Vec<String> {
         let mut v: Vec<String> = ps
-            .map(|p| s.principal_ocid(PrincipalId(p)).to_owned())
+            .map(|p| s.principal_ocid(PrincipalId::from_raw(p)).to_owned())
             .collect();
         v.sort_unstable();
         v
@@ -130,8 +130,8 @@ fn match_principals(old: &Snapshot, new: &Snapshot) -> (Vec<u32>, Vec<u32>) {
     let mut b = new.ordinals_by_ocid().peekable();
     while let (Some(&p), Some(&q)) = (a.peek(), b.peek()) {
         match old
-            .principal_ocid(PrincipalId(p))
-            .cmp(new.principal_ocid(PrincipalId(q)))
+            .principal_ocid(PrincipalId::from_raw(p))
+            .cmp(new.principal_ocid(PrincipalId::from_raw(q)))
         {
             Ordering::Less => {
                 a.next();

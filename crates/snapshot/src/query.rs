@@ -91,7 +91,7 @@ impl Snapshot {
         by_ocid
             .binary_search_by(|p| key(p.to_native()).cmp(ocid))
             .ok()
-            .map(|i| PrincipalId(by_ocid[i].to_native()))
+            .map(|i| PrincipalId::from_raw(by_ocid[i].to_native()))
     }
 
     /// Principal ordinals in ascending OCID order.
@@ -108,7 +108,7 @@ impl Snapshot {
             ordinal: p,
             id: self.string(row.id.to_native()),
             compartment_id: self.string(row.compartment.to_native()),
-            tenancy_id: self.tenancy_ocid(TenancyId(row.tenancy.to_native())),
+            tenancy_id: self.tenancy_ocid(TenancyId::from_raw(row.tenancy.to_native())),
             resource_type: self.string(row.resource_type.to_native()),
         }
     }
@@ -120,7 +120,7 @@ impl Snapshot {
 
     /// The tenancy of a principal. Panics if `p` is not an ordinal of this snapshot.
     pub fn tenancy_of(&self, p: PrincipalId) -> TenancyId {
-        TenancyId(
+        TenancyId::from_raw(
             self.get::<PrincipalsSection>()[p.index()]
                 .tenancy
                 .to_native(),
@@ -135,7 +135,7 @@ impl Snapshot {
         let end = csr.offsets[p.index() + 1].to_native() as usize;
         csr.groups[start..end]
             .iter()
-            .map(|g| GroupId(g.to_native()))
+            .map(|g| GroupId::from_raw(g.to_native()))
     }
 
     /// The groups of the principal with this OCID; `None` if it is not indexed.
@@ -152,7 +152,7 @@ impl Snapshot {
     pub fn tenancy_id(&self, ocid: &str) -> Option<TenancyId> {
         let tenancies = self.get::<TenanciesSection>();
         (0..tenancies.len() as u32)
-            .map(TenancyId)
+            .map(TenancyId::from_raw)
             .find(|&t| self.tenancy_ocid(t) == ocid)
     }
 
@@ -175,12 +175,12 @@ impl Snapshot {
 
     /// The tenancy of a group. Panics if `g` is not a group of this snapshot.
     pub fn group_tenancy(&self, g: GroupId) -> TenancyId {
-        TenancyId(self.group_row(g).tenancy.to_native())
+        TenancyId::from_raw(self.group_row(g).tenancy.to_native())
     }
 
     /// Every group id, ascending.
     pub fn group_ids(&self) -> impl ExactSizeIterator<Item = GroupId> + use<> {
-        (0..self.group_count() as u32).map(GroupId)
+        (0..self.group_count() as u32).map(GroupId::from_raw)
     }
 
     /// The group of a tenancy with this name, compared ASCII case-insensitively.
@@ -188,7 +188,7 @@ impl Snapshot {
         let t = self.tenancy_id(tenancy_ocid)?;
         self.group_ids().find(|&g| {
             let row = self.group_row(g);
-            row.tenancy.to_native() == t.0 && row.name.as_str().eq_ignore_ascii_case(name)
+            row.tenancy.to_native() == t.raw() && row.name.as_str().eq_ignore_ascii_case(name)
         })
     }
 
@@ -210,7 +210,7 @@ impl Snapshot {
         {
             return Err(Error::section(
                 Kind::Members.name(),
-                format!("group {} has a member past the last principal", g.0),
+                format!("group {} has a member past the last principal", g.raw()),
             ));
         }
         Ok(members)
@@ -223,11 +223,11 @@ impl Snapshot {
             .iter()
             .map(|p| {
                 if (p as usize) < n {
-                    Ok(self.principal_ocid(PrincipalId(p)))
+                    Ok(self.principal_ocid(PrincipalId::from_raw(p)))
                 } else {
                     Err(Error::section(
                         Kind::Members.name(),
-                        format!("group {} has a member past the last principal", g.0),
+                        format!("group {} has a member past the last principal", g.raw()),
                     ))
                 }
             })

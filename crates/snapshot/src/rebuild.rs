@@ -42,7 +42,7 @@ impl Snapshot {
 
         let mut previous: Option<&str> = None;
         for p in self.ordinals_by_ocid() {
-            let ocid = self.principal_ocid(dyngroup_index::PrincipalId(p));
+            let ocid = self.principal_ocid(dyngroup_index::PrincipalId::from_raw(p));
             if previous.is_some_and(|prev| prev >= ocid) {
                 return Err(bad(
                     Kind::PrincipalIndex,
@@ -53,13 +53,13 @@ impl Snapshot {
         }
 
         for p in 0..self.principal_count() as u32 {
-            let p = dyngroup_index::PrincipalId(p);
+            let p = dyngroup_index::PrincipalId::from_raw(p);
             if !self.groups_of(p).eq(stored.groups_of(p).iter().copied()) {
                 return Err(bad(
                     Kind::PrincipalGroups,
                     format!(
                         "principal {}'s groups are not those whose members it is",
-                        p.0
+                        p.raw()
                     ),
                 ));
             }
@@ -72,7 +72,7 @@ impl Snapshot {
         {
             return Err(bad(
                 Kind::Members,
-                format!("group {} does not hold the members its rule gives", g.0),
+                format!("group {} does not hold the members its rule gives", g.raw()),
             ));
         }
         Ok((index, stored))
@@ -116,7 +116,7 @@ impl Snapshot {
                 id: StrId(r.id.to_native()),
                 compartment: StrId(r.compartment.to_native()),
                 resource_type: StrId(r.resource_type.to_native()),
-                tenancy: TenancyId(r.tenancy.to_native()),
+                tenancy: TenancyId::from_raw(r.tenancy.to_native()),
             })
             .collect();
         let tenancies = self
@@ -161,7 +161,7 @@ impl Snapshot {
                 name: r.name.as_str().to_owned(),
                 description: r.description.as_str().to_owned(),
                 matching_rule: r.matching_rule.as_str().to_owned(),
-                tenancy: TenancyId(r.tenancy.to_native()),
+                tenancy: TenancyId::from_raw(r.tenancy.to_native()),
             })
             .collect();
         Ok(IndexParts {

@@ -162,12 +162,12 @@ fn sections(
             id: p.id.0,
             compartment: p.compartment.0,
             resource_type: p.resource_type.0,
-            tenancy: p.tenancy.0,
+            tenancy: p.tenancy.raw(),
         })
         .collect();
     // Ordinals sorted by OCID: `principal_id` binary-searches them.
     let mut sorted: Vec<(&str, u32)> = (0..meta.principals)
-        .map(|p| (index.principal_ocid(PrincipalId(p)), p))
+        .map(|p| (index.principal_ocid(PrincipalId::from_raw(p)), p))
         .collect();
     sorted.par_sort_unstable();
     let by_ocid: Vec<u32> = sorted.into_iter().map(|(_, p)| p).collect();
@@ -176,7 +176,7 @@ fn sections(
     let group_rows: Vec<GroupRow> = groups
         .iter()
         .map(|g| GroupRow {
-            tenancy: g.tenancy.0,
+            tenancy: g.tenancy.raw(),
             id: g.id.clone(),
             name: g.name.clone(),
             description: g.description.clone(),
@@ -189,7 +189,7 @@ fn sections(
     };
     csr.offsets.push(0);
     for list in memberships.principal_groups() {
-        csr.groups.extend(list.iter().map(|g| g.0));
+        csr.groups.extend(list.iter().map(|g| g.raw()));
         csr.offsets
             .push(u32_of(csr.groups.len(), "principal → group entries")?);
     }

@@ -163,14 +163,14 @@ fn errors_name_the_section_and_the_problem() {
 fn exercise(s: &Snapshot, original: &Snapshot) {
     let verified = s.verify().is_ok();
     for p in 0..s.principal_count() as u32 {
-        let p = PrincipalId(p);
+        let p = PrincipalId::from_raw(p);
         let r = s.principal(p);
         let _ = s.principal_id(r.id);
         let _ = s.groups_of(p).count();
         let _ = s.tenancy_of(p);
     }
     for g in 0..s.group_count() as u32 {
-        let g = GroupId(g);
+        let g = GroupId::from_raw(g);
         let group = s.group(g);
         let _ = s.group_id(group.tenancy_id, group.name);
         let _ = s.groups_named(group.name);
@@ -217,14 +217,14 @@ fn crafted_members_fail_the_deep_check() {
     let bytes = dyngroup_snapshot::to_bytes(&index, &lie, &Default::default()).unwrap();
     let s = Snapshot::from_bytes(&bytes).expect("the structure is sound");
     assert!(
-        s.groups_of(PrincipalId(outsider)).any(|x| x == g),
+        s.groups_of(PrincipalId::from_raw(outsider)).any(|x| x == g),
         "query believes it"
     );
     assert_eq!(
         s.verify().unwrap_err().to_string(),
         format!(
             "snapshot: section \"members\" group {} does not hold the members its rule gives",
-            g.0
+            g.raw()
         )
     );
 }

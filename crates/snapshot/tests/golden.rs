@@ -229,7 +229,7 @@ fn v1_opens_and_answers_the_same() {
         let id = s
             .group_id(tenancy, &name.to_ascii_uppercase())
             .unwrap_or_else(|| panic!("group {name}"));
-        assert_eq!(id, GroupId(g as u32));
+        assert_eq!(id, GroupId::from_raw(g as u32));
         let got: Vec<&str> = s
             .member_ocids(id)
             .unwrap()
@@ -238,8 +238,11 @@ fn v1_opens_and_answers_the_same() {
             .collect();
         assert_eq!(got, *members, "members of {name}");
     }
-    assert_eq!(s.groups_named("web-tier"), [GroupId(4), GroupId(13)]);
-    let group = s.group(GroupId(2));
+    assert_eq!(
+        s.groups_named("web-tier"),
+        [GroupId::from_raw(4), GroupId::from_raw(13)]
+    );
+    let group = s.group(GroupId::from_raw(2));
     assert_eq!(group.id, "ocid1.dynamicgroup.oc1..aaaaaaaanobastion");
     assert!(
         group
@@ -252,7 +255,7 @@ fn v1_opens_and_answers_the_same() {
     // `meta` section is left out: it names the writer's crate version.)
     let (index, memberships) = s.to_index().unwrap();
     assert_eq!(index.evaluate(), memberships);
-    assert_eq!(memberships.groups_of(PrincipalId(0)).len(), 8);
+    assert_eq!(memberships.groups_of(PrincipalId::from_raw(0)).len(), 8);
     let again =
         dyngroup_snapshot::to_bytes(&index, &memberships, &WriteOptions::default()).unwrap();
     let rewritten = Snapshot::from_bytes(&again).unwrap();
@@ -340,7 +343,7 @@ fn v2_opens_answers_the_same_and_holds_its_policies() {
     }
     for (g, (tenancy, name, members)) in GROUPS.iter().enumerate() {
         let id = s.group_id(tenancy, name).unwrap();
-        assert_eq!(id, GroupId(g as u32));
+        assert_eq!(id, GroupId::from_raw(g as u32));
         assert_eq!(s.member_ocids(id).unwrap().len(), members.len(), "{name}");
     }
 

@@ -20,7 +20,7 @@ fn check_round_trip(fleet: &Fleet) -> Result<(), TestCaseError> {
     prop_assert_eq!(s.string_count(), index.stats().strings);
 
     for p in 0..index.principal_count() as u32 {
-        let p = PrincipalId(p);
+        let p = PrincipalId::from_raw(p);
         prop_assert_eq!(s.principal(p), index.principal(p));
         prop_assert_eq!(s.tenancy_of(p), index.tenancy_of(p));
         prop_assert_eq!(s.groups_of(p).collect::<Vec<_>>(), m.groups_of(p).to_vec());

@@ -47,7 +47,7 @@ pub fn build(fleet: &Fleet) -> Index {
         let id = b
             .add_group(g.clone())
             .expect("test groups have valid, unique names");
-        assert_eq!(id, GroupId(i as u32));
+        assert_eq!(id, GroupId::from_raw(i as u32));
     }
     b.build()
 }
@@ -121,7 +121,7 @@ pub fn check_transpose(index: &Index, m: &Memberships) {
     }
     for (p, groups) in expected.iter().enumerate() {
         assert_eq!(
-            m.groups_of(PrincipalId(p as u32)),
+            m.groups_of(PrincipalId::from_raw(p as u32)),
             &groups[..],
             "groups of principal {p}"
         );

@@ -176,7 +176,7 @@ pub type Related = Vec<(String, Vec<String>)>;
 pub fn answers(s: &Snapshot) -> (Related, Related) {
     let mut principals: Vec<(String, Vec<String>)> = (0..s.principal_count() as u32)
         .map(|p| {
-            let p = dyngroup_index::PrincipalId(p);
+            let p = dyngroup_index::PrincipalId::from_raw(p);
             let groups = s.groups_of(p).map(|g| s.group(g).id.to_owned()).collect();
             (s.principal_ocid(p).to_owned(), groups)
         })
