@@ -1,6 +1,7 @@
 //! `dyngroup explain`: why a principal is or is not in each group of its tenancy.
 //!
-//! Every principal the inputs name gets an answer (exit code 0), built by
+//! Every principal the inputs name gets an answer (exit code 0, or 1 when a record of
+//! the inputs was rejected or a group refused, as `compute`), built by
 //! [`dyngroup_io::Answer`] (shared with the Python package): an indexed one condition
 //! by condition; one that is not indexed (TERMINATED, …) or that belongs to another
 //! `--shard` with the reason it is in no group here. A group of another tenancy
@@ -33,10 +34,15 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
     );
     print_problems(&loaded.problems);
     print_refused(&run.refused);
+    let outcome = if loaded.problems.iter().any(|p| p.rejects_record()) || !run.refused.is_empty() {
+        Outcome::Rejected
+    } else {
+        Outcome::Clean
+    };
     let answer = run.answer.map_err(Fatal)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
-        return Ok(Outcome::Clean);
+        return Ok(outcome);
     }
     match &answer {
         Answer::Explained {
@@ -60,5 +66,5 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
         ),
         _ => {}
     }
-    Ok(Outcome::Clean)
+    Ok(outcome)
 }

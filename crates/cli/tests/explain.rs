@@ -192,3 +192,67 @@ fn a_principal_of_another_shard_says_which_shard_has_it() {
     assert!(text.contains("group web"), "{text}");
     assert!(!text.contains("only-two"), "{text}");
 }
+
+/// A principal whose record was rejected gets an answer that names the line, and any
+/// rejected record makes explain exit 1, as compute does.
+#[test]
+fn a_rejected_record_is_named_and_rejections_exit_1() {
+    let (dir, inv, grp) = fleet("rejected");
+    let bad = "ocid1.instance.oc1..bad";
+    let mut text = fs::read_to_string(&inv).unwrap();
+    text.push_str(&format!(
+        r#"{{"id": "{bad}", "compartment-id": "ocid1.compartment.oc1..c1", "tenancy-id": "{T1}", "defined-tags": {{"ops": {{"role": "web", "ROLE": "db"}}}}}}"#
+    ));
+    text.push('\n');
+    fs::write(&inv, text).unwrap();
+
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &inv,
+        "--groups",
+        &grp,
+        "--principal",
+        bad,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let line = format!("{inv}:5:");
+    assert!(
+        stdout(&out).starts_with(&format!(
+            "principal {bad} (tenancy {T1}): in no group here: its record was rejected, so it is not indexed: {line}"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("given twice"), "{}", stdout(&out));
+
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &inv,
+        "--groups",
+        &grp,
+        "--principal",
+        bad,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["indexed"], false);
+    assert!(answer["why"].as_str().unwrap().contains(&line), "{answer}");
+
+    // Another principal is explained as before, but the run rejected a record.
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &inv,
+        "--groups",
+        &grp,
+        "--principal",
+        I1,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("web"), "{}", stdout(&out));
+    assert!(stderr(&out).contains(&line), "{}", stderr(&out));
+    let _ = fs::remove_dir_all(dir);
+}

@@ -66,6 +66,14 @@ impl Answer {
             .iter()
             .find(|p| p.id == principal)
             .cloned();
+        if record.is_none()
+            && let Some(answer) = Answer::rejected(loaded, principal, shard)
+        {
+            return ExplainRun {
+                answer: Ok(answer),
+                refused: Vec::new(),
+            };
+        }
         if let Some(shard) = shard {
             loaded.keep_shard(shard);
         }
@@ -82,6 +90,31 @@ impl Answer {
             answer: Answer::new(&index, principal, record.as_ref(), group),
             refused,
         }
+    }
+
+    /// The answer for a principal whose record the reader rejected (the last such
+    /// record of that OCID), if one was: in no group, and the line that says why.
+    fn rejected(loaded: &Loaded, principal: &str, shard: Option<Shard>) -> Option<Answer> {
+        let problem = loaded
+            .problems
+            .iter()
+            .rev()
+            .find(|p| p.rejects_record() && p.record_id.as_deref() == Some(principal))?;
+        let record = Principal {
+            id: principal.to_owned(),
+            tenancy_id: problem.tenancy.as_deref().unwrap_or_default().to_owned(),
+            ..Principal::default()
+        };
+        if let Some(shard) = shard
+            && let Some(answer) = Answer::other_shard(&record, shard)
+        {
+            return Some(answer);
+        }
+        Some(Answer::Unexplained {
+            why: format!("its record was rejected, so it is not indexed: {problem}"),
+            record,
+            shards: None,
+        })
     }
 
     /// The answer for a principal whose tenancy belongs to another shard than `shard`,

@@ -166,7 +166,9 @@ impl InventoryReader {
         let chunk_bytes = self.options.chunk_bytes;
         let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
             principal(record, ctx, tenancy.as_deref()).map_err(|problem| {
-                problem.in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
+                problem
+                    .in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
+                    .of_record(record.string(Field::Id, ctx).ok().flatten())
             })
         };
         let (ids, files, problems) = (&mut self.ids, &self.files, &mut self.problems);

@@ -103,6 +103,10 @@ pub struct Problem {
     #[serde(rename = "tenancy-id", skip_serializing_if = "Option::is_none")]
     /// (Boxed: a `Problem` is the error of many small functions and stays small.)
     pub tenancy: Option<Box<str>>,
+    /// The OCID of the rejected record, when it gave one: `explain` names the line
+    /// that left a principal out. Not part of the problem's JSON.
+    #[serde(skip)]
+    pub record_id: Option<Box<str>>,
 }
 
 impl Problem {
@@ -121,12 +125,19 @@ impl Problem {
             message: message.into(),
             rendered: None,
             tenancy: None,
+            record_id: None,
         }
     }
 
     /// The problem, about a record of `tenancy`.
     pub(crate) fn in_tenancy(mut self, tenancy: Option<String>) -> Problem {
         self.tenancy = tenancy.map(String::into_boxed_str);
+        self
+    }
+
+    /// The problem, about the record with this OCID.
+    pub(crate) fn of_record(mut self, id: Option<String>) -> Problem {
+        self.record_id = id.map(String::into_boxed_str);
         self
     }
 
