@@ -164,7 +164,7 @@ impl Loaded {
             .filter_map(Source::rows_name)
             .collect();
         for problem in &mut loaded.problems {
-            if rows.contains(&problem.file.as_str()) {
+            if rows.contains(&&*problem.file) {
                 problem.column = None;
             }
         }

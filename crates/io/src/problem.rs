@@ -84,7 +84,7 @@ pub enum ProblemKind {
 #[non_exhaustive]
 pub struct Problem {
     /// The file, as it was named to the reader.
-    pub file: String,
+    pub file: Box<str>,
     /// 1-based line.
     pub line: usize,
     /// 1-based column, in characters, when known.
@@ -97,7 +97,7 @@ pub struct Problem {
     pub message: String,
     /// For rule problems, the rule rendered with `^^^` under the offending text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rendered: Option<String>,
+    pub rendered: Option<Box<str>>,
     /// The tenancy of the record, when the record names one (or `--tenancy` gives
     /// it): a shard reports only its own tenancies' problems.
     #[serde(rename = "tenancy-id", skip_serializing_if = "Option::is_none")]
@@ -117,7 +117,7 @@ impl Problem {
         message: impl Into<String>,
     ) -> Problem {
         Problem {
-            file: file.to_owned(),
+            file: file.into(),
             line: at.line,
             column: Some(at.column),
             severity: Severity::Error,
@@ -147,7 +147,7 @@ impl Problem {
     }
 
     pub(crate) fn with_rendered(mut self, rendered: String) -> Problem {
-        self.rendered = Some(rendered);
+        self.rendered = Some(rendered.into_boxed_str());
         self
     }
 
