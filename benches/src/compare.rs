@@ -200,9 +200,24 @@ pub fn run(options: &Options) -> Result<Report, String> {
     let bandwidth =
         (options.bandwidth_mib > 0).then(|| machine::memory_bandwidth(options.bandwidth_mib, 5));
 
+    // The index's heap, measured in a child process that reads and builds the fleet
+    // itself: before this process holds the fleet (at L the two would not fit in
+    // memory together).
+    let measured = if options.measure_heap {
+        crate::heap::measure(&options.data_dir)
+            .map_err(|e| {
+                eprintln!(
+                    "compare: index heap not measured ({e}); using the IndexStats lower bound"
+                )
+            })
+            .ok()
+    } else {
+        None
+    };
+
     // 3. Load once; the in-memory phases.
     let start = Instant::now();
-    let mut fleet = Fleet::read(&files)?;
+    let fleet = Fleet::read(&files)?;
     let read_s = start.elapsed().as_secs_f64();
     let in_memory = run_in_memory(&fleet, options.runs, options.peer_runs);
     let mut rows = in_memory.rows;
@@ -266,20 +281,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
         }
         format!("{} ({}): {rule}", group.name, group.tenancy_id)
     };
-    // The heap is measured in a child process that reads the fleet again: free this
-    // one's principals first (at L the two would not fit in memory together).
-    let principals = std::mem::take(&mut fleet.principals).len();
-    let measured = if options.measure_heap {
-        crate::heap::measure(&options.data_dir)
-            .map_err(|e| {
-                eprintln!(
-                    "compare: index heap not measured ({e}); using the IndexStats lower bound"
-                )
-            })
-            .ok()
-    } else {
-        None
-    };
+    let principals = fleet.principals.len();
     let (index_bytes, heap_source, build_peak_rss_bytes) = match measured {
         Some(m) => (m.index_bytes, HeapSource::Measured, m.peak_rss_bytes),
         None => (
