@@ -97,8 +97,6 @@ enum Target {
         /// The temporary file's name; `None` while it has none (`O_TMPFILE`).
         guard: Option<TempGuard>,
         dest: PathBuf,
-        /// The replaced file's mode, kept by the new file.
-        permissions: Option<fs::Permissions>,
     },
 }
 
@@ -177,15 +175,9 @@ impl AtomicFile {
                 out.flush().map_err(failed)?;
                 None
             }
-            Target::Temp {
-                file,
-                guard,
-                dest,
-                permissions,
-            } => {
+            Target::Temp { file, guard, dest } => {
                 let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
                 file.sync_all().map_err(failed)?;
-                let _ = permissions;
                 let waiting = match guard {
                     Some(guard) => Waiting::Named(guard),
                     None => Waiting::Unnamed(file),
@@ -461,15 +453,14 @@ fn temp_target(dest: PathBuf, permissions: Option<fs::Permissions>) -> io::Resul
             (file, Some(guard))
         }
     };
-    if let Some(permissions) = &permissions {
+    if let Some(permissions) = permissions {
         // Keep the replaced file's mode; failing to is not worth failing the run.
-        let _ = file.set_permissions(permissions.clone());
+        let _ = file.set_permissions(permissions);
     }
     Ok(Target::Temp {
         file: BufWriter::with_capacity(BUFFER, file),
         guard,
         dest,
-        permissions,
     })
 }
 

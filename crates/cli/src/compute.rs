@@ -149,9 +149,7 @@ fn read_into_builder(
         let read = std::mem::take(&mut loaded.principals).len();
         return Ok((loaded, builder, read));
     }
-    if args.groups.is_empty() {
-        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
-    }
+    crate::input::note_half_of_the_inputs(args);
     let options = read_options(args);
     let mut inventory = InventoryReader::new(options.clone());
     let sizes: Option<u64> = args
@@ -183,14 +181,8 @@ fn read_into_builder(
     for path in &args.groups {
         groups.read_path(path)?;
     }
-    let (_, mut problems) = inventory.finish().into_parts();
-    let (groups, group_problems) = groups.finish().into_parts();
-    problems.extend(group_problems);
-    let mut loaded = Loaded {
-        principals: Vec::new(),
-        groups,
-        problems,
-    };
+    // The streamed principals were handed on, not kept: `loaded` has none.
+    let mut loaded = Loaded::from_readers(inventory, groups);
     if let Some(shard) = args.shard {
         loaded.keep_shard(shard);
     }

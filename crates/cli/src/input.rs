@@ -59,13 +59,7 @@ pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
         groups.read_from(SAMPLE_GROUPS.as_bytes(), "<sample>/groups.jsonl")?;
         return Ok(Loaded::from_readers(inventory, groups));
     }
-    // Half of the inputs is legal (checking one file) but rarely meant: say so.
-    if args.groups.is_empty() {
-        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
-    }
-    if args.inventory.is_empty() {
-        eprintln!("dyngroup: note: no --inventory given: every group has no members");
-    }
+    note_half_of_the_inputs(args);
     let sources =
         |paths: &[std::path::PathBuf]| -> Vec<Source> { paths.iter().map(Source::from).collect() };
     Ok(Loaded::read(
@@ -73,6 +67,16 @@ pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
         &sources(&args.groups),
         &options,
     )?)
+}
+
+/// Half of the inputs is legal (checking one file) but rarely meant: says so.
+pub(crate) fn note_half_of_the_inputs(args: &InputArgs) {
+    if args.groups.is_empty() {
+        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+    }
+    if args.inventory.is_empty() {
+        eprintln!("dyngroup: note: no --inventory given: every group has no members");
+    }
 }
 
 /// Usage errors in the paths (exit code 2): standard input (`-`) given for two
