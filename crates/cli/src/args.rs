@@ -191,6 +191,11 @@ pub(crate) struct ExplainArgs {
     /// Only this group (by name, in the principal's tenancy).
     #[arg(long, value_name = "NAME")]
     pub(crate) group: Option<String>,
+    /// Compartment files (as `oci iam compartment list --all
+    /// --compartment-id-in-subtree true --include-root` prints): they give the groups
+    /// of identity domains their domain's scope, as in `compute`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) compartments: Vec<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,

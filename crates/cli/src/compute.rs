@@ -45,9 +45,17 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     // Reading and interning overlap: each chunk's principals go into the builder
     // while the next chunk is parsed ("read"); "build" is the groups and the index.
     phases.start("read");
-    let (loaded, builder, principals_read) = read_into_builder(&args.input, &phases)?;
+    let (mut loaded, builder, principals_read) = read_into_builder(&args.input, &phases)?;
     print_problems(&loaded.problems);
     let policies = crate::compute_policies::load(&args.policy, &args.input)?;
+    let mut tree_rejected = false;
+    if let Some(run) = &policies {
+        run.scope_groups(&mut loaded.groups);
+        if !run.has_policies() {
+            tree_rejected = run.print_tree_problems();
+        }
+    }
+    let policies = policies.filter(|p| p.has_policies());
 
     phases.start("build");
     let (index, refused) = add_groups(builder, &loaded);
@@ -120,7 +128,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
         grants.print_summary(args.by == By::Principal);
     }
     eprintln!("dyngroup: {}; {}", summary(&totals), timings.summary());
-    let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected());
+    let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected()) || tree_rejected;
     Ok(
         if totals.rejected_records + totals.invalid_groups > 0 || policies_rejected {
             Outcome::Rejected

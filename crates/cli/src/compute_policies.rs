@@ -33,9 +33,10 @@ pub(crate) struct ComputePolicyArgs {
     #[arg(long, value_name = "FILE", requires = "compartments")]
     pub(crate) policies: Vec<PathBuf>,
     /// Compartment files (as `oci iam compartment list --all
-    /// --compartment-id-in-subtree true --include-root` prints). Needs --policies.
+    /// --compartment-id-in-subtree true --include-root` prints): they give the groups
+    /// of identity domains their domain's scope, and place the --policies.
     /// Repeatable.
-    #[arg(long, value_name = "FILE", requires = "policies")]
+    #[arg(long, value_name = "FILE")]
     pub(crate) compartments: Vec<PathBuf>,
 }
 
@@ -91,9 +92,24 @@ pub(crate) struct PolicyRun {
     /// The compartment records as read (what a snapshot stores).
     compartments: Vec<Compartment>,
     tree: CompartmentTree,
+    /// Whether --policies were given (else only the tree was: it scopes the groups
+    /// of identity domains, and no grant is computed).
+    policies_given: bool,
     set: PolicySet,
     /// Record problems of both inputs and every statement finding, in file order.
     problems: Vec<Problem>,
+}
+
+/// Reads compartment files: the records and their problems.
+pub(crate) fn read_compartments(
+    paths: &[PathBuf],
+    input: &InputArgs,
+) -> Result<(Vec<Compartment>, Vec<Problem>), Fatal> {
+    let mut compartments = CompartmentsReader::new(read_options(input));
+    for path in paths {
+        compartments.read_path(path)?;
+    }
+    Ok(compartments.finish().into_parts())
 }
 
 /// Reads and compiles the policy inputs, if given. Under `--shard` only the
@@ -104,19 +120,14 @@ pub(crate) fn load(
     args: &ComputePolicyArgs,
     input: &InputArgs,
 ) -> Result<Option<PolicyRun>, Fatal> {
-    if args.policies.is_empty() {
+    if args.policies.is_empty() && args.compartments.is_empty() {
         return Ok(None);
     }
-    let options = read_options(input);
-    let mut compartments = CompartmentsReader::new(options.clone());
-    for path in &args.compartments {
-        compartments.read_path(path)?;
-    }
-    let mut policies = PoliciesReader::new(options);
+    let (compartments, mut problems) = read_compartments(&args.compartments, input)?;
+    let mut policies = PoliciesReader::new(read_options(input));
     for path in &args.policies {
         policies.read_path(path)?;
     }
-    let (compartments, mut problems) = compartments.finish().into_parts();
     let (mut policies, policy_problems) = policies.finish().into_parts();
     problems.extend(policy_problems);
     let tree = CompartmentTree::new(&compartments);
@@ -136,12 +147,33 @@ pub(crate) fn load(
     Ok(Some(PolicyRun {
         compartments,
         tree,
+        policies_given: !args.policies.is_empty(),
         set,
         problems,
     }))
 }
 
 impl PolicyRun {
+    /// Gives the groups of identity domains their domain's scope from the tree.
+    pub(crate) fn scope_groups(&self, groups: &mut [dyngroup_index::DynamicGroup]) {
+        self.tree.apply_domain_scopes(groups);
+    }
+
+    /// Whether --policies were given (grants are computed only then).
+    pub(crate) fn has_policies(&self) -> bool {
+        self.policies_given
+    }
+
+    /// For a run with compartments but no policies: prints the compartment records'
+    /// problems and the tree's, and says whether a record was rejected.
+    pub(crate) fn print_tree_problems(&self) -> bool {
+        print_problems(&self.problems);
+        for message in self.tree.problems() {
+            eprintln!("dyngroup: warning: {message}");
+        }
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
     /// What `--snapshot` stores: the compartment records and the run's policies.
     pub(crate) fn inputs(&self) -> dyngroup_snapshot::PolicyInputs {
         dyngroup_snapshot::PolicyInputs {

@@ -9,6 +9,7 @@
 //! isolation as the reason it can never match.
 
 use dyngroup_io::Answer;
+use dyngroup_policy::CompartmentTree;
 
 use crate::args::ExplainArgs;
 use dyngroup_rules::ParseOptions;
@@ -22,6 +23,12 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
     check_distinct_paths(&args.input, &[])?;
     configure_threads(&args.input)?;
     let mut loaded = load_all(&args.input)?;
+    if !args.compartments.is_empty() {
+        let (compartments, problems) =
+            crate::compute_policies::read_compartments(&args.compartments, &args.input)?;
+        loaded.problems.extend(problems);
+        CompartmentTree::new(&compartments).apply_domain_scopes(&mut loaded.groups);
+    }
     let run = Answer::of_run(
         &mut loaded,
         &args.principal,

@@ -277,7 +277,7 @@ fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fata
     if let Some(path) = &policy.snapshot {
         return load_snapshot_world(path);
     }
-    let loaded = load(input)?;
+    let mut loaded = load(input)?;
     let options = read_options(input);
     let mut compartments = CompartmentsReader::new(options.clone());
     for path in &policy.compartments {
@@ -288,6 +288,7 @@ fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fata
         policies.read_path(path)?;
     }
     let (compartments, mut problems) = compartments.finish().into_parts();
+    CompartmentTree::new(&compartments).apply_domain_scopes(&mut loaded.groups);
     let (policies, policy_problems) = policies.finish().into_parts();
     problems.extend(policy_problems);
     let rejected = loaded.rejected() > 0;

@@ -13,7 +13,7 @@ pub(crate) fn print_domain_scope_note(index: &Index) {
         eprintln!(
             "dyngroup: note: {count} groups of identity domains outside the root compartment \
              are evaluated over their whole tenancy: their domain scope needs the compartment \
-             tree, not an input yet (see --report)"
+             tree (--compartments) holding the domain's compartment (see --report)"
         );
     }
 }

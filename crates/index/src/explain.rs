@@ -4,9 +4,11 @@
 //! read from the index's postings. The verdict also comes from the compiled plan, and
 //! the two are checked against each other in debug builds.
 
+use crate::groups::scoped_rule;
 use crate::holds::{leaf_holds, rule_holds};
 use crate::ids::{GroupId, PrincipalId};
 use crate::index::{Index, Indexed};
+use crate::model::IdentityDomain;
 use dyngroup_rules::{Ast, Expr, GroupKind, Leaf, Rule, print};
 use std::fmt;
 
@@ -50,6 +52,62 @@ pub struct ExplainNode {
     pub note: Option<String>,
 }
 
+/// A group's identity-domain scope, as explain reports it beside the rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeCheck {
+    /// The domain's OCID.
+    pub domain_id: String,
+    /// The compartment the domain lives in, when the export gave it.
+    pub compartment_id: Option<String>,
+    /// Whether the principal's compartment is in the domain's subtree; `None` when
+    /// the scope is not applied (the compartment tree was not an input or does not
+    /// hold the domain's compartment), and the group ranges over its whole tenancy.
+    pub holds: Option<bool>,
+}
+
+impl ScopeCheck {
+    /// The check of a group of `domain` in tenancy `tenancy_id` for a principal
+    /// directly in `compartment`; `None` when the domain does not narrow the group.
+    pub(crate) fn of(domain: &IdentityDomain, tenancy_id: &str, compartment: &str) -> Option<Self> {
+        domain.narrows(tenancy_id).then(|| ScopeCheck {
+            domain_id: domain.id.clone(),
+            compartment_id: domain.compartment_id.clone(),
+            holds: domain
+                .scope
+                .as_ref()
+                .map(|scope| scope.iter().any(|c| c == compartment)),
+        })
+    }
+
+    /// One line saying what the scope is and what it decides.
+    pub fn describe(&self) -> String {
+        let domain = &self.domain_id;
+        let place = match &self.compartment_id {
+            Some(c) => format!("the subtree of compartment {c}"),
+            None => "its compartment (not exported)".to_owned(),
+        };
+        match self.holds {
+            Some(true) => format!(
+                "true   identity domain {domain}: the principal's compartment is in {place}"
+            ),
+            Some(false) => format!(
+                "false  identity domain {domain}: the group matches only principals in \
+                 {place}, and this principal's compartment is not there"
+            ),
+            None => format!(
+                "       identity domain {domain}: scope not applied (it needs the compartment \
+                 tree, --compartments, holding the domain's compartment); the whole tenancy \
+                 is considered"
+            ),
+        }
+    }
+
+    /// Whether the scope lets the principal in (an unapplied scope does).
+    pub fn admits(&self) -> bool {
+        self.holds != Some(false)
+    }
+}
+
 /// Why one principal is or is not a member of one group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Explanation {
@@ -73,7 +131,10 @@ pub struct Explanation {
     pub tree: Option<ExplainNode>,
     /// The parse error rendered over the rule, when it did not parse.
     pub rule_error: Option<String>,
-    /// The verdict: same tenancy, valid rule, and the tree holds.
+    /// The group's identity-domain scope, when its domain narrows it.
+    pub scope: Option<ScopeCheck>,
+    /// The verdict: same tenancy, valid rule, the tree holds, and the scope admits
+    /// the principal.
     pub member: bool,
 }
 
@@ -90,7 +151,14 @@ impl Index {
             ),
             Err(e) => (None, Some(e.render(&entry.def.matching_rule))),
         };
-        let member = same_tenancy && tree.as_ref().is_some_and(|t| t.holds);
+        let scope = entry
+            .def
+            .domain
+            .as_ref()
+            .and_then(|d| ScopeCheck::of(d, &entry.def.tenancy_id, principal.compartment_id));
+        let member = same_tenancy
+            && tree.as_ref().is_some_and(|t| t.holds)
+            && scope.as_ref().is_none_or(ScopeCheck::admits);
         debug_assert_eq!(
             member,
             same_tenancy
@@ -99,9 +167,9 @@ impl Index {
                         index: self,
                         principal: p,
                     };
-                    rule_holds(&rule, &at)
+                    rule_holds(&scoped_rule(rule, entry.def.domain_scope()), &at)
                 }),
-            "the tree as written and the normalised rule agree"
+            "the tree as written, its scope and the normalised rule agree"
         );
         Explanation {
             group: g,
@@ -114,6 +182,7 @@ impl Index {
             same_tenancy,
             tree,
             rule_error,
+            scope,
             member,
         }
     }
@@ -233,6 +302,9 @@ impl fmt::Display for Explanation {
         )?;
         if !self.same_tenancy {
             writeln!(f, "  {TENANCY_ISOLATION}")?;
+        }
+        if let Some(scope) = &self.scope {
+            writeln!(f, "  {}", scope.describe())?;
         }
         match (&self.tree, &self.rule_error) {
             (Some(tree), _) => write_node(f, tree, 0),

@@ -4,7 +4,7 @@
 use crate::ids::{GroupId, TenancyId};
 use crate::intern::Sym;
 use crate::model::DynamicGroup;
-use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, parse_with};
+use dyngroup_rules::{Ast, Diagnostic, Leaf, ParseError, ParseOptions, Rule, Test, parse_with};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::{BuildHasher, Hash, Hasher};
 
@@ -102,6 +102,41 @@ pub(crate) fn lower_rule(
     options: &ParseOptions,
 ) -> Result<(Rule, Vec<Diagnostic>), ParseError> {
     parse_with(text, options).map(|parsed| (Rule::lower(&parsed.ast), parsed.warnings))
+}
+
+/// What a group's plan evaluates: its rule, narrowed to its domain scope when it has
+/// one (`scope`, from [`DynamicGroup::domain_scope`]) — `ALL {rule, ANY {resource.compartment.id =
+/// c, …}}` over the scope's compartments, so that every evaluator (the bitmap plans,
+/// the per-principal evaluator, the live engine) applies the scope without knowing of
+/// it. Explain shows the scope beside the rule as written.
+pub(crate) fn scoped_rule(rule: Rule, scope: Option<&[String]>) -> Rule {
+    let Some(scope) = scope else {
+        return rule;
+    };
+    let within = Rule::any_of(scope.iter().map(|c| {
+        Rule::Leaf(Leaf {
+            test: Test::ResourceCompartment(c.clone()),
+            negated: false,
+        })
+    }));
+    // A scope always holds the domain's own compartment; an empty one (built by
+    // hand) admits nothing: the empty union.
+    let within = within.unwrap_or(Rule::Any(Vec::new()));
+    Rule::all_of([rule, within]).expect("two members")
+}
+
+/// A group's rule as the live engine keeps it: parsed (the tree, for explain), then
+/// lowered and narrowed to the group's domain scope ([`scoped_rule`]).
+pub(crate) fn parse_group_rule(
+    text: &str,
+    scope: Option<&[String]>,
+    options: &ParseOptions,
+) -> Result<ParsedRule, ParseError> {
+    parse_with(text, options).map(|parsed| ParsedRule {
+        rule: scoped_rule(Rule::lower(&parsed.ast), scope),
+        ast: parsed.ast,
+        warnings: parsed.warnings,
+    })
 }
 
 /// A group inside the index.

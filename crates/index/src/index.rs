@@ -1,7 +1,7 @@
 //! The immutable index: interned strings, principal records, tenancies, postings,
 //! groups and their compiled plans.
 
-use crate::groups::{GroupEntry, GroupNames, lower_rule};
+use crate::groups::{GroupEntry, GroupNames, lower_rule, scoped_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::intern::{Interner, Sym};
 use crate::limits::UnknownReference;
@@ -12,6 +12,7 @@ use crate::records::Records;
 use dyngroup_rules::{Ast, Diagnostic, ParseError, ParseOptions, Rule, Test, parse_with};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// A tenancy: its contiguous range of ordinals, its universes, its groups.
@@ -288,7 +289,20 @@ impl Index {
     /// from parts cannot drift apart.
     pub(crate) fn derive(mut self, rules: &[Option<Rule>]) -> Index {
         self.populated = populated_tenancies(&self.tenancies);
-        self.plans = crate::plan::compile_all(&self, rules);
+        // Plans evaluate each rule within its group's domain scope; the unknown
+        // references are those of the rules as written.
+        let planned: Vec<Option<Cow<'_, Rule>>> = rules
+            .iter()
+            .zip(&self.groups)
+            .map(|(rule, entry)| {
+                let rule = rule.as_ref()?;
+                Some(match entry.def.domain_scope() {
+                    Some(scope) => Cow::Owned(scoped_rule(rule.clone(), Some(scope))),
+                    None => Cow::Borrowed(rule),
+                })
+            })
+            .collect();
+        self.plans = crate::plan::compile_all(&self, &planned);
         self.unknown = crate::limits::unknown_references(&self, rules);
         self
     }

@@ -100,7 +100,9 @@
 
 pub use builder::IndexBuilder;
 pub use eval::EvalOptions;
-pub use explain::{ExplainError, ExplainKind, ExplainNode, Explanation, TENANCY_ISOLATION};
+pub use explain::{
+    ExplainError, ExplainKind, ExplainNode, Explanation, ScopeCheck, TENANCY_ISOLATION,
+};
 pub use groups::{
     GroupError, MAX_DESCRIPTION_LEN, MAX_GROUP_NAME_LEN, check_group_definition,
     is_valid_group_name,

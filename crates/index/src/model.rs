@@ -87,13 +87,25 @@ impl DynamicGroup {
     /// Whether the group's domain scope would narrow its members below its tenancy:
     /// a group of an identity domain that does not live in the root compartment (or
     /// whose compartment is unknown) matches only resources in the subtree of the
-    /// domain's compartment (DESIGN §2). Applying that needs the compartment tree, which
-    /// is not an input yet; until it is, such groups are evaluated over the whole
-    /// tenancy and callers report them.
+    /// domain's compartment (DESIGN §2).
     pub fn has_domain_scope(&self) -> bool {
         self.domain
             .as_ref()
-            .is_some_and(|d| d.compartment_id.as_deref() != Some(self.tenancy_id.as_str()))
+            .is_some_and(|d| d.narrows(&self.tenancy_id))
+    }
+
+    /// The compartments the group's members are drawn from, when its domain scope
+    /// narrows it and is known ([`IdentityDomain::scope`]); `None` for a group that
+    /// ranges over its whole tenancy.
+    pub fn domain_scope(&self) -> Option<&[String]> {
+        self.domain.as_ref()?.scope_within(&self.tenancy_id)
+    }
+
+    /// Whether the group has a domain scope that cannot be applied (the compartment
+    /// tree was not an input, or does not hold the domain's compartment): it is then
+    /// evaluated over its whole tenancy, and callers report it.
+    pub fn domain_scope_not_applied(&self) -> bool {
+        self.has_domain_scope() && self.domain_scope().is_none()
     }
 }
 
@@ -105,6 +117,29 @@ pub struct IdentityDomain {
     /// The compartment the domain lives in (`compartment-ocid`), when the export gave
     /// it. The Default domain lives in the root compartment (the tenancy).
     pub compartment_id: Option<String>,
+    /// The domain's compartment and all its descendants, when the compartment tree
+    /// was an input and holds the domain's compartment: a group of the domain matches
+    /// only principals directly in one of these compartments.
+    pub scope: Option<Vec<String>>,
+}
+
+impl IdentityDomain {
+    /// Whether the domain's groups in tenancy `tenancy_id` range over less than the
+    /// tenancy: the domain does not live in the root compartment, or its compartment
+    /// is unknown.
+    pub fn narrows(&self, tenancy_id: &str) -> bool {
+        self.compartment_id.as_deref() != Some(tenancy_id)
+    }
+
+    /// The compartments its groups in `tenancy_id` are narrowed to, when they are
+    /// narrowed and the scope is known.
+    pub fn scope_within(&self, tenancy_id: &str) -> Option<&[String]> {
+        if self.narrows(tenancy_id) {
+            self.scope.as_deref()
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::ids::{GroupId, PrincipalId, TenancyId, TermId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, Sym};
 use crate::memberships::Memberships;
-use crate::model::DynamicGroup;
+use crate::model::{DynamicGroup, IdentityDomain};
 use crate::postings::{Postings, TermKey};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::ParseOptions;
@@ -118,6 +118,9 @@ pub struct GroupPart {
     pub matching_rule: String,
     /// Its tenancy.
     pub tenancy: TenancyId,
+    /// Its identity domain (and the domain's scope), for a group read from an
+    /// identity-domain export.
+    pub domain: Option<IdentityDomain>,
 }
 
 /// An [`Index`] as plain data; see the [module docs](self).
@@ -249,6 +252,7 @@ impl Index {
                 description: g.def.description.clone(),
                 matching_rule: g.def.matching_rule.clone(),
                 tenancy: g.tenancy,
+                domain: g.def.domain.clone(),
             })
             .collect();
         IndexParts {
@@ -442,7 +446,7 @@ impl Index {
             t.groups.push(id);
             groups.push(GroupEntry {
                 def: DynamicGroup {
-                    domain: None,
+                    domain: part.domain,
                     id: part.id,
                     name: part.name,
                     description: part.description,

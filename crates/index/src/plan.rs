@@ -18,6 +18,7 @@ use crate::postings::TermRef;
 use dyngroup_rules::{Leaf, Rule, Test};
 use hashbrown::HashMap;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// A node of a tenancy's plan; its value is a bitmap of the tenancy's principals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,7 +65,7 @@ pub(crate) struct Plan<T> {
 
 /// Compiles every tenancy's groups; `rules` holds each group's lowered rule (`None`
 /// when it did not parse). Plan `t` is tenancy `t`'s.
-pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<Plan<TermRef>> {
+pub(crate) fn compile_all(index: &Index, rules: &[Option<Cow<'_, Rule>>]) -> Vec<Plan<TermRef>> {
     // Tenancies are independent: compile them in parallel (the result, in tenancy
     // order, is the sequential one).
     (0..index.tenancies.len() as u32)
@@ -73,7 +74,7 @@ pub(crate) fn compile_all(index: &Index, rules: &[Option<Rule>]) -> Vec<Plan<Ter
             let groups = &index.tenancies[t as usize].groups;
             let parsed = groups
                 .iter()
-                .filter_map(|&g| rules[g.index()].as_ref().map(|rule| (g, rule)));
+                .filter_map(|&g| rules[g.index()].as_deref().map(|rule| (g, rule)));
             compile(parsed, |test| index.resolve(test))
         })
         .collect()

@@ -69,7 +69,10 @@ fn evaluate_impl(
             let candidates = by_tenancy
                 .get(g.tenancy_id.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            let keep = |&&i: &&usize| matches(&principals[i], &g.tenancy_id, &parsed.ast);
+            let keep = |&&i: &&usize| {
+                matches(&principals[i], &g.tenancy_id, &parsed.ast)
+                    && in_domain_scope(&principals[i], g)
+            };
             if parallel {
                 candidates.par_iter().filter(keep).copied().collect()
             } else {
@@ -78,6 +81,23 @@ fn evaluate_impl(
         })
         .collect();
     ReferenceMemberships { members }
+}
+
+/// Whether `p` is inside group `g`'s identity-domain scope, written out here rather
+/// than through the model's helpers: a group of a domain that does not live in the
+/// tenancy's root compartment admits only principals directly in one of the scope's
+/// compartments, when the scope is known; otherwise the whole tenancy.
+pub fn in_domain_scope(p: &Principal, g: &DynamicGroup) -> bool {
+    let Some(domain) = &g.domain else {
+        return true;
+    };
+    if domain.compartment_id.as_deref() == Some(g.tenancy_id.as_str()) {
+        return true;
+    }
+    match &domain.scope {
+        Some(scope) => scope.contains(&p.compartment_id),
+        None => true,
+    }
 }
 
 /// Written out here rather than calling `Principal::is_indexed`: the oracle decides

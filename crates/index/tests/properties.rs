@@ -7,7 +7,7 @@ mod common;
 
 use common::{Fleet, PATHS, build, ocids, run};
 use dyngroup_index::{
-    DefinedTag, DynamicGroup, EvalOptions, GroupId, Index, Principal, PrincipalId,
+    DefinedTag, DynamicGroup, EvalOptions, GroupId, IdentityDomain, Index, Principal, PrincipalId,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
@@ -158,18 +158,47 @@ fn group_rule() -> impl Strategy<Value = String> {
     ]
 }
 
+/// (kind, scope compartments): kind 0–5 classic, 6 a domain in the root
+/// compartment, 7 a domain whose scope is not applied, 8–9 a domain scoped to
+/// compartments of the group's tenancy (4 = one no principal is in).
+fn domain_choice() -> impl Strategy<Value = (u8, Vec<usize>)> {
+    (0..10u8, prop::collection::vec(0..5usize, 0..4))
+}
+
+fn identity_domain(t: usize, (kind, scope): (u8, Vec<usize>)) -> Option<IdentityDomain> {
+    let domain = |compartment: String, scope: Option<Vec<String>>| IdentityDomain {
+        id: format!("ocid1.domain.oc1..d{kind}"),
+        compartment_id: Some(compartment),
+        scope,
+    };
+    let scoped = scope
+        .iter()
+        .map(|&c| match c {
+            4 => "ocid1.compartment.oc1..unknown".to_owned(),
+            c => compartment(t, c),
+        })
+        .collect();
+    match kind {
+        0..=5 => None,
+        // The root's domain ranges over the whole tenancy, whatever scope it carries.
+        6 => Some(domain(tenancy(t), Some(scoped))),
+        7 => Some(domain(compartment(t, 0), None)),
+        _ => Some(domain(compartment(t, 0), Some(scoped))),
+    }
+}
+
 fn fleet() -> impl Strategy<Value = Fleet> {
     (
         prop::collection::vec(principal(), 0..150),
-        prop::collection::vec((0..4usize, group_rule()), 1..9),
+        prop::collection::vec((0..4usize, group_rule(), domain_choice()), 1..9),
     )
         .prop_map(|(principals, groups)| Fleet {
             principals,
             groups: groups
                 .into_iter()
                 .enumerate()
-                .map(|(i, (t, rule))| DynamicGroup {
-                    domain: None,
+                .map(|(i, (t, rule, domain))| DynamicGroup {
+                    domain: identity_domain(t, domain),
                     id: format!("ocid1.dynamicgroup.oc1..g{i}"),
                     name: format!("g{i}"),
                     description: String::new(),

@@ -249,6 +249,12 @@ fn explanation_json(e: &Explanation, group_ocid: &str) -> Value {
         "rule": e.rule,
         "tree": e.tree.as_ref().map(node_json),
         "rule-error": e.rule_error,
+        "domain-scope": e.scope.as_ref().map(|s| json!({
+            "domain-id": s.domain_id,
+            "domain-compartment-id": s.compartment_id,
+            "applied": s.holds.is_some(),
+            "holds": s.holds,
+        })),
     });
     if !e.same_tenancy {
         value["why"] = json!(TENANCY_ISOLATION);

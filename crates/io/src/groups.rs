@@ -384,6 +384,8 @@ pub(crate) fn group(
         Some(id) => Some(IdentityDomain {
             id,
             compartment_id: non_empty(Field::CompartmentOcid)?,
+            // Known once the compartment tree is read (`dyngroup_policy::apply_domain_scopes`).
+            scope: None,
         }),
         None => None,
     };

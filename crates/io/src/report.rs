@@ -102,12 +102,13 @@ fn group_names(index: &Index, groups: &[GroupId]) -> Vec<String> {
 }
 
 /// The groups of identity domains whose domain scope is not applied (see
-/// [`DynamicGroup::has_domain_scope`](dyngroup_index::DynamicGroup::has_domain_scope)):
-/// evaluated over their whole tenancy until the compartment tree is an input.
+/// [`DynamicGroup::domain_scope_not_applied`](dyngroup_index::DynamicGroup::domain_scope_not_applied)):
+/// evaluated over their whole tenancy, because the compartment tree was not an input
+/// or does not hold the domain's compartment.
 pub fn domain_scope_not_applied(index: &Index) -> Vec<GroupId> {
     index
         .group_ids()
-        .filter(|&g| index.group(g).has_domain_scope())
+        .filter(|&g| index.group(g).domain_scope_not_applied())
         .collect()
 }
 
@@ -176,6 +177,11 @@ pub fn findings_json(index: &Index, report: &LimitsReport) -> Map<String, Value>
                 "name": group.name,
                 "domain-id": domain.map(|d| &d.id),
                 "domain-compartment-id": domain.and_then(|d| d.compartment_id.as_ref()),
+                "reason": match domain.and_then(|d| d.compartment_id.as_ref()) {
+                    None => "the export gave no compartment-ocid for the domain",
+                    Some(_) => "the compartment tree (--compartments) was not given or does \
+                                not hold the domain's compartment under the group's tenancy",
+                },
             })
         })
         .collect();

@@ -240,6 +240,53 @@ impl CompartmentTree {
         a.enter <= n.enter && n.enter < a.exit && a.root == n.root
     }
 
+    /// `c` and all its descendants, in pre-order.
+    pub fn subtree(&self, c: CompartmentId) -> Vec<CompartmentId> {
+        let mut out = Vec::new();
+        let mut stack = vec![c];
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.nodes[n.index()].children.iter().rev());
+        }
+        out
+    }
+
+    /// Gives every identity-domain group whose domain does not live in its tenancy's
+    /// root compartment its scope: the OCIDs of the domain's compartment and all its
+    /// descendants ([`IdentityDomain::scope`](dyngroup_index::IdentityDomain::scope)).
+    /// A group whose domain's compartment is not in the tree under its tenancy (or
+    /// was not exported) keeps no scope: it is evaluated over its whole tenancy and reported.
+    pub fn apply_domain_scopes(&self, groups: &mut [dyngroup_index::DynamicGroup]) {
+        let mut scopes: HashMap<String, Vec<String>> = HashMap::new();
+        for group in groups {
+            let tenancy = group.tenancy_id.as_str();
+            let Some(domain) = group.domain.as_mut() else {
+                continue;
+            };
+            domain.scope = None;
+            if !domain.narrows(tenancy) {
+                continue;
+            }
+            let Some(compartment) = domain.compartment_id.as_deref() else {
+                continue;
+            };
+            // A compartment of another tenancy's tree is inconsistent input: no scope.
+            let Some(c) = self
+                .get(compartment)
+                .filter(|&c| self.ocid(self.root(c)) == tenancy)
+            else {
+                continue;
+            };
+            let scope = scopes.entry(compartment.to_owned()).or_insert_with(|| {
+                self.subtree(c)
+                    .into_iter()
+                    .map(|n| self.ocid(n).to_owned())
+                    .collect()
+            });
+            domain.scope = Some(scope.clone());
+        }
+    }
+
     /// The children of `parent` whose name is `name` (exactly; several only when
     /// the listing is inconsistent).
     pub fn children_named(&self, parent: CompartmentId, name: &str) -> Vec<CompartmentId> {
@@ -369,5 +416,47 @@ mod tests {
             "{:?}",
             tree.problems()
         );
+    }
+
+    #[test]
+    fn domain_groups_get_their_compartments_subtree() {
+        use dyngroup_index::{DynamicGroup, IdentityDomain};
+        let t = "ocid1.tenancy.t";
+        let tree = CompartmentTree::new(&[
+            c(t, "root", None),
+            c("a", "A", Some(t)),
+            c("b", "B", Some("a")),
+            c("d", "D", Some("b")),
+            c("e", "E", Some(t)),
+            c("ocid1.tenancy.u", "other", None),
+            c("f", "F", Some("ocid1.tenancy.u")),
+        ]);
+        let group = |compartment: Option<&str>| DynamicGroup {
+            tenancy_id: t.into(),
+            domain: Some(IdentityDomain {
+                id: "ocid1.domain.x".into(),
+                compartment_id: compartment.map(Into::into),
+                scope: Some(vec!["stale".into()]),
+            }),
+            ..DynamicGroup::default()
+        };
+        let mut groups = vec![
+            group(Some("a")),
+            group(Some(t)),
+            group(None),
+            group(Some("missing")),
+            group(Some("f")),
+            DynamicGroup::default(),
+        ];
+        tree.apply_domain_scopes(&mut groups);
+        let scopes: Vec<Option<Vec<String>>> = groups
+            .iter()
+            .map(|g| g.domain.as_ref().and_then(|d| d.scope.clone()))
+            .collect();
+        let abd = Some(vec!["a".to_owned(), "b".to_owned(), "d".to_owned()]);
+        assert_eq!(scopes, [abd, None, None, None, None, None]);
+        assert_eq!(groups[0].domain_scope().map(<[String]>::len), Some(3));
+        assert!(groups[3].domain_scope_not_applied() && groups[4].domain_scope_not_applied());
+        assert!(!groups[1].has_domain_scope());
     }
 }

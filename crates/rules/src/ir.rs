@@ -79,6 +79,18 @@ impl Rule {
         lower_expr(&ast.root)
     }
 
+    /// The normalised intersection of `rules` (as `ALL {…}` of them would lower to);
+    /// `None` for no rules.
+    pub fn all_of(rules: impl IntoIterator<Item = Rule>) -> Option<Rule> {
+        normalised(GroupKind::All, rules)
+    }
+
+    /// The normalised union of `rules` (as `ANY {…}` of them would lower to); `None`
+    /// for no rules.
+    pub fn any_of(rules: impl IntoIterator<Item = Rule>) -> Option<Rule> {
+        normalised(GroupKind::Any, rules)
+    }
+
     /// Every leaf of the rule, in order.
     pub fn leaves(&self) -> Vec<&Leaf> {
         let mut out = Vec::new();
@@ -117,27 +129,38 @@ fn lower_expr(expr: &Expr) -> Rule {
             let negated = matches!(c.comparison.as_ref().map(|c| c.op), Some(Op::Ne));
             Rule::Leaf(Leaf { test, negated })
         }
+        // The parser never gives an empty group; a hand-built one stays empty.
         Expr::Group(g) => {
-            let mut items = Vec::with_capacity(g.items.len());
-            for item in &g.items {
-                match (g.kind, lower_expr(item)) {
-                    (GroupKind::Any, Rule::Any(inner)) | (GroupKind::All, Rule::All(inner)) => {
-                        items.extend(inner)
-                    }
-                    (_, other) => items.push(other),
-                }
-            }
-            items.sort();
-            items.dedup();
-            if items.len() == 1 {
-                return items.pop().expect("one item");
-            }
-            match g.kind {
-                GroupKind::Any => Rule::Any(items),
-                GroupKind::All => Rule::All(items),
-            }
+            normalised(g.kind, g.items.iter().map(lower_expr)).unwrap_or(match g.kind {
+                GroupKind::Any => Rule::Any(Vec::new()),
+                GroupKind::All => Rule::All(Vec::new()),
+            })
         }
     }
+}
+
+/// A group of `kind` over `items`, normalised: nested groups of the same kind
+/// flattened, members sorted and deduplicated, one member standing alone; `None`
+/// for no members.
+fn normalised(kind: GroupKind, items: impl IntoIterator<Item = Rule>) -> Option<Rule> {
+    let mut flat = Vec::new();
+    for item in items {
+        match (kind, item) {
+            (GroupKind::Any, Rule::Any(inner)) | (GroupKind::All, Rule::All(inner)) => {
+                flat.extend(inner)
+            }
+            (_, other) => flat.push(other),
+        }
+    }
+    flat.sort();
+    flat.dedup();
+    if flat.len() <= 1 {
+        return flat.pop();
+    }
+    Some(match kind {
+        GroupKind::Any => Rule::Any(flat),
+        GroupKind::All => Rule::All(flat),
+    })
 }
 
 /// A tree built by hand (not by the parser) may hold a non-tag variable without a

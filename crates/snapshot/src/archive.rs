@@ -114,6 +114,17 @@ pub(crate) struct StatementRow {
     pub(crate) position: u32,
 }
 
+/// One element of `domains` (version 3): the identity domain of a group read from
+/// an identity-domain export, with the scope its compartment tree gave it.
+#[derive(Archive, Serialize, Debug)]
+pub(crate) struct GroupDomainRow {
+    /// The group's ordinal; the rows ascend by it, one per group at most.
+    pub(crate) group: u32,
+    pub(crate) id: String,
+    pub(crate) compartment_id: Option<String>,
+    pub(crate) scope: Option<Vec<String>>,
+}
+
 /// A section stored as an rkyv archive: ties its [`Kind`] to its archived type, so
 /// that the type validated at open is the type accessed later.
 pub(crate) trait Section {
@@ -141,6 +152,7 @@ sections! {
     GroupsSection: Groups => rkyv::vec::ArchivedVec<ArchivedGroupRow>;
     PrincipalGroupsSection: PrincipalGroups => ArchivedPrincipalGroups;
     PoliciesSection: Policies => ArchivedPoliciesRow;
+    DomainsSection: Domains => rkyv::vec::ArchivedVec<ArchivedGroupDomainRow>;
 }
 
 /// Serializes a value as an rkyv archive.

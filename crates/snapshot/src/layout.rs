@@ -12,7 +12,7 @@ pub const MAGIC: [u8; 8] = *b"\x89DGS\r\n\x1a\n";
 
 /// The format version this build writes (it reads every version from
 /// [`OLDEST_READABLE_VERSION`] to this one).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest format version this build reads.
 pub const OLDEST_READABLE_VERSION: u32 = 1;
@@ -29,7 +29,7 @@ pub(crate) const ALIGN: usize = 16;
 const MAX_SECTIONS: u32 = 64;
 
 /// The sections, in file order: version 1 has the first ten, version 2 adds
-/// `policies`.
+/// `policies`, version 3 `domains`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Meta,
@@ -43,11 +43,12 @@ pub(crate) enum Kind {
     Members,
     PrincipalGroups,
     Policies,
+    Domains,
 }
 
 impl Kind {
     /// Every section of the newest version, in the order they appear.
-    pub(crate) const ALL: [Kind; 11] = [
+    pub(crate) const ALL: [Kind; 12] = [
         Kind::Meta,
         Kind::Strings,
         Kind::Principals,
@@ -59,12 +60,14 @@ impl Kind {
         Kind::Members,
         Kind::PrincipalGroups,
         Kind::Policies,
+        Kind::Domains,
     ];
 
     /// The sections of format `version` (one [`read_header`] accepted), in order.
     pub(crate) fn of_version(version: u32) -> &'static [Kind] {
         match version {
             1 => &Kind::ALL[..10],
+            2 => &Kind::ALL[..11],
             _ => &Kind::ALL,
         }
     }
@@ -83,6 +86,7 @@ impl Kind {
             Kind::Members => "members",
             Kind::PrincipalGroups => "principal-groups",
             Kind::Policies => "policies",
+            Kind::Domains => "domains",
         }
     }
 }

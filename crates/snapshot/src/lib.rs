@@ -24,7 +24,10 @@
 //!   version, from any thread) writes its current version back, atomically.
 //! - Format version 2 also stores the compartment tree and policies a snapshot was
 //!   computed with ([`write_with_policies`], [`Snapshot::policy_inputs`]), so that
-//!   `can` and `who-can` answer from the file; version 1 files are still read.
+//!   `can` and `who-can` answer from the file; version 3 stores each identity-domain
+//!   group's domain and scope, so that the index, the engine opened from the file and
+//!   its checkpoints narrow those groups as the run that wrote it did. Version 1 and 2
+//!   files are still read (their groups range over their whole tenancy).
 //! - [`diff`] lists, per group, the principals that joined and left between two
 //!   snapshots, and the groups created and deleted.
 //!
@@ -76,7 +79,7 @@
 //! let last = bytes.len() - 1;
 //! bytes[last] ^= 1;
 //! let err = Snapshot::from_bytes(&bytes).unwrap_err();
-//! assert_eq!(err.to_string(), "snapshot: section \"policies\" checksum mismatch");
+//! assert_eq!(err.to_string(), "snapshot: section \"domains\" checksum mismatch");
 //! # drop(snapshot);
 //! # std::fs::remove_file(&path)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -109,6 +112,7 @@ mod storage;
 mod write;
 // Calls `archive::view` on bytes validated at open, with a SAFETY comment.
 mod diff;
+mod domains;
 mod inspect;
 #[allow(unsafe_code)]
 mod open;

@@ -245,6 +245,9 @@ impl Snapshot {
         if self.version >= 2 {
             crate::policies::check(self)?;
         }
+        if self.version >= 3 {
+            crate::domains::check(self, n_groups)?;
+        }
         Ok(())
     }
 

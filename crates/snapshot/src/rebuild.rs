@@ -156,12 +156,14 @@ impl Snapshot {
         let groups = self
             .get::<GroupsSection>()
             .iter()
-            .map(|r| GroupPart {
+            .zip(self.group_domains())
+            .map(|(r, domain)| GroupPart {
                 id: r.id.as_str().to_owned(),
                 name: r.name.as_str().to_owned(),
                 description: r.description.as_str().to_owned(),
                 matching_rule: r.matching_rule.as_str().to_owned(),
                 tenancy: TenancyId::from_raw(r.tenancy.to_native()),
+                domain,
             })
             .collect();
         Ok(IndexParts {

@@ -76,10 +76,11 @@ impl Snapshot {
     /// descriptions and rule texts exactly as written).
     pub fn groups(&self) -> Vec<DynamicGroup> {
         self.group_ids()
-            .map(|g| {
+            .zip(self.group_domains())
+            .map(|(g, domain)| {
                 let group = self.group(g);
                 DynamicGroup {
-                    domain: None,
+                    domain,
                     id: group.id.to_owned(),
                     name: group.name.to_owned(),
                     description: group.description.to_owned(),

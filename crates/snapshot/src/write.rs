@@ -2,6 +2,7 @@
 
 use crate::archive::{self, GroupRow, Meta, PrincipalGroups, PrincipalRow, Strings, TermRow};
 use crate::bitmaps;
+use crate::domains::domain_rows;
 use crate::error::Error;
 use crate::layout::{self, Kind};
 use crate::policies::{PolicyInputs, policies_row};
@@ -232,6 +233,10 @@ fn sections(
         rkyv(
             Kind::Policies,
             archive::to_bytes(Kind::Policies, &policies_row(policies)?),
+        )?,
+        rkyv(
+            Kind::Domains,
+            archive::to_bytes(Kind::Domains, &domain_rows(groups)),
         )?,
     ];
     // rkyv's relative pointers are 32-bit: an archive must stay under 2 GiB.

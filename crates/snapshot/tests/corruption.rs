@@ -97,17 +97,17 @@ fn errors_name_the_section_and_the_problem() {
         );
     }
 
-    let mut v3 = bytes.clone();
-    v3[8] = 3;
+    let mut v4 = bytes.clone();
+    v4[8] = 4;
     assert_eq!(
-        message(&v3),
-        "snapshot: format version 3 is not supported (this build reads versions 1 to 2)"
+        message(&v4),
+        "snapshot: format version 4 is not supported (this build reads versions 1 to 3)"
     );
     let mut v0 = bytes.clone();
     v0[8] = 0;
     assert_eq!(
         message(&v0),
-        "snapshot: format version 0 is not supported (this build reads versions 1 to 2)"
+        "snapshot: format version 0 is not supported (this build reads versions 1 to 3)"
     );
     assert_eq!(
         message(b"{\"id\": \"ocid1.instance\"}\n"),

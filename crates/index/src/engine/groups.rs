@@ -10,10 +10,10 @@ use super::eval::{Postings, members};
 use super::state::{GroupLoc, GroupView};
 use super::tenancy::TenancyIndex;
 use super::{Engine, tenancy_view_mut};
-use crate::groups::{ParsedRule, check_description, check_group_definition};
+use crate::groups::{ParsedRule, check_description, check_group_definition, parse_group_rule};
 use crate::ids::GroupId;
-use crate::model::DynamicGroup;
-use dyngroup_rules::{ParseError, Rule, parse_with};
+use crate::model::{DynamicGroup, IdentityDomain};
+use dyngroup_rules::ParseError;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
 
@@ -51,7 +51,9 @@ impl Engine {
                 limit,
             });
         }
-        let rule = self.parse(&g.matching_rule);
+        let domain = g.domain.map(|d| self.known_domain(&g.tenancy_id, d));
+        let scope = domain.as_ref().and_then(|d| d.scope_within(&g.tenancy_id));
+        let rule = self.parse(&g.matching_rule, scope);
         if let (Live::Change, Err(error)) = (live, &rule) {
             return Err(ChangeError::InvalidRule {
                 name: g.name,
@@ -80,6 +82,7 @@ impl Engine {
             name: g.name.into(),
             description: g.description.into(),
             matching_rule: g.matching_rule.into(),
+            domain,
             rule: Arc::new(rule),
             members,
         };
@@ -109,8 +112,12 @@ impl Engine {
         if description.is_none() && rule_text.is_none() {
             return Ok(());
         }
+        let scope = old
+            .domain
+            .as_ref()
+            .and_then(|d| d.scope_within(&old.tenancy));
         let rule = match rule_text {
-            Some(text) => match self.parse(&text) {
+            Some(text) => match self.parse(&text, scope) {
                 Ok(parsed) => Some((text, parsed)),
                 Err(error) => {
                     return Err(ChangeError::InvalidRule {
@@ -247,12 +254,25 @@ impl Engine {
         Ok((loc.clone(), k))
     }
 
-    fn parse(&self, text: &str) -> ParsedOrError {
-        parse_with(text, &self.options.parse).map(|parsed| ParsedRule {
-            rule: Rule::lower(&parsed.ast),
-            ast: parsed.ast,
-            warnings: parsed.warnings,
-        })
+    fn parse(&self, text: &str, scope: Option<&[String]>) -> ParsedOrError {
+        parse_group_rule(text, scope, &self.options.parse)
+    }
+
+    /// The domain a new group names, with the scope that the tenancy's other groups
+    /// of that domain already carry when the new group brings none (a change record
+    /// names its domain, not the compartment tree).
+    fn known_domain(&self, tenancy: &str, domain: IdentityDomain) -> Arc<IdentityDomain> {
+        if domain.scope.is_none()
+            && let Some(known) = self.state.tenancies.get(tenancy).and_then(|t| {
+                t.groups
+                    .iter()
+                    .filter_map(|g| g.domain.as_ref())
+                    .find(|d| d.id == domain.id && d.compartment_id == domain.compartment_id)
+            })
+        {
+            return known.clone();
+        }
+        Arc::new(domain)
     }
 
     /// A rule's members over the tenancy's postings; none for a rule that did not
@@ -295,6 +315,7 @@ impl GroupView {
             name: self.name.clone(),
             description: self.description.clone(),
             matching_rule: self.matching_rule.clone(),
+            domain: self.domain.clone(),
             rule: self.rule.clone(),
             members: RoaringBitmap::new(),
         }

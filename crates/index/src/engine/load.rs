@@ -13,14 +13,14 @@ use super::state::{GroupLoc, GroupView, Loc, PrincipalView, Tag};
 use super::tenancy::TenancyIndex;
 use super::{Engine, EngineOptions, tenancy_view_mut};
 use crate::builder::IndexBuilder;
-use crate::groups::ParsedRule;
+use crate::groups::parse_group_rule;
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::Index;
 use crate::intern::Sym;
 use crate::memberships::{GroupList, Memberships};
 use crate::model::{DefinedTag, DynamicGroup, Principal};
 use crate::postings::TermKey;
-use dyngroup_rules::{ParseOptions, Rule, parse_with};
+use dyngroup_rules::ParseOptions;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
 
@@ -123,7 +123,12 @@ impl Engine {
                     name: def.name.as_str().into(),
                     description: def.description.as_str().into(),
                     matching_rule: def.matching_rule.as_str().into(),
-                    rule: Arc::new(parse(&def.matching_rule, &index.parse_options)),
+                    domain: def.domain.clone().map(Arc::new),
+                    rule: Arc::new(parse_group_rule(
+                        &def.matching_rule,
+                        def.domain_scope(),
+                        &index.parse_options,
+                    )),
                     members,
                 };
                 engine.state.groups.insert_mut(
@@ -163,7 +168,7 @@ impl super::Version {
         for g in groups {
             builder
                 .add_group(DynamicGroup {
-                    domain: None,
+                    domain: g.domain.as_deref().cloned(),
                     id: g.ocid.to_string(),
                     name: g.name.to_string(),
                     description: g.description.to_string(),
@@ -204,14 +209,6 @@ fn principal_of(p: &PrincipalView) -> Principal {
             .collect(),
         lifecycle_state: None,
     }
-}
-
-fn parse(text: &str, options: &ParseOptions) -> Result<ParsedRule, dyngroup_rules::ParseError> {
-    parse_with(text, options).map(|parsed| ParsedRule {
-        rule: Rule::lower(&parsed.ast),
-        ast: parsed.ast,
-        warnings: parsed.warnings,
-    })
 }
 
 /// `bitmap` with `base` subtracted from every element (all are `>= base`).

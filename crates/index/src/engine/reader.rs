@@ -5,7 +5,7 @@
 
 use super::errors::LookupError;
 use super::state::{GroupView, PrincipalView, State, TenancyView};
-use crate::explain::{Explanation, explain_tree};
+use crate::explain::{Explanation, ScopeCheck, explain_tree};
 use crate::holds::leaf_holds;
 use crate::ids::{GroupId, PrincipalId};
 use arc_swap::ArcSwap;
@@ -186,7 +186,13 @@ impl Version {
             ),
             Err(e) => (None, Some(e.render(&g.matching_rule))),
         };
-        let member = same_tenancy && tree.as_ref().is_some_and(|t| t.holds);
+        let scope = g
+            .domain
+            .as_ref()
+            .and_then(|d| ScopeCheck::of(d, &g.tenancy, &p.compartment));
+        let member = same_tenancy
+            && tree.as_ref().is_some_and(|t| t.holds)
+            && scope.as_ref().is_none_or(ScopeCheck::admits);
         debug_assert_eq!(
             member,
             same_tenancy && g.members.contains(p.ordinal),
@@ -203,6 +209,7 @@ impl Version {
             same_tenancy,
             tree,
             rule_error,
+            scope,
             member,
         })
     }

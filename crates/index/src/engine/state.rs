@@ -10,6 +10,7 @@
 use super::atoms::Atom;
 use crate::groups::ParsedRule;
 use crate::ids::GroupId;
+use crate::model::IdentityDomain;
 use dyngroup_rules::{ParseError, ParseOptions};
 use hashbrown::DefaultHashBuilder;
 use roaring::RoaringBitmap;
@@ -118,6 +119,9 @@ pub(crate) struct GroupView {
     pub(crate) name: Arc<str>,
     pub(crate) description: Arc<str>,
     pub(crate) matching_rule: Arc<str>,
+    /// Its identity domain, for a group read from an identity-domain export: the
+    /// parsed rule is narrowed to the domain's scope.
+    pub(crate) domain: Option<Arc<IdentityDomain>>,
     /// The parsed rule, or why it did not parse (then it has no members).
     pub(crate) rule: Arc<Result<ParsedRule, ParseError>>,
     /// Members, as ordinals of the tenancy.
