@@ -341,7 +341,7 @@ fn can_and_who_can_answer_from_a_snapshot_as_from_the_files() {
         "{}/../snapshot/tests/data/v1.dgs",
         env!("CARGO_MANIFEST_DIR")
     );
-    for (file, version) in [(&plain, 2), (&v1, 1)] {
+    for (file, version) in [(&plain, 3), (&v1, 1)] {
         let out = dyngroup(&["can", "--snapshot", file, "--principal", WEB01]);
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(

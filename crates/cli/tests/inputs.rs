@@ -311,7 +311,227 @@ fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_o
             "name": "TeamFns",
             "domain-id": "ocid1.domain.oc1..team",
             "domain-compartment-id": "ocid1.compartment.oc1..team",
+            "reason": "the compartment tree (--compartments) was not given or does not hold the domain's compartment under the group's tenancy",
         }])
     );
     assert_eq!(report["rejected"].as_array().unwrap().len(), 1);
+}
+
+/// A fleet of functions in a small tree, and one identity-domain group of each kind.
+///
+/// ```text
+/// tenancy ─┬─ team ── team-child      f-team, f-child
+///          └─ other                   f-other, f-root (in the root)
+/// ```
+fn domain_fleet(dir: &std::path::Path) {
+    let function = |name: &str, compartment: &str| {
+        format!(
+            r#"{{"id": "ocid1.fnfunc.oc1..{name}", "compartment-id": "{compartment}", "tenancy-id": "{TENANCY}"}}"#
+        )
+    };
+    let fleet = [
+        function("team", "ocid1.compartment.oc1..team"),
+        function("child", "ocid1.compartment.oc1..teamchild"),
+        function("other", "ocid1.compartment.oc1..other"),
+        function("root", TENANCY),
+    ];
+    fs::write(dir.join("fleet.jsonl"), fleet.join("\n") + "\n").unwrap();
+    let compartment = |id: &str, name: &str, parent: &str| {
+        format!(
+            r#"{{"id": "{id}", "name": "{name}", "compartment-id": "{parent}", "lifecycle-state": "ACTIVE"}}"#
+        )
+    };
+    let tree = [
+        format!(r#"{{"id": "{TENANCY}", "name": "acme", "lifecycle-state": "ACTIVE"}}"#),
+        compartment("ocid1.compartment.oc1..team", "team", TENANCY),
+        compartment(
+            "ocid1.compartment.oc1..teamchild",
+            "team-child",
+            "ocid1.compartment.oc1..team",
+        ),
+        compartment("ocid1.compartment.oc1..other", "other", TENANCY),
+    ];
+    fs::write(
+        dir.join("compartments.json"),
+        format!("{{\"data\": [{}]}}\n", tree.join(",\n")),
+    )
+    .unwrap();
+    let drg = |name: &str, domain: &str, compartment: &str| {
+        format!(
+            r#"{{"displayName": "{name}", "id": "scim-{name}", "ocid": "ocid1.dynamicgroup.oc1..{name}", "domainOcid": "{domain}", "compartmentOcid": "{compartment}", "tenancyOcid": "{TENANCY}", "matchingRule": "resource.type = 'fnfunc'"}}"#
+        )
+    };
+    let export = [
+        drg("DefaultFns", "ocid1.domain.oc1..default", TENANCY),
+        drg(
+            "TeamFns",
+            "ocid1.domain.oc1..team",
+            "ocid1.compartment.oc1..team",
+        ),
+        drg(
+            "GoneFns",
+            "ocid1.domain.oc1..gone",
+            "ocid1.compartment.oc1..gone",
+        ),
+    ];
+    fs::write(
+        dir.join("drg.json"),
+        format!(
+            "{{\"data\": {{\"resources\": [{}]}}}}\n",
+            export.join(",\n")
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
+    let dir = scratch("domain-scope");
+    domain_fleet(&dir);
+    let (fleet, drg, tree) = (
+        path(&dir, "fleet.jsonl"),
+        path(&dir, "drg.json"),
+        path(&dir, "compartments.json"),
+    );
+    let report = path(&dir, "report.json");
+    let snapshot = path(&dir, "s.dgs");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &fleet,
+        "--groups",
+        &drg,
+        "--compartments",
+        &tree,
+        "--report",
+        &report,
+        "--snapshot",
+        &snapshot,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = ["child", "other", "root", "team"].map(|n| format!("ocid1.fnfunc.oc1..{n}"));
+    assert_eq!(members(&stdout(&out), "DefaultFns"), all);
+    assert_eq!(
+        members(&stdout(&out), "TeamFns"),
+        [all[0].clone(), all[3].clone()]
+    );
+    // A domain whose compartment the tree does not hold keeps its whole tenancy, and
+    // is the one group reported.
+    assert_eq!(members(&stdout(&out), "GoneFns"), all);
+    let err = stderr(&out);
+    assert!(
+        err.contains("dyngroup: note: 1 groups of identity domains outside the root compartment are evaluated over their whole tenancy"),
+        "{err}"
+    );
+    let report: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    let unscoped = report["domain-scope-not-applied"].as_array().unwrap();
+    assert_eq!(unscoped.len(), 1);
+    assert_eq!(unscoped[0]["name"], "GoneFns");
+
+    // Explain shows the scope beside the rule, in text and JSON.
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &fleet,
+        "--groups",
+        &drg,
+        "--compartments",
+        &tree,
+        "--principal",
+        &all[1],
+        "--group",
+        "TeamFns",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("group TeamFns (tenancy"), "{text}");
+    assert!(text.contains(": not a member"), "{text}");
+    assert!(
+        text.contains("false  identity domain ocid1.domain.oc1..team: the group matches only principals in the subtree of compartment ocid1.compartment.oc1..team, and this principal's compartment is not there"),
+        "{text}"
+    );
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &fleet,
+        "--groups",
+        &drg,
+        "--compartments",
+        &tree,
+        "--principal",
+        &all[0],
+        "--group",
+        "TeamFns",
+        "--json",
+    ]);
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let group = &answer["groups"][0];
+    assert_eq!(group["member"], true, "{answer}");
+    assert_eq!(group["domain-scope"]["holds"], true, "{answer}");
+    assert_eq!(group["domain-scope"]["applied"], true, "{answer}");
+    // Without the tree, explain says the scope is not applied, and the group matches.
+    let out = dyngroup(&[
+        "explain",
+        "--inventory",
+        &fleet,
+        "--groups",
+        &drg,
+        "--principal",
+        &all[1],
+        "--group",
+        "TeamFns",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains(": member"), "{text}");
+    assert!(text.contains("scope not applied"), "{text}");
+
+    // The snapshot keeps the scope: query answers as compute did, and a principal
+    // moved into the domain's subtree joins the group through `apply`.
+    let out = dyngroup(&[
+        "query",
+        "--snapshot",
+        &snapshot,
+        "--group",
+        "TeamFns",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&all[0]) && !text.contains(&all[1]), "{text}");
+    fs::write(
+        dir.join("changes.jsonl"),
+        format!(
+            r#"{{"op": "upsert-principal", "principal": {{"id": "{}", "compartment-id": "ocid1.compartment.oc1..teamchild", "tenancy-id": "{TENANCY}"}}}}"#,
+            all[1]
+        ) + "\n",
+    )
+    .unwrap();
+    let moved = path(&dir, "moved.dgs");
+    let out = dyngroup(&[
+        "apply",
+        "--snapshot",
+        &snapshot,
+        "--changes",
+        &path(&dir, "changes.jsonl"),
+        "--out",
+        &moved,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let delta = stdout(&out);
+    assert!(
+        delta.contains("TeamFns") && delta.contains(&all[1]),
+        "{delta}"
+    );
+    assert!(!delta.contains("DefaultFns"), "{delta}");
+    let out = dyngroup(&[
+        "query",
+        "--snapshot",
+        &moved,
+        "--group",
+        "TeamFns",
+        "--json",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains(&all[0]) && text.contains(&all[1]), "{text}");
+    assert!(!text.contains(&all[2]), "{text}");
 }

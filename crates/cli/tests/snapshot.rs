@@ -175,7 +175,7 @@ fn inspect_shows_the_header_sections_and_verdict() {
     let out = dyngroup(&["inspect", &snapshot]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("format version 2, flags 0x0"), "{text}");
+    assert!(text.contains("format version 3, flags 0x0"), "{text}");
     for name in [
         "meta",
         "strings",
@@ -183,6 +183,7 @@ fn inspect_shows_the_header_sections_and_verdict() {
         "members",
         "principal-groups",
         "policies",
+        "domains",
     ] {
         assert!(
             text.lines()
@@ -200,9 +201,9 @@ fn inspect_shows_the_header_sections_and_verdict() {
     assert_eq!(out.status.code(), Some(0));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["valid"], true);
-    assert_eq!(report["version"], 2);
+    assert_eq!(report["version"], 3);
     assert_eq!(report["error"], Value::Null);
-    assert_eq!(report["sections"].as_array().unwrap().len(), 11);
+    assert_eq!(report["sections"].as_array().unwrap().len(), 12);
     assert_eq!(report["counts"]["groups"], 14);
     assert_eq!(
         report["bytes"].as_u64().unwrap(),
