@@ -447,3 +447,106 @@ fn v1_and_plain_files_hold_no_policies() {
         Some(empty)
     );
 }
+
+/// The version 3 golden file: identity-domain groups (`v3-groups.json`) over a small
+/// tree (`v3-compartments.json`): `TeamFns`' domain lives in compartment `team`, so
+/// it holds only the functions in `team` and `team-child`; `GoneFns`' domain
+/// compartment is not in the tree, so its scope is not applied (whole tenancy);
+/// `DefaultFns`' domain lives in the root. The domains and scopes survive the index
+/// rebuilt from the file, the engine opened from it, a change, and a checkpoint.
+#[test]
+fn v3_keeps_each_domain_groups_scope_through_the_engine_and_a_checkpoint() {
+    use dyngroup_index::Principal;
+    use dyngroup_index::engine::{Change, Engine, EngineOptions};
+    use dyngroup_snapshot::EngineFile;
+
+    let function = |name: &str| format!("ocid1.fnfunc.oc1..{name}");
+    let path = golden("v3.dgs");
+    let s = Snapshot::open(&path).expect("the version 3 golden file opens");
+    assert_eq!(s.format_version(), 3);
+    s.verify().expect("and passes the deep checks");
+    let names: Vec<&str> = s.sections().iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names.len(), 12);
+    assert_eq!(names[11], "domains");
+    fn members(s: &Snapshot, name: &str) -> Vec<String> {
+        let mut m: Vec<String> = s
+            .member_ocids(s.group_id(EXAMPLE, name).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        m.sort_unstable();
+        m
+    }
+    let all = ["child", "other", "root", "team"].map(function);
+    assert_eq!(members(&s, "DefaultFns"), all);
+    assert_eq!(members(&s, "TeamFns"), [all[0].clone(), all[3].clone()]);
+    assert_eq!(members(&s, "GoneFns"), all);
+
+    let (index, _) = s.verified_index().unwrap();
+    let team = index.group(index.group_id(EXAMPLE, "TeamFns").unwrap());
+    assert_eq!(
+        team.domain_scope(),
+        Some(
+            &[
+                "ocid1.compartment.oc1..team".to_owned(),
+                "ocid1.compartment.oc1..teamchild".to_owned()
+            ][..]
+        )
+    );
+    let gone = index.group(index.group_id(EXAMPLE, "GoneFns").unwrap());
+    assert!(gone.domain_scope_not_applied());
+
+    // The engine narrows TeamFns too: `other` moved into team-child joins it, and
+    // `team` moved to the root leaves it (and stays in the other two).
+    let mut engine = Engine::open(&path, EngineOptions::default()).unwrap();
+    let moved = |id: &str, compartment: &str| {
+        Change::UpsertPrincipal(Principal {
+            id: id.to_owned(),
+            compartment_id: compartment.to_owned(),
+            tenancy_id: EXAMPLE.to_owned(),
+            ..Principal::default()
+        })
+    };
+    let applied = engine.apply([
+        moved(&all[1], "ocid1.compartment.oc1..teamchild"),
+        moved(&all[3], EXAMPLE),
+    ]);
+    assert!(applied.refused.is_empty(), "{:?}", applied.refused);
+    let version = engine.snapshot();
+    let mut live: Vec<&str> = version
+        .group_by_name(EXAMPLE, "TeamFns")
+        .unwrap()
+        .members()
+        .collect();
+    live.sort_unstable();
+    assert_eq!(live, [&all[0], &all[1]], "readers see the scope applied");
+    let dir = std::env::temp_dir().join(format!("dgs-golden-v3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let checkpoint = dir.join("checkpoint.dgs");
+    engine.checkpoint(&checkpoint).unwrap();
+    let again = Snapshot::open(&checkpoint).unwrap();
+    again.verify().unwrap();
+    assert_eq!(members(&again, "TeamFns"), [all[0].clone(), all[1].clone()]);
+    assert_eq!(members(&again, "DefaultFns"), all);
+    assert_eq!(members(&again, "GoneFns"), all);
+    drop(again);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Writing the rebuilt index gives the golden sections back: the version 3 writer
+    // has not drifted.
+    let (index, memberships) = s.verified_index().unwrap();
+    let bytes =
+        dyngroup_snapshot::to_bytes(&index, &memberships, &WriteOptions::default()).unwrap();
+    let rewritten = Snapshot::from_bytes(&bytes).unwrap();
+    let original = std::fs::read(&path).unwrap();
+    for (old, new) in s.sections().iter().zip(rewritten.sections()).skip(1) {
+        let range =
+            |x: &dyngroup_snapshot::SectionInfo| x.offset as usize..(x.offset + x.len) as usize;
+        assert!(
+            original[range(old)] == bytes[range(new)],
+            "the version 3 writer changed section {}: bump FORMAT_VERSION and add a golden file",
+            old.name
+        );
+    }
+}
