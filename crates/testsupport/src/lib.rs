@@ -8,6 +8,7 @@
 //! case <title>
 //! principal <ocid> <compartment> <tenancy> [type=T] [state=S] [tag=ns.key=value]...
 //! group <tenancy> <name> <rule, to the end of the line>
+//! domain <group name> <domain ocid> <domain compartment | -> [<scope compartment>...]
 //! expect <group name> [member ocid]...
 //! limits tenancy=<n> principal=<n>
 //! expect-invalid <group name>
@@ -17,7 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
-use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal};
+use dyngroup_index::{DefinedTag, DynamicGroup, IdentityDomain, Limits, Principal};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -133,6 +134,24 @@ pub fn parse_cases(file: &str, text: &str) -> Vec<Case> {
                     description: String::new(),
                     matching_rule: rule.trim().to_owned(),
                     tenancy_id: tenancy,
+                });
+            }
+            "domain" => {
+                let name = next("group name");
+                let id = next("domain ocid");
+                let compartment = next("domain compartment");
+                let scope: Vec<String> =
+                    rest.split_whitespace().skip(3).map(String::from).collect();
+                let group = case
+                    .fleet
+                    .groups
+                    .iter_mut()
+                    .find(|g| g.name == name)
+                    .unwrap_or_else(|| panic!("{}: no group `{name}` above", at()));
+                group.domain = Some(IdentityDomain {
+                    id,
+                    compartment_id: (compartment != "-").then_some(compartment),
+                    scope: (!scope.is_empty()).then_some(scope),
                 });
             }
             "expect" => {

@@ -12,7 +12,7 @@ use super::tenancy::TenancyIndex;
 use super::{Engine, tenancy_view_mut};
 use crate::groups::{ParsedRule, check_description, check_group_definition, parse_group_rule};
 use crate::ids::GroupId;
-use crate::model::{DynamicGroup, IdentityDomain};
+use crate::model::DynamicGroup;
 use dyngroup_rules::ParseError;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
@@ -51,7 +51,9 @@ impl Engine {
                 limit,
             });
         }
-        let domain = g.domain.map(|d| self.known_domain(&g.tenancy_id, d));
+        // A group keeps exactly the domain scope it comes with, as in batch
+        // evaluation (an update keeps the group's own: see `update_group`).
+        let domain = g.domain.map(Arc::new);
         let scope = domain.as_ref().and_then(|d| d.scope_within(&g.tenancy_id));
         let rule = self.parse(&g.matching_rule, scope);
         if let (Live::Change, Err(error)) = (live, &rule) {
@@ -256,23 +258,6 @@ impl Engine {
 
     fn parse(&self, text: &str, scope: Option<&[String]>) -> ParsedOrError {
         parse_group_rule(text, scope, &self.options.parse)
-    }
-
-    /// The domain a new group names, with the scope that the tenancy's other groups
-    /// of that domain already carry when the new group brings none (a change record
-    /// names its domain, not the compartment tree).
-    fn known_domain(&self, tenancy: &str, domain: IdentityDomain) -> Arc<IdentityDomain> {
-        if domain.scope.is_none()
-            && let Some(known) = self.state.tenancies.get(tenancy).and_then(|t| {
-                t.groups
-                    .iter()
-                    .filter_map(|g| g.domain.as_ref())
-                    .find(|d| d.id == domain.id && d.compartment_id == domain.compartment_id)
-            })
-        {
-            return known.clone();
-        }
-        Arc::new(domain)
     }
 
     /// A rule's members over the tenancy's postings; none for a rule that did not
