@@ -16,7 +16,9 @@ mod common;
 use dyngroup_index::engine::{
     Change, ChangeError, Engine, EngineOptions, GroupChange, GroupUpdate, Version,
 };
-use dyngroup_index::{DefinedTag, DynamicGroup, Limits, Principal, is_valid_group_name, reference};
+use dyngroup_index::{
+    DefinedTag, DynamicGroup, IdentityDomain, Limits, Principal, is_valid_group_name, reference,
+};
 use dyngroup_rules::ParseOptions;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -115,15 +117,27 @@ fn group() -> impl Strategy<Value = DynamicGroup> {
         rule(),
         prop_oneof![8 => Just(0usize), 1 => Just(401usize), 1 => Just(400usize)],
         prop_oneof![3 => Just(None), 1 => (0..4u32).prop_map(Some)],
+        (0..4u8, prop::collection::vec(0..3usize, 0..3)),
     )
-        .prop_map(|(name, t, rule, description, id)| DynamicGroup {
-            domain: None,
+        .prop_map(|(name, t, rule, description, id, domain)| DynamicGroup {
+            domain: identity_domain(t, domain),
             id: id.map_or_else(String::new, |n| format!("ocid1.dynamicgroup.oc1..x{n}")),
             name: NAMES[name].to_owned(),
             description: "é".repeat(description),
             matching_rule: rule,
             tenancy_id: tenancy(t),
         })
+}
+
+/// (kind, scope compartments): 0–1 classic, 2 a domain whose scope is not applied,
+/// 3 a domain scoped to some of the tenancy's compartments (which principals move
+/// into and out of).
+fn identity_domain(t: usize, (kind, scope): (u8, Vec<usize>)) -> Option<IdentityDomain> {
+    (kind >= 2).then(|| IdentityDomain {
+        id: format!("ocid1.domain.oc1..d{t}"),
+        compartment_id: Some(compartment(t, 0)),
+        scope: (kind == 3).then(|| scope.iter().map(|&c| compartment(t, c)).collect()),
+    })
 }
 
 /// A change, with groups named by position among the live ones (resolved when run).
