@@ -8,14 +8,13 @@
 //! (`--group NAME` naming none of the principal's tenancy) is explained with tenancy
 //! isolation as the reason it can never match.
 
-use dyngroup_io::Answer;
-use dyngroup_policy::CompartmentTree;
+use dyngroup_io::{Answer, Source};
 
 use crate::args::ExplainArgs;
 use dyngroup_rules::ParseOptions;
 
 use crate::input::{
-    check_distinct_paths, configure_threads, load_all, print_problems, print_refused,
+    check_distinct_paths, configure_threads, load_all, print_problems, print_refused, read_options,
 };
 use crate::{Fatal, Outcome};
 
@@ -23,11 +22,14 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
     check_distinct_paths(&args.input, &[])?;
     configure_threads(&args.input)?;
     let mut loaded = load_all(&args.input)?;
-    if !args.compartments.is_empty() {
-        let (compartments, problems) =
-            crate::compute_policies::read_compartments(&args.compartments, &args.input)?;
-        loaded.problems.extend(problems);
-        CompartmentTree::new(&compartments).apply_domain_scopes(&mut loaded.groups);
+    let compartments: Vec<Source> = args
+        .compartments
+        .iter()
+        .cloned()
+        .map(Source::Path)
+        .collect();
+    for message in loaded.scope_domains(&compartments, &read_options(&args.input))? {
+        eprintln!("dyngroup: warning: {message}");
     }
     let run = Answer::of_run(
         &mut loaded,

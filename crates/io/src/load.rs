@@ -171,6 +171,34 @@ impl Loaded {
         Ok(loaded)
     }
 
+    /// Reads the compartment tree from `compartments` and gives the groups of
+    /// identity domains their domain's scope
+    /// ([`CompartmentTree::apply_domain_scopes`](dyngroup_policy::CompartmentTree::apply_domain_scopes));
+    /// the records' problems join the run's; returns what was wrong with the tree
+    /// (compartments listed twice, under unknown parents, in cycles). Nothing to do
+    /// for no sources.
+    pub fn scope_domains(
+        &mut self,
+        compartments: &[Source],
+        options: &ReadOptions,
+    ) -> Result<Vec<String>, Error> {
+        if compartments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut reader = crate::CompartmentsReader::new(options.clone());
+        for source in compartments {
+            match source {
+                Source::Path(path) => reader.read_path(path)?,
+                Source::Rows { name, jsonl } => reader.read_from(&jsonl[..], name)?,
+            }
+        }
+        let (records, problems) = reader.finish().into_parts();
+        self.problems.extend(problems);
+        let tree = dyngroup_policy::CompartmentTree::new(&records);
+        tree.apply_domain_scopes(&mut self.groups);
+        Ok(tree.problems().to_vec())
+    }
+
     /// What two readers read: the inventory's problems first, then the groups'.
     pub fn from_readers(inventory: InventoryReader, groups: GroupsReader) -> Loaded {
         let (principals, mut problems) = inventory.finish().into_parts();

@@ -133,6 +133,7 @@ fn sources(given: Vec<Given>) -> Result<Vec<Source>, String> {
 struct Request {
     inventory: Vec<Given>,
     groups: Vec<Given>,
+    compartments: Vec<Given>,
     options: ReadOptions,
     shard: Option<Shard>,
     limits: Limits,
@@ -142,7 +143,11 @@ struct Request {
 fn run(request: Request) -> Result<Computed, PyErr> {
     let inventory = sources(request.inventory).map_err(PyValueError::new_err)?;
     let groups = sources(request.groups).map_err(PyValueError::new_err)?;
+    let compartments = sources(request.compartments).map_err(PyValueError::new_err)?;
     let mut loaded = Loaded::read(&inventory, &groups, &request.options).map_err(input_error)?;
+    let tree_problems = loaded
+        .scope_domains(&compartments, &request.options)
+        .map_err(input_error)?;
     if let Some(shard) = request.shard {
         loaded.keep_shard(shard);
     }
@@ -155,6 +160,9 @@ fn run(request: Request) -> Result<Computed, PyErr> {
     // sharded reports can be summed. Each problem also gets its text as the CLI
     // prints it.
     report.insert("refused-groups".into(), refused.into());
+    if !compartments.is_empty() {
+        report.insert("compartment-tree-problems".into(), tree_problems.into());
+    }
     for list in ["rejected", "warnings"] {
         if let Some(Value::Array(problems)) = report.get_mut(list) {
             for (value, problem) in problems
@@ -186,7 +194,7 @@ fn in_list(problem: &Problem, list: &str) -> bool {
 /// tables).
 #[pyfunction]
 #[pyo3(signature = (inventory, groups, *, tenancy=None, strict=false, threads=None, shard=None,
-                    max_groups_per_tenancy=50, max_groups_per_principal=5))]
+                    max_groups_per_tenancy=50, max_groups_per_principal=5, compartments=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compute(
     py: Python<'_>,
@@ -198,6 +206,7 @@ pub(crate) fn compute(
     shard: Option<(u64, u64)>,
     max_groups_per_tenancy: usize,
     max_groups_per_principal: usize,
+    compartments: Option<Vec<Bound<'_, PyAny>>>,
 ) -> PyResult<Computed> {
     let shard = shard
         .map(|(k, n)| Shard::new(k, n))
@@ -206,6 +215,7 @@ pub(crate) fn compute(
     let request = Request {
         inventory: given(inventory, "inventory")?,
         groups: given(groups, "groups")?,
+        compartments: given(compartments.unwrap_or_default(), "compartments")?,
         options: ReadOptions {
             tenancy,
             strict,
@@ -225,7 +235,7 @@ pub(crate) fn compute(
 /// `group`): `dyngroup explain --json`'s answer, as JSON text.
 #[pyfunction]
 #[pyo3(signature = (inventory, groups, principal, *, group=None, tenancy=None, strict=false,
-                    threads=None, shard=None))]
+                    threads=None, shard=None, compartments=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn explain(
     py: Python<'_>,
@@ -237,6 +247,7 @@ pub(crate) fn explain(
     strict: bool,
     threads: Option<usize>,
     shard: Option<(u64, u64)>,
+    compartments: Option<Vec<Bound<'_, PyAny>>>,
 ) -> PyResult<String> {
     let shard = shard
         .map(|(k, n)| Shard::new(k, n))
@@ -249,10 +260,15 @@ pub(crate) fn explain(
     };
     let inventory = given(inventory, "inventory")?;
     let groups = given(groups, "groups")?;
+    let compartments = given(compartments.unwrap_or_default(), "compartments")?;
     let work = move || -> PyResult<String> {
         let inventory = sources(inventory).map_err(PyValueError::new_err)?;
         let groups = sources(groups).map_err(PyValueError::new_err)?;
+        let compartments = sources(compartments).map_err(PyValueError::new_err)?;
         let mut loaded = Loaded::read(&inventory, &groups, &options).map_err(input_error)?;
+        loaded
+            .scope_domains(&compartments, &options)
+            .map_err(input_error)?;
         let run = Answer::of_run(
             &mut loaded,
             &principal,

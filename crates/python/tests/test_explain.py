@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pyarrow as pa
 import pytest
 
 import dyngroup
@@ -78,3 +79,43 @@ def test_explain_from_arrow_tables(inventory, groups, principals):
 
     answer = dyngroup.explain(records_table(inventory, "json"), pa.Table.from_pylist(read_jsonl(groups)), principals[0])
     assert answer == dyngroup.explain(inventory, groups, principals[0])
+
+
+DOMAINS = __import__("pathlib").Path(__file__).resolve().parents[2] / "snapshot" / "tests" / "data"
+
+
+def test_identity_domain_scope_with_compartments_equals_the_cli(cli):
+    """The version 3 golden file's inputs: TeamFns' domain lives in compartment `team`,
+    so with the tree it holds only the functions of `team` and `team-child`."""
+    inventory, groups, tree = (
+        DOMAINS / "v3-inventory.jsonl",
+        DOMAINS / "v3-groups.json",
+        DOMAINS / "v3-compartments.json",
+    )
+    result = dyngroup.compute(inventory, groups, compartments=tree)
+    table = pa.table(result.memberships)
+    members = sorted(
+        row["principal_id"] for row in table.to_pylist() if row["group_name"] == "TeamFns"
+    )
+    assert members == ["ocid1.fnfunc.oc1..child", "ocid1.fnfunc.oc1..team"]
+    assert [g["name"] for g in result.report["domain-scope-not-applied"]] == ["GoneFns"]
+    assert result.report["compartment-tree-problems"] == []
+    # Without the tree the scope is not applied.
+    unscoped = dyngroup.compute(inventory, groups)
+    assert len(unscoped.report["domain-scope-not-applied"]) == 2
+
+    other = "ocid1.fnfunc.oc1..other"
+    code, out, err = cli_explain(
+        cli, inventory, groups, other, "--group", "TeamFns", "--compartments", str(tree)
+    )
+    assert code == 0, err
+    answer = dyngroup.explain(inventory, groups, other, group="TeamFns", compartments=tree)
+    assert answer == json.loads(out)
+    scope = answer["groups"][0]["domain-scope"]
+    assert scope == {
+        "domain-id": "ocid1.domain.oc1..team",
+        "domain-compartment-id": "ocid1.compartment.oc1..team",
+        "applied": True,
+        "holds": False,
+    }
+    assert answer["groups"][0]["member"] is False

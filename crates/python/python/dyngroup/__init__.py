@@ -254,6 +254,7 @@ def compute(
     shard: Optional[Tuple[int, int]] = None,
     max_groups_per_tenancy: int = 50,
     max_groups_per_principal: int = 5,
+    compartments: Optional[Inputs] = None,
 ) -> ComputeResult:
     """Every membership of the dynamic groups in ``groups`` over the principals in ``inventory``.
 
@@ -274,6 +275,10 @@ def compute(
     ``tenancy`` is the tenancy of records that name none; ``threads`` bounds the worker
     threads (a local pool; default: rayon's global pool, one per core); ``shard=(k, n)``
     keeps the tenancies with ``xxh3_64(tenancy) % n == k``, as the CLI's ``--shard k/n``.
+    ``compartments`` (the compartment tree, as ``oci iam compartment list --all
+    --compartment-id-in-subtree true --include-root`` prints it; paths or tables) gives
+    the groups of identity domains their domain's scope, as the CLI's ``--compartments``;
+    the tree's problems are then in the report's ``compartment-tree-problems``.
     The GIL is released while it runs.
     """
     native = _native.compute(
@@ -285,6 +290,7 @@ def compute(
         shard=shard,
         max_groups_per_tenancy=max_groups_per_tenancy,
         max_groups_per_principal=max_groups_per_principal,
+        compartments=None if compartments is None else _inputs(compartments),
     )
     return ComputeResult(native)
 
@@ -299,12 +305,13 @@ def explain(
     strict: bool = False,
     threads: Optional[int] = None,
     shard: Optional[Tuple[int, int]] = None,
+    compartments: Optional[Inputs] = None,
 ) -> Dict[str, Any]:
     """Why ``principal`` is or is not in each group of its tenancy: the tree that
     ``dyngroup explain --json`` prints, as a dict.
 
     ``{"principal", "tenancy-id", "indexed": True, "groups": [{"group-id", "name",
-    "tenancy-id", "member", "same-tenancy", "rule", "tree", "rule-error"}]}``, each
+    "tenancy-id", "member", "same-tenancy", "rule", "tree", "rule-error", "domain-scope"}]}``, each
     ``tree`` node ``{"kind": "any"|"all"|"condition", "text", "holds", "start", "end",
     "children", "note"}``. A principal read but not indexed (TERMINATED, …) or of another
     ``shard`` gets ``"indexed": False`` and ``"why"``. ``group`` names one group (of the
@@ -321,6 +328,7 @@ def explain(
         strict=strict,
         threads=threads,
         shard=shard,
+        compartments=None if compartments is None else _inputs(compartments),
     )
     return json.loads(text)
 

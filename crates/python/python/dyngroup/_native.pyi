@@ -26,6 +26,7 @@ def compute(
     shard: Optional[Tuple[int, int]] = None,
     max_groups_per_tenancy: int = 50,
     max_groups_per_principal: int = 5,
+    compartments: Optional[List[Any]] = None,
 ) -> Computed: ...
 def explain(
     inventory: List[Any],
@@ -37,6 +38,7 @@ def explain(
     strict: bool = False,
     threads: Optional[int] = None,
     shard: Optional[Tuple[int, int]] = None,
+    compartments: Optional[List[Any]] = None,
 ) -> str: ...
 def open(path: Union[str, PathLike[str]], *, mmap: bool = False) -> Snapshot: ...
 def diff(old: Snapshot, new: Snapshot) -> List[Dict[str, Any]]: ...
