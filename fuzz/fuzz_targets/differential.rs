@@ -14,7 +14,8 @@
 #![no_main]
 
 use dyngroup_index::{
-    DefinedTag, DynamicGroup, EvalOptions, GroupId, IndexBuilder, Principal, PrincipalId, reference,
+    DefinedTag, DynamicGroup, EvalOptions, GroupId, IdentityDomain, IndexBuilder, Principal,
+    PrincipalId, reference,
 };
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -90,6 +91,10 @@ struct FuzzPrincipal {
 #[derive(Arbitrary, Debug)]
 struct FuzzGroup {
     tenancy: u8,
+    /// Its identity domain: `% 4` 0–1 none, 2 one whose scope is not applied, 3 one
+    /// scoped to the compartments of the tenancy that `scope`'s bits pick.
+    domain: u8,
+    scope: u8,
     /// How the top level is written: a bare condition or list, or wrapped in ANY/ALL.
     top: u8,
     tokens: Vec<Token>,
@@ -129,6 +134,27 @@ fn ocid(kind: u8, number: u8) -> String {
 
 fn pick<T: Copy>(list: &[T], i: u8) -> T {
     list[i as usize % list.len()]
+}
+
+fn domain(g: &FuzzGroup) -> Option<IdentityDomain> {
+    let t = g.tenancy % 4;
+    let scope = (0..4u8)
+        .filter(|c| g.scope & (1 << c) != 0)
+        .map(|c| compartment(t, c))
+        .collect();
+    match g.domain % 4 {
+        2 => Some(IdentityDomain {
+            id: "ocid1.domain.oc1..d".into(),
+            compartment_id: Some(compartment(t, 0)),
+            scope: None,
+        }),
+        3 => Some(IdentityDomain {
+            id: "ocid1.domain.oc1..d".into(),
+            compartment_id: Some(compartment(t, 0)),
+            scope: Some(scope),
+        }),
+        _ => None,
+    }
 }
 
 fn principal(p: &FuzzPrincipal) -> Principal {
@@ -262,6 +288,7 @@ fuzz_target!(|input: Input| {
             description: String::new(),
             matching_rule: rule(g),
             tenancy_id: tenancy(g.tenancy % 4),
+            domain: domain(g),
             ..DynamicGroup::default()
         })
         .collect();
@@ -276,7 +303,7 @@ fuzz_target!(|input: Input| {
     builder.add_principals(&principals);
     for (i, g) in groups.iter().enumerate() {
         let id = builder.add_group(g.clone()).expect("valid, unique names");
-        assert_eq!(id, GroupId(i as u32));
+        assert_eq!(id, GroupId::from_raw(i as u32));
     }
     let index = builder.build();
     if std::env::var_os("DYNGROUP_FUZZ_STATS").is_some() {
@@ -306,7 +333,7 @@ fuzz_target!(|input: Input| {
     for options in &paths {
         let memberships = index.evaluate_with(options);
         for (i, g) in groups.iter().enumerate() {
-            let id = GroupId(i as u32);
+            let id = GroupId::from_raw(i as u32);
             let mut got: Vec<&str> = memberships.member_ocids(&index, id).collect();
             got.sort_unstable();
             assert_eq!(
@@ -316,10 +343,10 @@ fuzz_target!(|input: Input| {
             );
         }
         for p in 0..index.principal_count() as u32 {
-            let p = PrincipalId(p);
+            let p = PrincipalId::from_raw(p);
             let transposed: Vec<GroupId> = index
                 .group_ids()
-                .filter(|&g| memberships.members(g).contains(p.0))
+                .filter(|&g| memberships.members(g).contains(p.raw()))
                 .collect();
             assert_eq!(memberships.groups_of(p), &transposed[..], "groups of {p:?}");
         }

@@ -60,13 +60,13 @@ fn reseal(bytes: &mut [u8]) -> bool {
 
 fn exercise(s: &Snapshot) {
     for p in 0..s.principal_count() as u32 {
-        let p = PrincipalId(p);
+        let p = PrincipalId::from_raw(p);
         let r = s.principal(p);
         let _ = s.principal_id(r.id);
         let _ = s.groups_of(p).count();
     }
     for g in 0..s.group_count() as u32 {
-        let g = GroupId(g);
+        let g = GroupId::from_raw(g);
         let group = s.group(g);
         let _ = s.group_id(group.tenancy_id, group.name);
         let _ = s.member_ocids(g);

@@ -28,7 +28,7 @@ pub fn read_options(strict: bool, chunk_bytes: usize) -> ReadOptions {
 pub fn check_problems(text: &[u8], problems: &[Problem]) {
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     for p in problems {
-        assert_eq!(p.file, FILE, "{p}");
+        assert_eq!(&*p.file, FILE, "{p}");
         assert!(
             (1..=lines.len()).contains(&p.line),
             "{p}: line {} of {}",
