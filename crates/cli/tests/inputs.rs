@@ -429,19 +429,22 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
     assert_eq!(unscoped[0]["name"], "GoneFns");
 
     // Explain shows the scope beside the rule, in text and JSON.
-    let out = dyngroup(&[
-        "explain",
-        "--inventory",
-        &fleet,
-        "--groups",
-        &drg,
-        "--compartments",
-        &tree,
-        "--principal",
-        &all[1],
-        "--group",
-        "TeamFns",
-    ]);
+    let explain_team = |principal: &str, extra: &[&str]| {
+        let base = [
+            "explain",
+            "--inventory",
+            &fleet,
+            "--groups",
+            &drg,
+            "--principal",
+            principal,
+            "--group",
+            "TeamFns",
+        ];
+        dyngroup(&[&base[..], extra].concat())
+    };
+    let with_tree = ["--compartments", tree.as_str()];
+    let out = explain_team(&all[1], &with_tree);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("group TeamFns (tenancy"), "{text}");
@@ -450,37 +453,14 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
         text.contains("false  identity domain ocid1.domain.oc1..team: the group matches only principals in the subtree of compartment ocid1.compartment.oc1..team, and this principal's compartment is not there"),
         "{text}"
     );
-    let out = dyngroup(&[
-        "explain",
-        "--inventory",
-        &fleet,
-        "--groups",
-        &drg,
-        "--compartments",
-        &tree,
-        "--principal",
-        &all[0],
-        "--group",
-        "TeamFns",
-        "--json",
-    ]);
+    let out = explain_team(&all[0], &[&with_tree[..], &["--json"]].concat());
     let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let group = &answer["groups"][0];
     assert_eq!(group["member"], true, "{answer}");
     assert_eq!(group["domain-scope"]["holds"], true, "{answer}");
     assert_eq!(group["domain-scope"]["applied"], true, "{answer}");
     // Without the tree, explain says the scope is not applied, and the group matches.
-    let out = dyngroup(&[
-        "explain",
-        "--inventory",
-        &fleet,
-        "--groups",
-        &drg,
-        "--principal",
-        &all[1],
-        "--group",
-        "TeamFns",
-    ]);
+    let out = explain_team(&all[1], &[]);
     let text = stdout(&out);
     assert!(text.contains(": member"), "{text}");
     assert!(text.contains("scope not applied"), "{text}");
