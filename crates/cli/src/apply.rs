@@ -25,10 +25,16 @@ use dyngroup_index::engine::{Engine, EngineOptions};
 use dyngroup_io::{ReadOptions, Severity, delta_records, read_changes};
 
 use crate::args::ApplyArgs;
-use crate::input::print_problems;
+use crate::input::{check_paths, print_problems};
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
+    // Without --out the new snapshot replaces --snapshot, on purpose; named, --out is
+    // an output like any other and never replaces an input.
+    check_paths(
+        &[("--snapshot", &args.snapshot), ("--changes", &args.changes)],
+        &[("--out", args.out.as_deref())],
+    )?;
     let snapshot = crate::snapshot_cmds::open_snapshot(&args.snapshot)?;
     if let Some(out) = &args.out {
         crate::snapshot_cmds::not_a_directory(out)?;

@@ -13,7 +13,7 @@ use dyngroup_rules::{
 use serde_json::{Value, json};
 
 use crate::args::CheckArgs;
-use crate::input::print_problems;
+use crate::input::{check_paths, flagged, print_problems};
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Fatal> {
@@ -117,6 +117,7 @@ fn check_rule(bytes: &[u8], options: &ParseOptions, args: &CheckArgs) -> Result<
 /// Reads groups files; every problem (bad rules, bad records) goes to stderr, and stdout
 /// gets `--canonical` rows or `--json` records for every group read.
 fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fatal> {
+    check_paths(&flagged("--groups", &args.groups), &[])?;
     let mut reader = GroupsReader::new(ReadOptions {
         strict: options.strict,
         tenancy: args.tenancy.clone(),

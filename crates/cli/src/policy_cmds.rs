@@ -18,7 +18,10 @@ use dyngroup_policy::{
 use serde_json::{Value, json};
 
 use crate::args::InputArgs;
-use crate::input::{build_index, configure_threads, load, print_problems, read_options};
+use crate::input::{
+    build_index, check_paths, configure_threads, flagged, input_paths, load, print_problems,
+    read_options,
+};
 use crate::{Fatal, Outcome};
 
 #[derive(Debug, Args)]
@@ -145,6 +148,10 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
             }
         });
     }
+    let mut inputs = flagged("--policies", &args.policies);
+    inputs.extend(flagged("--compartments", &args.compartments));
+    inputs.extend(flagged("--groups", &args.groups));
+    check_paths(&inputs, &[])?;
     let options = dyngroup_io::ReadOptions::default();
     let mut compartments = CompartmentsReader::new(options.clone());
     for path in &args.compartments {
@@ -273,6 +280,11 @@ struct World {
 }
 
 fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fatal> {
+    let mut inputs = input_paths(input);
+    inputs.extend(flagged("--policies", &policy.policies));
+    inputs.extend(flagged("--compartments", &policy.compartments));
+    inputs.extend(policy.snapshot.iter().map(|p| ("--snapshot", p.as_path())));
+    check_paths(&inputs, &[])?;
     configure_threads(input)?;
     if let Some(path) = &policy.snapshot {
         return load_snapshot_world(path);
