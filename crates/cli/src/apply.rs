@@ -76,9 +76,11 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
     for r in &applied.refused {
-        eprintln!(
+        stderrln!(
             "{}:{}: error: {}",
-            changes.file, changes.changes[r.index].line, r.error
+            changes.file,
+            changes.changes[r.index].line,
+            r.error
         );
         rejected = true;
     }
@@ -95,7 +97,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         writeln!(stdout, "{r}")?;
     }
     stdout.flush()?;
-    eprintln!(
+    stderrln!(
         "dyngroup: {} of {} changes applied ({} lines unreadable, {} changes refused); \
          {} groups changed: {joins} joins, {leaves} leaves; wrote {}",
         changes.changes.len() - applied.refused.len(),

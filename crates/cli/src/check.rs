@@ -95,7 +95,7 @@ impl Checked {
 
 fn check_rule(bytes: &[u8], options: &ParseOptions, args: &CheckArgs) -> Result<Outcome, Fatal> {
     let checked = Checked::of(bytes, options);
-    eprint!(
+    stderr!(
         "{}",
         render_diagnostics(&checked.diagnostics, &checked.source)
     );
@@ -155,7 +155,7 @@ fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fat
             let fields = [group.tenancy_id.as_str(), &group.name, canonical];
             if fields.iter().any(|f| f.contains(['\t', '\n', '\r'])) {
                 unprintable += 1;
-                eprintln!(
+                stderrln!(
                     "dyngroup: error: group `{}` of tenancy `{}`: its canonical row would hold a tab or line break; not printed (use --json)",
                     group.name.escape_debug(),
                     group.tenancy_id.escape_debug()
@@ -165,7 +165,7 @@ fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fat
             writeln!(out, "{}", fields.join("\t"))?;
         }
     }
-    eprintln!(
+    stderrln!(
         "dyngroup: {valid} valid rules, {bad_rules} invalid rules, {} other problems",
         bad - bad_rules + unprintable
     );

@@ -180,7 +180,7 @@ impl PolicyOutcome<'_> {
     pub(crate) fn print_problems(&self) {
         print_problems(&self.problems);
         for message in self.run.tree.problems() {
-            eprintln!("dyngroup: warning: {message}");
+            stderrln!("dyngroup: warning: {message}");
         }
     }
 
@@ -333,7 +333,7 @@ impl PolicyOutcome<'_> {
     pub(crate) fn print_summary(&self, written: bool) {
         let report = self.report_json();
         let totals = &report["totals"];
-        eprintln!(
+        stderrln!(
             "dyngroup: policies: {} statements in {} policies ({} evaluated, {} rejected), \
              {} grants to {} principals",
             totals["statements"],
@@ -364,11 +364,11 @@ impl PolicyOutcome<'_> {
         ];
         for (count, what) in notes {
             if count > 0 {
-                eprintln!("dyngroup: note: {count} {what} (see --report)");
+                stderrln!("dyngroup: note: {count} {what} (see --report)");
             }
         }
         if !written {
-            eprintln!(
+            stderrln!(
                 "dyngroup: note: the effective grants are written with --by principal; \
                  --by group writes the memberships only"
             );

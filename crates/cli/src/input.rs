@@ -49,7 +49,7 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
 pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
     let options = read_options(args);
     if args.inventory.is_empty() && args.groups.is_empty() {
-        eprintln!(
+        stderrln!(
             "dyngroup: no --inventory or --groups given: using the built-in sample dataset \
              (OCI documentation examples)"
         );
@@ -72,10 +72,10 @@ pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
 /// Half of the inputs is legal (checking one file) but rarely meant: says so.
 pub(crate) fn note_half_of_the_inputs(args: &InputArgs) {
     if args.groups.is_empty() {
-        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+        stderrln!("dyngroup: note: no --groups given: there is no group to compute");
     }
     if args.inventory.is_empty() {
-        eprintln!("dyngroup: note: no --inventory given: every group has no members");
+        stderrln!("dyngroup: note: no --inventory given: every group has no members");
     }
 }
 
@@ -164,7 +164,7 @@ pub(crate) fn add_groups(builder: IndexBuilder, loaded: &Loaded) -> (Index, usiz
 /// Reports the groups the index builder refused, one line each on stderr.
 pub(crate) fn print_refused(refused: &[String]) {
     for message in refused {
-        eprintln!("dyngroup: error: {message}");
+        stderrln!("dyngroup: error: {message}");
     }
 }
 

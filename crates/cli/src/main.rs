@@ -8,6 +8,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `eprintln!` that never panics: when stderr is closed (`2>&1 | head -1`) the line is
+/// lost, and the run goes on to the exit code it would have had. Every stderr line of
+/// the CLI goes through it (or `stderr!`).
+macro_rules! stderrln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics, as `stderrln!`.
+macro_rules! stderr {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod apply;
 mod args;
 mod check;
@@ -62,7 +80,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Rejected) => ExitCode::from(1),
         Err(Fatal(message)) => {
-            eprintln!("dyngroup: {message}");
+            stderrln!("dyngroup: {message}");
             ExitCode::from(2)
         }
     }

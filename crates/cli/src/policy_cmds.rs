@@ -135,7 +135,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         return Ok(match parse_statement(text) {
             Ok(parsed) => {
                 for warning in &parsed.warnings {
-                    eprint!("{}", warning.render(text));
+                    stderr!("{}", warning.render(text));
                 }
                 if args.canonical {
                     println!("{}", print_statement(&parsed.statement, text));
@@ -143,7 +143,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
                 Outcome::Clean
             }
             Err(err) => {
-                eprint!("{}", err.render(text));
+                stderr!("{}", err.render(text));
                 Outcome::Rejected
             }
         });
@@ -219,10 +219,10 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     }
     print_problems(&problems);
     for message in tree.problems() {
-        eprintln!("dyngroup: warning: {message}");
+        stderrln!("dyngroup: warning: {message}");
     }
     for note in &notes {
-        eprintln!("dyngroup: {note}");
+        stderrln!("dyngroup: {note}");
     }
     if args.canonical {
         let mut out = BufWriter::new(io::stdout().lock());
@@ -255,7 +255,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {statements} statements in {} policies: {} evaluated, {} statements rejected, \
          {records} records rejected",
         set.policies().len(),
@@ -352,7 +352,7 @@ fn world(
 ) -> Result<World, Fatal> {
     let tree = CompartmentTree::new(compartments);
     for message in tree.problems() {
-        eprintln!("dyngroup: warning: {message}");
+        stderrln!("dyngroup: warning: {message}");
     }
     let set = PolicySet::compile(policies, &tree);
     let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
@@ -391,7 +391,7 @@ fn resource(word: &str) -> dyngroup_policy::Resource {
         let hint = table
             .suggest(word)
             .map_or(String::new(), |h| format!(" ({h})"));
-        eprintln!(
+        stderrln!(
             "dyngroup: warning: unknown resource type `{word}`{hint}; only all-resources covers it"
         );
     }
@@ -513,7 +513,7 @@ pub(crate) fn who_can(args: &WhoCanArgs) -> Result<Outcome, Fatal> {
         .iter()
         .filter(|a| a.decision == Decision::Allowed)
         .count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {} may {verb} {} in {}: {allowed} allowed, {} conditional",
         answers.len(),
         resource.name,

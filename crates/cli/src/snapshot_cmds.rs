@@ -41,7 +41,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
     let snapshot = open_snapshot(&args.snapshot)?;
     if let Some(ocid) = &args.principal {
         let Some(p) = snapshot.principal_id(ocid) else {
-            eprintln!(
+            stderrln!(
                 "dyngroup: no indexed principal has id {ocid} (unknown or terminated): \
                  it is in no group"
             );
@@ -62,7 +62,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
             }
             if groups.is_empty() {
                 // Stdout stays a plain list; say on stderr that empty is the answer.
-                eprintln!("dyngroup: {ocid} is indexed and in no group");
+                stderrln!("dyngroup: {ocid} is indexed and in no group");
             }
         }
         return Ok(Outcome::Clean);
@@ -73,8 +73,8 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         .expect("clap requires --principal or --group");
     let Some(g) = find_group(&snapshot, name, args.tenancy.as_deref())? else {
         match &args.tenancy {
-            Some(t) => eprintln!("dyngroup: no group named {name} in tenancy {t}"),
-            None => eprintln!("dyngroup: no group named {name}"),
+            Some(t) => stderrln!("dyngroup: no group named {name} in tenancy {t}"),
+            None => stderrln!("dyngroup: no group named {name}"),
         }
         return Ok(Outcome::Rejected);
     };
@@ -84,7 +84,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
     let rule_error = dyngroup_rules::parse_with(group.matching_rule, &snapshot.parse_options())
         .err()
         .map(|e| {
-            eprintln!(
+            stderrln!(
                 "dyngroup: group {} (tenancy {}) has an invalid matching rule, so it has no \
                  members:\n{}",
                 group.name,
@@ -293,7 +293,7 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
     }
     out.flush()?;
     let count = |kind: Change| changes.iter().filter(|c| c.change == kind).count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {} groups changed ({} created, {} deleted, {} updated): {joins} joins, \
          {leaves} leaves",
         changes.len(),
