@@ -41,7 +41,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
     };
     let answer = run.answer.map_err(Fatal)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
+        stdoutln!("{}", serde_json::to_string_pretty(&answer.to_json())?)?;
         return Ok(outcome);
     }
     match &answer {
@@ -50,20 +50,21 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
             tenancy_id,
             groups,
         } if groups.is_empty() => {
-            println!("principal {principal} (tenancy {tenancy_id}): the tenancy has no groups");
+            stdoutln!("principal {principal} (tenancy {tenancy_id}): the tenancy has no groups")?;
         }
         Answer::Explained { groups, .. } => {
             for (i, (_, explanation)) in groups.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    stdoutln!()?;
                 }
-                print!("{explanation}");
+                stdout!("{explanation}")?;
             }
         }
-        Answer::Unexplained { record, why, .. } => println!(
+        Answer::Unexplained { record, why, .. } => stdoutln!(
             "principal {} (tenancy {}): in no group here: {why}",
-            record.id, record.tenancy_id
-        ),
+            record.id,
+            record.tenancy_id
+        )?,
         _ => {}
     }
     Ok(outcome)

@@ -26,6 +26,23 @@ macro_rules! stderr {
     }};
 }
 
+/// `println!` that returns the write's result instead of panicking: a closed stdout
+/// stops the run with exit code 2, as every other output does.
+macro_rules! stdoutln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
+/// `print!` that returns the write's result, as `stdoutln!`.
+macro_rules! stdout {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 mod apply;
 mod args;
 mod check;

@@ -138,7 +138,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
                     stderr!("{}", warning.render(text));
                 }
                 if args.canonical {
-                    println!("{}", print_statement(&parsed.statement, text));
+                    stdoutln!("{}", print_statement(&parsed.statement, text))?;
                 }
                 Outcome::Clean
             }
@@ -621,9 +621,9 @@ pub(crate) fn can(args: &CanArgs) -> Result<Outcome, Fatal> {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        stdoutln!("{}", serde_json::to_string_pretty(&document)?)?;
     } else {
-        print!("{}", text(&document));
+        stdout!("{}", text(&document))?;
     }
     Ok(if w.rejected {
         Outcome::Rejected

@@ -55,10 +55,10 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
                 "groups": groups.iter().map(|g| g.name).collect::<Vec<_>>(),
                 "group-ids": groups.iter().map(|g| g.id).collect::<Vec<_>>(),
             });
-            println!("{record}");
+            stdoutln!("{record}")?;
         } else {
             for g in &groups {
-                println!("{}\t{}", g.name, g.id);
+                stdoutln!("{}\t{}", g.name, g.id)?;
             }
             if groups.is_empty() {
                 // Stdout stays a plain list; say on stderr that empty is the answer.
@@ -164,12 +164,12 @@ pub(crate) fn inspect(args: &InspectArgs) -> Result<Outcome, Fatal> {
         .map_err(|e| Fatal(format!("snapshot: {}: {e}", args.file.display())))?;
     let report = dyngroup_snapshot::inspect(&bytes);
     if args.json {
-        println!(
+        stdoutln!(
             "{}",
             serde_json::to_string_pretty(&inspection_json(&report))?
-        );
+        )?;
     } else {
-        print_inspection(&args.file.display().to_string(), &report);
+        print_inspection(&args.file.display().to_string(), &report)?;
     }
     match report.verdict {
         Ok(()) => Ok(Outcome::Clean),
@@ -209,41 +209,50 @@ fn inspection_json(report: &Inspection) -> Value {
     })
 }
 
-fn print_inspection(file: &str, report: &Inspection) {
+fn print_inspection(file: &str, report: &Inspection) -> std::io::Result<()> {
     match (report.version, report.flags) {
-        (Some(version), Some(flags)) => println!(
+        (Some(version), Some(flags)) => stdoutln!(
             "{file}: {} bytes, format version {version}, flags {flags:#x}",
             report.file_len
-        ),
-        _ => println!("{file}: {} bytes, header not readable", report.file_len),
+        )?,
+        _ => stdoutln!("{file}: {} bytes, header not readable", report.file_len)?,
     }
     if !report.sections.is_empty() {
-        println!(
+        stdoutln!(
             "{:<18} {:>12} {:>12}  {:<16}  checksum",
-            "section", "offset", "length", "xxh3-64"
-        );
+            "section",
+            "offset",
+            "length",
+            "xxh3-64"
+        )?;
         for (s, ok) in &report.sections {
-            println!(
+            stdoutln!(
                 "{:<18} {:>12} {:>12}  {:016x}  {}",
                 s.name,
                 s.offset,
                 s.len,
                 s.checksum,
                 if *ok { "ok" } else { "MISMATCH" }
-            );
+            )?;
         }
     }
     if let Some(c) = report.counts {
-        println!(
+        stdoutln!(
             "{} principals, {} tenancies, {} groups, {} memberships, {} posting lists, \
              {} strings",
-            c.principals, c.tenancies, c.groups, c.memberships, c.terms, c.strings
-        );
+            c.principals,
+            c.tenancies,
+            c.groups,
+            c.memberships,
+            c.terms,
+            c.strings
+        )?;
     }
     match &report.verdict {
-        Ok(()) => println!("valid"),
-        Err(e) => println!("invalid: {e}"),
+        Ok(()) => stdoutln!("valid")?,
+        Err(e) => stdoutln!("invalid: {e}")?,
     }
+    Ok(())
 }
 
 /// `diff OLD NEW [--json]`. Differences are not rejections: exit code 0.
