@@ -230,6 +230,49 @@ fn jq_output_and_several_pages_are_read_whole_and_a_broken_document_is_skipped()
 }
 
 #[test]
+fn two_documents_on_one_line_give_both_records() {
+    let dir = scratch("one-line");
+    let a = principal("ocid1.instance.oc1..a", "{}", "RUNNING");
+    let b = principal("ocid1.instance.oc1..b", "{}", "RUNNING");
+    fs::write(
+        dir.join("groups.jsonl"),
+        group("all", "resource.type = 'instance'"),
+    )
+    .unwrap();
+    for (name, text) in [
+        (
+            "spaced.json",
+            format!("{{\"data\": [{a}]}}  {{\"data\": [{b}]}}\n"),
+        ),
+        (
+            "joined.json",
+            format!("{{\"data\": [{a}]}}{{\"data\": [{b}]}}\n"),
+        ),
+        ("records.json", format!("{a} {b}\n")),
+    ] {
+        fs::write(dir.join(name), text).unwrap();
+        let out = dyngroup(&[
+            "compute",
+            "--inventory",
+            &path(&dir, name),
+            "--groups",
+            &path(&dir, "groups.jsonl"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("0 records rejected"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            members(&stdout(&out), "all"),
+            ["ocid1.instance.oc1..a", "ocid1.instance.oc1..b"],
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_once() {
     let dir = scratch("domains");
     fs::write(

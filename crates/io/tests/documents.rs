@@ -77,6 +77,68 @@ fn several_pages_and_arrays_pretty_or_on_one_line_give_all_their_records() {
 }
 
 #[test]
+fn several_documents_on_one_line_give_all_their_records() {
+    let record = |id: &str| format!("{{\"id\": \"{id}\", \"compartment-id\": \"c\"}}");
+    let page = |id: &str| format!("{{\"data\": [{}]}}", record(id));
+    for (text, what) in [
+        (format!("{}  {}\n", page("a"), page("b")), "two pages"),
+        (
+            format!("{}{}\n", page("a"), page("b")),
+            "two pages, no space",
+        ),
+        (format!("{} {}\n", record("a"), record("b")), "two records"),
+        (
+            format!("{}{}\n", record("a"), page("b")),
+            "a record, then a page",
+        ),
+        (
+            format!("{} [{}]\n", page("a"), record("b")),
+            "a page, then an array",
+        ),
+        (
+            format!("{} {}\n{}\n", page("a"), page("b"), pretty("c")),
+            "then a pretty record",
+        ),
+    ] {
+        let inventory = read(&text);
+        assert_eq!(problems(&inventory), Vec::<String>::new(), "{what}");
+        let mut expected = vec!["a", "b"];
+        if what.ends_with("pretty record") {
+            expected.push("c");
+        }
+        assert_eq!(ids(&inventory), expected, "{what}");
+    }
+}
+
+#[test]
+fn a_broken_second_document_on_the_first_line_keeps_the_first() {
+    let text = concat!(
+        "{\"data\": [{\"id\": \"a\", \"compartment-id\": \"c\"}]} ",
+        "{\"data\": [{\"id\": \"b\" \"compartment-id\": \"c\"}]}\n",
+        "{\"data\": [{\"id\": \"c\", \"compartment-id\": \"c\"}]}\n",
+    );
+    let inventory = read(text);
+    assert_eq!(ids(&inventory), ["a", "c"]);
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:69: invalid JSON: expected `,` or `}` (document at line 1 left out; reading resumes at line 2)"
+        ]
+    );
+}
+
+#[test]
+fn junk_after_a_record_on_the_first_line_is_json_lines_trailing_characters() {
+    let text = "{\"id\": \"a\", \"compartment-id\": \"c\"} x\n{\"id\": \"b\", \"compartment-id\": \"c\"}\n";
+    let inventory = read(text);
+    assert_eq!(ids(&inventory), ["b"]);
+    assert_eq!(
+        problems(&inventory),
+        ["in.json:1:36: invalid JSON: trailing characters"]
+    );
+}
+
+#[test]
 fn a_broken_document_is_reported_where_it_breaks_and_the_rest_is_read() {
     // The second record has a comma missing at the end of its line 3 (line 12 of the file).
     let broken = "{\n  \"compartment-id\": \"c\",\n  \"id\": \"b\"\n  \"display-name\": \"x\"\n}\n";
