@@ -122,7 +122,7 @@ fn a_broken_second_document_on_the_first_line_keeps_the_first() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:1:69: invalid JSON: expected `,` or `}` (document at line 1 left out; reading resumes at line 2)"
+            "in.json:1:69: invalid JSON: expected `,` or `}` (from 1:48 to line 1 left out; reading resumes at line 2)"
         ]
     );
 }
@@ -148,11 +148,55 @@ fn a_broken_document_is_reported_where_it_breaks_and_the_rest_is_read() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:13:3: invalid JSON: expected `,` or `}` (document at line 10 left out; reading resumes at line 15)"
+            "in.json:13:3: invalid JSON: expected `,` or `}` (from line 10 to line 14 left out; reading resumes at line 15)"
         ]
     );
     assert_eq!(inventory.problems()[0].kind, ProblemKind::InvalidJson);
     assert!(inventory.problems()[0].rejects_record());
+}
+
+#[test]
+fn an_array_resumed_inside_gives_its_later_elements_and_one_problem() {
+    // Elements in the first column, invalid UTF-8 in the first one: reading resumes
+    // at line 2, inside the array; its closing `]` is not a second problem.
+    let mut text =
+        b"[{\"id\": \"a\", \"compartment-id\": \"c\", \"display-name\": \"w\xffb\"},\n".to_vec();
+    text.extend_from_slice(b"{\"id\": \"b\", \"compartment-id\": \"c\"}]\n");
+    let options = ReadOptions {
+        tenancy: Some("ocid1.tenancy.oc1..t".to_owned()),
+        ..ReadOptions::default()
+    };
+    let inventory = read_inventory_from(&text[..], "in.json", &options).expect("read");
+    assert_eq!(ids(&inventory), ["b"]);
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:55: invalid UTF-8 at byte 54 of line 1 (0xff) (line 1 left out; reading resumes at line 2)"
+        ]
+    );
+
+    // Its `,` between the later elements is not a problem either, and what follows
+    // the array is read.
+    let text = concat!(
+        "[{\"id\": \"a\" \"compartment-id\": \"c\"},\n",
+        "{\"id\": \"b\", \"compartment-id\": \"c\"}\n",
+        ", {\"id\": \"c\", \"compartment-id\": \"c\"}\n",
+        "]\n",
+        "{\"data\": [{\"id\": \"d\", \"compartment-id\": \"c\"}]}\n",
+    );
+    let inventory = read(text);
+    assert_eq!(
+        ids(&inventory),
+        ["b", "c", "d"],
+        "{:?}",
+        problems(&inventory)
+    );
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:13: invalid JSON: expected `,` or `}` (line 1 left out; reading resumes at line 2)"
+        ]
+    );
 }
 
 #[test]
@@ -165,7 +209,7 @@ fn a_document_cut_short_is_reported_at_its_end_not_inside_the_next() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:12:12: invalid JSON: EOF while parsing an object (document at line 10 left out; reading resumes at line 13)"
+            "in.json:12:12: invalid JSON: EOF while parsing an object (from line 10 to line 12 left out; reading resumes at line 13)"
         ]
     );
 }
@@ -178,7 +222,7 @@ fn junk_between_documents_is_one_problem_each_and_records_around_it_are_read() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:10:1: invalid JSON: expected value (document at line 10 left out; reading resumes at line 11)",
+            "in.json:10:1: invalid JSON: expected value (line 10 left out; reading resumes at line 11)",
             "in.json:20:1: expected a JSON array or object, found a number",
         ]
     );
@@ -196,7 +240,7 @@ fn a_broken_page_loses_its_records_only() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:2:58: invalid JSON: expected `,` or `}` (document at line 2 left out; reading resumes at line 3)"
+            "in.json:2:58: invalid JSON: expected `,` or `}` (line 2 left out; reading resumes at line 3)"
         ]
     );
 }
