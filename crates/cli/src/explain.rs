@@ -1,14 +1,15 @@
 //! `dyngroup explain`: why a principal is or is not in each group of its tenancy.
 //!
-//! Every principal the inputs name gets an answer (exit code 0, or 1 when a record of
-//! the inputs was rejected or a group refused, as `compute`), built by
+//! Every principal the inputs name gets an answer (exit code 0, or 1 as `compute` on
+//! the principal's tenancy alone: a record of it or of no tenancy rejected, a group of
+//! it with an invalid rule, a group refused), built by
 //! [`dyngroup_io::Answer`] (shared with the Python package): an indexed one condition
 //! by condition; one that is not indexed (TERMINATED, …) or that belongs to another
 //! `--shard` with the reason it is in no group here. A group of another tenancy
 //! (`--group NAME` naming none of the principal's tenancy) is explained with tenancy
 //! isolation as the reason it can never match.
 
-use dyngroup_io::Answer;
+use dyngroup_io::{Answer, Problem, Severity};
 
 use crate::args::ExplainArgs;
 use dyngroup_rules::ParseOptions;
@@ -32,13 +33,29 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Fatal> {
             ..Default::default()
         },
     );
-    print_problems(&loaded.problems);
+    // Reported (and counted in the exit code, as `compute` counts them) is what
+    // concerns the answer: the problems of the principal's tenancy and of no tenancy
+    // (a line that could not be read may have been anything); without an answer, all.
+    let tenancy = match &run.answer {
+        Ok(Answer::Explained { tenancy_id, .. }) => Some(tenancy_id.as_str()),
+        Ok(Answer::Unexplained { record, .. }) => Some(record.tenancy_id.as_str()),
+        _ => None,
+    }
+    .filter(|t| !t.is_empty());
+    let problems: Vec<Problem> = loaded
+        .problems
+        .iter()
+        .filter(|p| tenancy.is_none() || p.tenancy.as_deref().is_none_or(|t| Some(t) == tenancy))
+        .cloned()
+        .collect();
+    print_problems(&problems);
     print_refused(&run.refused);
-    let outcome = if loaded.problems.iter().any(|p| p.rejects_record()) || !run.refused.is_empty() {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    };
+    let outcome =
+        if problems.iter().any(|p| p.severity == Severity::Error) || !run.refused.is_empty() {
+            Outcome::Rejected
+        } else {
+            Outcome::Clean
+        };
     let answer = run.answer.map_err(Fatal)?;
     if args.json {
         stdoutln!("{}", serde_json::to_string_pretty(&answer.to_json())?)?;
