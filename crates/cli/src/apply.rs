@@ -7,8 +7,9 @@
 //! 2. The changes are applied in file order with one [`Engine::apply`]: a change the
 //!    engine refuses (a taken name, the tenancy's group limit, a rule that does not
 //!    parse, a delete of a group with members without `force`, an unknown group…) is
-//!    reported as `file:line: error: message` and skipped; the others apply. Lines
-//!    that could not be read were already reported and skipped.
+//!    reported as `file:line: error: message` (a rule that does not parse: once, as
+//!    the reader reported it, at its column) and skipped; the others apply. Lines
+//!    that could not be read are reported too, first, and skipped.
 //! 3. The engine's new version is checkpointed atomically (to `--out`, or over
 //!    `--snapshot`), with the compartment tree and policies the snapshot held
 //!    ([`dyngroup_snapshot::checkpoint_with_policies`]).
@@ -21,8 +22,8 @@
 use std::io::{BufWriter, Write};
 
 use dyngroup_index::Limits;
-use dyngroup_index::engine::{Engine, EngineOptions};
-use dyngroup_io::{ReadOptions, Severity, delta_records, read_changes};
+use dyngroup_index::engine::{ChangeError, Engine, EngineOptions};
+use dyngroup_io::{ProblemKind, ReadOptions, Severity, delta_records, read_changes};
 
 use crate::args::ApplyArgs;
 use crate::input::{check_paths, print_problems};
@@ -55,8 +56,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         max_rule_depth: parse.max_depth,
         ..ReadOptions::default()
     };
-    let changes = read_changes(&args.changes, &read_options)?;
-    print_problems(&changes.problems);
+    let mut changes = read_changes(&args.changes, &read_options)?;
     let mut rejected = changes
         .problems
         .iter()
@@ -75,14 +75,27 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     drop((index, memberships));
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
+    // A rule that does not parse was reported by the reader, at its column and
+    // rendered: that report says the change is refused, instead of a second line.
+    let mut refusals = Vec::new();
     for r in &applied.refused {
-        stderrln!(
-            "{}:{}: error: {}",
-            changes.file,
-            changes.changes[r.index].line,
-            r.error
-        );
+        let line = changes.changes[r.index].line;
+        let reported = changes.problems.iter_mut().find(|p| {
+            p.line == line
+                && p.severity == Severity::Error
+                && matches!(p.kind, ProblemKind::BadRule | ProblemKind::LegacyRule)
+        });
+        match (&r.error, reported) {
+            (ChangeError::InvalidRule { .. }, Some(problem)) => {
+                problem.message.push_str(" (the change is refused)");
+            }
+            _ => refusals.push(format!("{}:{line}: error: {}", changes.file, r.error)),
+        }
         rejected = true;
+    }
+    print_problems(&changes.problems);
+    for refusal in &refusals {
+        stderrln!("{refusal}");
     }
 
     let out = args.out.as_ref().unwrap_or(&args.snapshot);

@@ -358,14 +358,23 @@ fn an_upsert_whose_rule_does_not_parse_is_refused_and_changes_nothing() {
     let (out, new) = apply_and_diff(&dir, &old, &lines, &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
+    // Each bad rule is reported once, by the reader, at its column and rendered,
+    // saying that the change is refused.
+    let reports: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(reports.len(), 2, "{err}");
     assert!(
-        err.contains(":1: error: the rule of group `web-tier` does not parse: "),
+        reports[0].contains(":1:")
+            && reports[0].contains("invalid matching rule of group `web-tier`")
+            && reports[0].ends_with("(the change is refused)"),
         "{err}"
     );
     assert!(
-        err.contains(":2: error: the rule of group `broken` does not parse: "),
+        reports[1].contains(":2:")
+            && reports[1].contains("invalid matching rule of group `broken`")
+            && reports[1].ends_with("(the change is refused)"),
         "{err}"
     );
+    assert_eq!(err.matches("-->").count(), 2, "rendered: {err}");
     assert!(err.contains("2 changes refused"), "{err}");
     assert_eq!(stdout(&out), "", "nothing changed");
     assert_eq!(
