@@ -13,7 +13,7 @@
 //!
 //! The query template (`tools/peers/membership.sql`) adds the tenancy restriction
 //! (`p.tid = …`), so a group's members always belong to its own tenancy. The
-//! translation follows DESIGN.md §2 condition by condition:
+//! translation follows docs/semantics.md §2 ("Conditions") condition by condition:
 //!
 //! | rule | predicate |
 //! |---|---|

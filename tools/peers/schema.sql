@@ -4,7 +4,7 @@
 --
 --   tenancies(tid, tenancy)
 --   principals(tid, pid, id, compartment, rtype, is_instance, tag_keys, tag_values)
---       the principals that take part (DESIGN.md §2): not TERMINATED/TERMINATING, one
+--       the principals that take part (docs/semantics.md §3): not TERMINATED/TERMINATING, one
 --       record per OCID (the first, as dyngroup-io keeps the first and rejects later
 --       ones); rtype is the explicit resource-type or the OCID's second segment,
 --       ASCII lower-cased; sorted by tenancy then compartment so that the per-group

@@ -7,8 +7,9 @@
 //! 2. The changes are applied in file order with one [`Engine::apply`]: a change the
 //!    engine refuses (a taken name, the tenancy's group limit, a rule that does not
 //!    parse, a delete of a group with members without `force`, an unknown group…) is
-//!    reported as `file:line: error: message` and skipped; the others apply. Lines
-//!    that could not be read were already reported and skipped.
+//!    reported as `file:line: error: message` (a rule that does not parse: once, as
+//!    the reader reported it, at its column) and skipped; the others apply. Lines
+//!    that could not be read are reported too, first, and skipped.
 //! 3. The engine's new version is checkpointed atomically (to `--out`, or over
 //!    `--snapshot`), with the compartment tree and policies the snapshot held
 //!    ([`dyngroup_snapshot::checkpoint_with_policies`]).
@@ -21,14 +22,30 @@
 use std::io::{BufWriter, Write};
 
 use dyngroup_index::Limits;
-use dyngroup_index::engine::{Engine, EngineOptions};
-use dyngroup_io::{ReadOptions, Severity, delta_records, read_changes};
+use dyngroup_index::engine::{ChangeError, Engine, EngineOptions};
+use dyngroup_io::{ProblemKind, ReadOptions, Severity, delta_records, read_changes, same_file};
 
 use crate::args::ApplyArgs;
-use crate::input::print_problems;
+use crate::input::{check_paths, print_problems};
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
+    // Without --out the new snapshot replaces --snapshot, on purpose; named, --out is
+    // an output like any other and never replaces an input (the message says how to
+    // replace the snapshot).
+    if let Some(out) = &args.out
+        && same_file(out, &args.snapshot)
+    {
+        return Err(Fatal(format!(
+            "--out names the --snapshot file {}: an output never replaces an input; leave \
+             out --out to replace the snapshot with the new one",
+            args.snapshot.display()
+        )));
+    }
+    check_paths(
+        &[("--snapshot", &args.snapshot), ("--changes", &args.changes)],
+        &[("--out", args.out.as_deref())],
+    )?;
     let snapshot = crate::snapshot_cmds::open_snapshot(&args.snapshot)?;
     if let Some(out) = &args.out {
         crate::snapshot_cmds::not_a_directory(out)?;
@@ -49,8 +66,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         max_rule_depth: parse.max_depth,
         ..ReadOptions::default()
     };
-    let changes = read_changes(&args.changes, &read_options)?;
-    print_problems(&changes.problems);
+    let mut changes = read_changes(&args.changes, &read_options)?;
     let mut rejected = changes
         .problems
         .iter()
@@ -69,12 +85,27 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     drop((index, memberships));
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
+    // A rule that does not parse was reported by the reader, at its column and
+    // rendered: that report says the change is refused, instead of a second line.
+    let mut refusals = Vec::new();
     for r in &applied.refused {
-        eprintln!(
-            "{}:{}: error: {}",
-            changes.file, changes.changes[r.index].line, r.error
-        );
+        let line = changes.changes[r.index].line;
+        let reported = changes.problems.iter_mut().find(|p| {
+            p.line == line
+                && p.severity == Severity::Error
+                && matches!(p.kind, ProblemKind::BadRule | ProblemKind::LegacyRule)
+        });
+        match (&r.error, reported) {
+            (ChangeError::InvalidRule { .. }, Some(problem)) => {
+                problem.message.push_str(" (the change is refused)");
+            }
+            _ => refusals.push(format!("{}:{line}: error: {}", changes.file, r.error)),
+        }
         rejected = true;
+    }
+    print_problems(&changes.problems);
+    for refusal in &refusals {
+        stderrln!("{refusal}");
     }
 
     let out = args.out.as_ref().unwrap_or(&args.snapshot);
@@ -89,7 +120,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         writeln!(stdout, "{r}")?;
     }
     stdout.flush()?;
-    eprintln!(
+    stderrln!(
         "dyngroup: {} of {} changes applied ({} lines unreadable, {} changes refused); \
          {} groups changed: {joins} joins, {leaves} leaves; wrote {}",
         changes.changes.len() - applied.refused.len(),

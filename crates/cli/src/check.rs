@@ -13,7 +13,7 @@ use dyngroup_rules::{
 use serde_json::{Value, json};
 
 use crate::args::CheckArgs;
-use crate::input::print_problems;
+use crate::input::{check_paths, flagged, print_problems};
 use crate::{Fatal, Outcome};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Fatal> {
@@ -95,7 +95,7 @@ impl Checked {
 
 fn check_rule(bytes: &[u8], options: &ParseOptions, args: &CheckArgs) -> Result<Outcome, Fatal> {
     let checked = Checked::of(bytes, options);
-    eprint!(
+    stderr!(
         "{}",
         render_diagnostics(&checked.diagnostics, &checked.source)
     );
@@ -117,6 +117,7 @@ fn check_rule(bytes: &[u8], options: &ParseOptions, args: &CheckArgs) -> Result<
 /// Reads groups files; every problem (bad rules, bad records) goes to stderr, and stdout
 /// gets `--canonical` rows or `--json` records for every group read.
 fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fatal> {
+    check_paths(&flagged("--groups", &args.groups), &[])?;
     let mut reader = GroupsReader::new(ReadOptions {
         strict: options.strict,
         tenancy: args.tenancy.clone(),
@@ -154,7 +155,7 @@ fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fat
             let fields = [group.tenancy_id.as_str(), &group.name, canonical];
             if fields.iter().any(|f| f.contains(['\t', '\n', '\r'])) {
                 unprintable += 1;
-                eprintln!(
+                stderrln!(
                     "dyngroup: error: group `{}` of tenancy `{}`: its canonical row would hold a tab or line break; not printed (use --json)",
                     group.name.escape_debug(),
                     group.tenancy_id.escape_debug()
@@ -164,7 +165,7 @@ fn check_groups(args: &CheckArgs, options: &ParseOptions) -> Result<Outcome, Fat
             writeln!(out, "{}", fields.join("\t"))?;
         }
     }
-    eprintln!(
+    stderrln!(
         "dyngroup: {valid} valid rules, {bad_rules} invalid rules, {} other problems",
         bad - bad_rules + unprintable
     );

@@ -127,7 +127,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     if let Some(grants) = &grants {
         grants.print_summary(args.by == By::Principal);
     }
-    eprintln!("dyngroup: {}; {}", summary(&totals), timings.summary());
+    stderrln!("dyngroup: {}; {}", summary(&totals), timings.summary());
     let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected()) || tree_rejected;
     Ok(
         if totals.rejected_records + totals.invalid_groups > 0 || policies_rejected {
@@ -307,7 +307,7 @@ fn print_limit_summary(report: &LimitsReport) {
     ];
     for (count, what) in counts {
         if count > 0 {
-            eprintln!("dyngroup: note: {count} {what} (see --report)");
+            stderrln!("dyngroup: note: {count} {what} (see --report)");
         }
     }
 }

@@ -12,7 +12,7 @@ use clap::Args;
 use dyngroup_index::{Index, Memberships, PrincipalId};
 use dyngroup_io::{
     AtomicFile, CompartmentsReader, Format, GrantRecord, PoliciesReader, PrincipalGrantsRecord,
-    PrincipalGrantsWriter, Problem, Severity, same_file, statement_problem,
+    PrincipalGrantsWriter, Problem, Severity, statement_problem,
 };
 use dyngroup_policy::{
     Compartment, CompartmentTree, Effect, Evaluator, Finding, FindingKind, Grants, PolicySet,
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::Fatal;
 use crate::args::InputArgs;
-use crate::input::{print_problems, read_options};
+use crate::input::{check_paths, flagged, input_paths, print_problems, read_options};
 
 /// The policy inputs of `compute`: both or neither.
 #[derive(Debug, Args)]
@@ -41,48 +41,24 @@ pub(crate) struct ComputePolicyArgs {
 }
 
 impl ComputePolicyArgs {
-    /// Usage errors in the paths: an output naming a policy or compartment file, or
-    /// standard input given twice (counting `--inventory` and `--groups`).
+    /// [`check_paths`] over every input of `compute`: an output naming a policy or
+    /// compartment file, or standard input given twice (counting `--inventory` and
+    /// `--groups`).
     pub(crate) fn check_paths(
         &self,
         input: &InputArgs,
         outputs: &[(&str, Option<&Path>)],
     ) -> Result<(), Fatal> {
-        let stdin = |p: &Path| p.as_os_str() == "-";
-        let ours = self
-            .policies
-            .iter()
-            .map(|p| ("--policies", p.as_path()))
-            .chain(
-                self.compartments
-                    .iter()
-                    .map(|p| ("--compartments", p.as_path())),
-            );
-        let ours: Vec<(&str, &Path)> = ours.collect();
-        let stdins = ours.iter().filter(|(_, p)| stdin(p)).count()
-            + input
-                .inventory
-                .iter()
-                .chain(&input.groups)
-                .filter(|p| stdin(p))
-                .count();
-        if stdins > 1 {
-            return Err(Fatal(
-                "standard input (`-`) is given for two inputs: it can be read only once".into(),
-            ));
-        }
-        for &(flag, output) in outputs {
-            let Some(output) = output else { continue };
-            for &(input_flag, path) in &ours {
-                if !stdin(output) && !stdin(path) && same_file(output, path) {
-                    return Err(Fatal(format!(
-                        "{flag} names the {input_flag} file {}: an output never replaces an input",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        Ok(())
+        check_paths(&self.input_paths(input), outputs)
+    }
+
+    /// The flag and path of every input: `input`'s, then the policy and compartment
+    /// files.
+    fn input_paths<'a>(&'a self, input: &'a InputArgs) -> Vec<(&'static str, &'a Path)> {
+        let mut inputs = input_paths(input);
+        inputs.extend(flagged("--policies", &self.policies));
+        inputs.extend(flagged("--compartments", &self.compartments));
+        inputs
     }
 }
 
@@ -169,7 +145,7 @@ impl PolicyRun {
     pub(crate) fn print_tree_problems(&self) -> bool {
         print_problems(&self.problems);
         for message in self.tree.problems() {
-            eprintln!("dyngroup: warning: {message}");
+            stderrln!("dyngroup: warning: {message}");
         }
         self.problems.iter().any(|p| p.severity == Severity::Error)
     }
@@ -236,7 +212,7 @@ impl PolicyOutcome<'_> {
     pub(crate) fn print_problems(&self) {
         print_problems(&self.problems);
         for message in self.run.tree.problems() {
-            eprintln!("dyngroup: warning: {message}");
+            stderrln!("dyngroup: warning: {message}");
         }
     }
 
@@ -389,7 +365,7 @@ impl PolicyOutcome<'_> {
     pub(crate) fn print_summary(&self, written: bool) {
         let report = self.report_json();
         let totals = &report["totals"];
-        eprintln!(
+        stderrln!(
             "dyngroup: policies: {} statements in {} policies ({} evaluated, {} rejected), \
              {} grants to {} principals",
             totals["statements"],
@@ -420,11 +396,11 @@ impl PolicyOutcome<'_> {
         ];
         for (count, what) in notes {
             if count > 0 {
-                eprintln!("dyngroup: note: {count} {what} (see --report)");
+                stderrln!("dyngroup: note: {count} {what} (see --report)");
             }
         }
         if !written {
-            eprintln!(
+            stderrln!(
                 "dyngroup: note: the effective grants are written with --by principal; \
                  --by group writes the memberships only"
             );

@@ -1,6 +1,6 @@
 //! Loading principals and groups from files, or from the built-in sample.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dyngroup_index::{Index, IndexBuilder};
 pub(crate) use dyngroup_io::Loaded;
@@ -49,7 +49,7 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, Fatal> {
 pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
     let options = read_options(args);
     if args.inventory.is_empty() && args.groups.is_empty() {
-        eprintln!(
+        stderrln!(
             "dyngroup: no --inventory or --groups given: using the built-in sample dataset \
              (OCI documentation examples)"
         );
@@ -72,25 +72,45 @@ pub(crate) fn load_all(args: &InputArgs) -> Result<Loaded, Fatal> {
 /// Half of the inputs is legal (checking one file) but rarely meant: says so.
 pub(crate) fn note_half_of_the_inputs(args: &InputArgs) {
     if args.groups.is_empty() {
-        eprintln!("dyngroup: note: no --groups given: there is no group to compute");
+        stderrln!("dyngroup: note: no --groups given: there is no group to compute");
     }
     if args.inventory.is_empty() {
-        eprintln!("dyngroup: note: no --inventory given: every group has no members");
+        stderrln!("dyngroup: note: no --inventory given: every group has no members");
     }
 }
 
-/// Usage errors in the paths (exit code 2): standard input (`-`) given for two
-/// inputs, two outputs naming one file (however spelled or linked), an output naming
-/// an input. An existing file that is not a regular file (`/dev/null`) is written in
-/// place and may be named twice.
+/// [`check_paths`] for the inputs of `input` (`--inventory`, `--groups`) and `outputs`.
 pub(crate) fn check_distinct_paths(
     input: &InputArgs,
     outputs: &[(&str, Option<&Path>)],
 ) -> Result<(), Fatal> {
+    check_paths(&input_paths(input), outputs)
+}
+
+/// The flag and path of each `--inventory` and `--groups` input.
+pub(crate) fn input_paths(input: &InputArgs) -> Vec<(&'static str, &Path)> {
+    let mut inputs = flagged("--inventory", &input.inventory);
+    inputs.extend(flagged("--groups", &input.groups));
+    inputs
+}
+
+/// Each of `paths` with its `flag`, for [`check_paths`].
+pub(crate) fn flagged<'a>(
+    flag: &'static str,
+    paths: &'a [PathBuf],
+) -> Vec<(&'static str, &'a Path)> {
+    paths.iter().map(|p| (flag, p.as_path())).collect()
+}
+
+/// Usage errors in a command's paths (exit code 2), one check for every command:
+/// standard input (`-`) given for two inputs, two outputs naming one file (however
+/// spelled or linked), an output naming an input. An existing file that is not a
+/// regular file (`/dev/null`) is written in place and may be named twice.
+pub(crate) fn check_paths(
+    inputs: &[(&str, &Path)],
+    outputs: &[(&str, Option<&Path>)],
+) -> Result<(), Fatal> {
     let stdin = |p: &Path| p.as_os_str() == "-";
-    let inventory = input.inventory.iter().map(|p| ("--inventory", p.as_path()));
-    let groups = input.groups.iter().map(|p| ("--groups", p.as_path()));
-    let inputs: Vec<(&str, &Path)> = inventory.chain(groups).collect();
     if inputs.iter().filter(|(_, p)| stdin(p)).count() > 1 {
         return Err(Fatal(
             "standard input (`-`) is given for two inputs: it can be read only once".into(),
@@ -110,7 +130,7 @@ pub(crate) fn check_distinct_paths(
                 )));
             }
         }
-        for &(input_flag, input_path) in &inputs {
+        for &(input_flag, input_path) in inputs {
             if !stdin(path) && !stdin(input_path) && same_file(path, input_path) {
                 return Err(Fatal(format!(
                     "{flag} names the {input_flag} file {}: an output never replaces an input",
@@ -144,7 +164,7 @@ pub(crate) fn add_groups(builder: IndexBuilder, loaded: &Loaded) -> (Index, usiz
 /// Reports the groups the index builder refused, one line each on stderr.
 pub(crate) fn print_refused(refused: &[String]) {
     for message in refused {
-        eprintln!("dyngroup: error: {message}");
+        stderrln!("dyngroup: error: {message}");
     }
 }
 

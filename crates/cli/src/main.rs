@@ -8,6 +8,41 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `eprintln!` that never panics: when stderr is closed (`2>&1 | head -1`) the line is
+/// lost, and the run goes on to the exit code it would have had. Every stderr line of
+/// the CLI goes through it (or `stderr!`).
+macro_rules! stderrln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics, as `stderrln!`.
+macro_rules! stderr {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that returns the write's result instead of panicking: a closed stdout
+/// stops the run with exit code 2, as every other output does.
+macro_rules! stdoutln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
+/// `print!` that returns the write's result, as `stdoutln!`.
+macro_rules! stdout {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 mod apply;
 mod args;
 mod check;
@@ -62,7 +97,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Rejected) => ExitCode::from(1),
         Err(Fatal(message)) => {
-            eprintln!("dyngroup: {message}");
+            stderrln!("dyngroup: {message}");
             ExitCode::from(2)
         }
     }

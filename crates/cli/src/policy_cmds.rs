@@ -18,7 +18,10 @@ use dyngroup_policy::{
 use serde_json::{Value, json};
 
 use crate::args::InputArgs;
-use crate::input::{build_index, configure_threads, load, print_problems, read_options};
+use crate::input::{
+    build_index, check_paths, configure_threads, flagged, input_paths, load, print_problems,
+    read_options,
+};
 use crate::{Fatal, Outcome};
 
 #[derive(Debug, Args)]
@@ -132,19 +135,23 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         return Ok(match parse_statement(text) {
             Ok(parsed) => {
                 for warning in &parsed.warnings {
-                    eprint!("{}", warning.render(text));
+                    stderr!("{}", warning.render(text));
                 }
                 if args.canonical {
-                    println!("{}", print_statement(&parsed.statement, text));
+                    stdoutln!("{}", print_statement(&parsed.statement, text))?;
                 }
                 Outcome::Clean
             }
             Err(err) => {
-                eprint!("{}", err.render(text));
+                stderr!("{}", err.render(text));
                 Outcome::Rejected
             }
         });
     }
+    let mut inputs = flagged("--policies", &args.policies);
+    inputs.extend(flagged("--compartments", &args.compartments));
+    inputs.extend(flagged("--groups", &args.groups));
+    check_paths(&inputs, &[])?;
     let options = dyngroup_io::ReadOptions::default();
     let mut compartments = CompartmentsReader::new(options.clone());
     for path in &args.compartments {
@@ -212,10 +219,10 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     }
     print_problems(&problems);
     for message in tree.problems() {
-        eprintln!("dyngroup: warning: {message}");
+        stderrln!("dyngroup: warning: {message}");
     }
     for note in &notes {
-        eprintln!("dyngroup: {note}");
+        stderrln!("dyngroup: {note}");
     }
     if args.canonical {
         let mut out = BufWriter::new(io::stdout().lock());
@@ -248,7 +255,7 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {statements} statements in {} policies: {} evaluated, {} statements rejected, \
          {records} records rejected",
         set.policies().len(),
@@ -273,6 +280,11 @@ struct World {
 }
 
 fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fatal> {
+    let mut inputs = input_paths(input);
+    inputs.extend(flagged("--policies", &policy.policies));
+    inputs.extend(flagged("--compartments", &policy.compartments));
+    inputs.extend(policy.snapshot.iter().map(|p| ("--snapshot", p.as_path())));
+    check_paths(&inputs, &[])?;
     configure_threads(input)?;
     if let Some(path) = &policy.snapshot {
         return load_snapshot_world(path);
@@ -341,7 +353,7 @@ fn world(
 ) -> Result<World, Fatal> {
     let tree = CompartmentTree::new(compartments);
     for message in tree.problems() {
-        eprintln!("dyngroup: warning: {message}");
+        stderrln!("dyngroup: warning: {message}");
     }
     let set = PolicySet::compile(policies, &tree);
     let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
@@ -380,7 +392,7 @@ fn resource(word: &str) -> dyngroup_policy::Resource {
         let hint = table
             .suggest(word)
             .map_or(String::new(), |h| format!(" ({h})"));
-        eprintln!(
+        stderrln!(
             "dyngroup: warning: unknown resource type `{word}`{hint}; only all-resources covers it"
         );
     }
@@ -502,7 +514,7 @@ pub(crate) fn who_can(args: &WhoCanArgs) -> Result<Outcome, Fatal> {
         .iter()
         .filter(|a| a.decision == Decision::Allowed)
         .count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {} may {verb} {} in {}: {allowed} allowed, {} conditional",
         answers.len(),
         resource.name,
@@ -610,9 +622,9 @@ pub(crate) fn can(args: &CanArgs) -> Result<Outcome, Fatal> {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        stdoutln!("{}", serde_json::to_string_pretty(&document)?)?;
     } else {
-        print!("{}", text(&document));
+        stdout!("{}", text(&document))?;
     }
     Ok(if w.rejected {
         Outcome::Rejected

@@ -10,7 +10,7 @@ use crate::progress::Timings;
 pub(crate) fn print_domain_scope_note(index: &Index) {
     let count = dyngroup_io::domain_scope_not_applied(index).len();
     if count > 0 {
-        eprintln!(
+        stderrln!(
             "dyngroup: note: {count} groups of identity domains outside the root compartment \
              are evaluated over their whole tenancy: their domain scope needs the compartment \
              tree (--compartments) holding the domain's compartment (see --report)"

@@ -41,7 +41,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
     let snapshot = open_snapshot(&args.snapshot)?;
     if let Some(ocid) = &args.principal {
         let Some(p) = snapshot.principal_id(ocid) else {
-            eprintln!(
+            stderrln!(
                 "dyngroup: no indexed principal has id {ocid} (unknown or terminated): \
                  it is in no group"
             );
@@ -55,14 +55,14 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
                 "groups": groups.iter().map(|g| g.name).collect::<Vec<_>>(),
                 "group-ids": groups.iter().map(|g| g.id).collect::<Vec<_>>(),
             });
-            println!("{record}");
+            stdoutln!("{record}")?;
         } else {
             for g in &groups {
-                println!("{}\t{}", g.name, g.id);
+                stdoutln!("{}\t{}", g.name, g.id)?;
             }
             if groups.is_empty() {
                 // Stdout stays a plain list; say on stderr that empty is the answer.
-                eprintln!("dyngroup: {ocid} is indexed and in no group");
+                stderrln!("dyngroup: {ocid} is indexed and in no group");
             }
         }
         return Ok(Outcome::Clean);
@@ -73,8 +73,8 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
         .expect("clap requires --principal or --group");
     let Some(g) = find_group(&snapshot, name, args.tenancy.as_deref())? else {
         match &args.tenancy {
-            Some(t) => eprintln!("dyngroup: no group named {name} in tenancy {t}"),
-            None => eprintln!("dyngroup: no group named {name}"),
+            Some(t) => stderrln!("dyngroup: no group named {name} in tenancy {t}"),
+            None => stderrln!("dyngroup: no group named {name}"),
         }
         return Ok(Outcome::Rejected);
     };
@@ -84,7 +84,7 @@ pub(crate) fn query(args: &QueryArgs) -> Result<Outcome, Fatal> {
     let rule_error = dyngroup_rules::parse_with(group.matching_rule, &snapshot.parse_options())
         .err()
         .map(|e| {
-            eprintln!(
+            stderrln!(
                 "dyngroup: group {} (tenancy {}) has an invalid matching rule, so it has no \
                  members:\n{}",
                 group.name,
@@ -164,12 +164,12 @@ pub(crate) fn inspect(args: &InspectArgs) -> Result<Outcome, Fatal> {
         .map_err(|e| Fatal(format!("snapshot: {}: {e}", args.file.display())))?;
     let report = dyngroup_snapshot::inspect(&bytes);
     if args.json {
-        println!(
+        stdoutln!(
             "{}",
             serde_json::to_string_pretty(&inspection_json(&report))?
-        );
+        )?;
     } else {
-        print_inspection(&args.file.display().to_string(), &report);
+        print_inspection(&args.file.display().to_string(), &report)?;
     }
     match report.verdict {
         Ok(()) => Ok(Outcome::Clean),
@@ -209,41 +209,50 @@ fn inspection_json(report: &Inspection) -> Value {
     })
 }
 
-fn print_inspection(file: &str, report: &Inspection) {
+fn print_inspection(file: &str, report: &Inspection) -> std::io::Result<()> {
     match (report.version, report.flags) {
-        (Some(version), Some(flags)) => println!(
+        (Some(version), Some(flags)) => stdoutln!(
             "{file}: {} bytes, format version {version}, flags {flags:#x}",
             report.file_len
-        ),
-        _ => println!("{file}: {} bytes, header not readable", report.file_len),
+        )?,
+        _ => stdoutln!("{file}: {} bytes, header not readable", report.file_len)?,
     }
     if !report.sections.is_empty() {
-        println!(
+        stdoutln!(
             "{:<18} {:>12} {:>12}  {:<16}  checksum",
-            "section", "offset", "length", "xxh3-64"
-        );
+            "section",
+            "offset",
+            "length",
+            "xxh3-64"
+        )?;
         for (s, ok) in &report.sections {
-            println!(
+            stdoutln!(
                 "{:<18} {:>12} {:>12}  {:016x}  {}",
                 s.name,
                 s.offset,
                 s.len,
                 s.checksum,
                 if *ok { "ok" } else { "MISMATCH" }
-            );
+            )?;
         }
     }
     if let Some(c) = report.counts {
-        println!(
+        stdoutln!(
             "{} principals, {} tenancies, {} groups, {} memberships, {} posting lists, \
              {} strings",
-            c.principals, c.tenancies, c.groups, c.memberships, c.terms, c.strings
-        );
+            c.principals,
+            c.tenancies,
+            c.groups,
+            c.memberships,
+            c.terms,
+            c.strings
+        )?;
     }
     match &report.verdict {
-        Ok(()) => println!("valid"),
-        Err(e) => println!("invalid: {e}"),
+        Ok(()) => stdoutln!("valid")?,
+        Err(e) => stdoutln!("invalid: {e}")?,
     }
+    Ok(())
 }
 
 /// `diff OLD NEW [--json]`. Differences are not rejections: exit code 0.
@@ -293,7 +302,7 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
     }
     out.flush()?;
     let count = |kind: Change| changes.iter().filter(|c| c.change == kind).count();
-    eprintln!(
+    stderrln!(
         "dyngroup: {} groups changed ({} created, {} deleted, {} updated): {joins} joins, \
          {leaves} leaves",
         changes.len(),

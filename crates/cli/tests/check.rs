@@ -188,7 +188,7 @@ fn invalid_utf8_in_files_is_named_by_its_byte() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with(&format!(
-            "{file}:2:99: error: invalid UTF-8 at byte 98 of line 2 (0xe9) (document at line 1 left out; no document follows)\n"
+            "{file}:2:99: error: invalid UTF-8 at byte 98 of line 2 (0xe9) (from line 1 to the end left out: no document follows)\n"
         )),
         "{}",
         stderr(&out)

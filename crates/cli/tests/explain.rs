@@ -256,3 +256,50 @@ fn a_rejected_record_is_named_and_rejections_exit_1() {
     assert!(stderr(&out).contains(&line), "{}", stderr(&out));
     let _ = fs::remove_dir_all(dir);
 }
+
+/// explain reports, and counts in its exit code, what concerns its answer: as compute
+/// on the principal's tenancy alone. An invalid rule there exits 1; another tenancy's
+/// invalid rule or rejected record is neither printed nor counted.
+#[test]
+fn only_the_principals_tenancy_problems_are_reported_and_set_the_exit_code() {
+    let (dir, inv, grp) = fleet("tenancy-problems");
+    let mut groups = fs::read_to_string(&grp).unwrap();
+    groups.push_str(&format!(
+        r#"{{"name": "broken", "matching-rule": "ANY {{resource.id = }}", "compartment-id": "{T2}"}}"#
+    ));
+    groups.push('\n');
+    fs::write(&grp, groups).unwrap();
+    let mut inventory = fs::read_to_string(&inv).unwrap();
+    inventory.push_str(&format!(
+        r#"{{"id": "ocid1.instance.oc1..nocompartment", "tenancy-id": "{T2}"}}"#
+    ));
+    inventory.push('\n');
+    fs::write(&inv, inventory).unwrap();
+
+    for json in [false, true] {
+        let mut args = vec!["explain", "--inventory", &inv, "--groups", &grp];
+        if json {
+            args.push("--json");
+        }
+        // T1: nothing of T2 concerns it.
+        let out = dyngroup(&[&args[..], &["--principal", I1]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stderr(&out), "", "json: {json}");
+        // T2: its invalid rule and its rejected record, as compute reports them.
+        let out = dyngroup(&[&args[..], &["--principal", J1]].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{grp}:4:"))
+                && err.contains("invalid matching rule of group `broken`"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("{inv}:5:1: error: missing `compartment-id`")),
+            "{err}"
+        );
+    }
+    let compute = dyngroup(&["compute", "--inventory", &inv, "--groups", &grp]);
+    assert_eq!(compute.status.code(), Some(1), "{}", stderr(&compute));
+    let _ = fs::remove_dir_all(dir);
+}

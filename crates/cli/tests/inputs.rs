@@ -216,7 +216,7 @@ fn jq_output_and_several_pages_are_read_whole_and_a_broken_document_is_skipped()
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "{}:8:3: error: invalid JSON: expected `,` or `}}` (document at line 6 left out; reading resumes at line 10)",
+            "{}:8:3: error: invalid JSON: expected `,` or `}}` (from line 6 to line 9 left out; reading resumes at line 10)",
             path(&dir, "fleet.json")
         )),
         "{err}"
@@ -227,6 +227,97 @@ fn jq_output_and_several_pages_are_read_whole_and_a_broken_document_is_skipped()
         ["ocid1.instance.oc1..a", "ocid1.instance.oc1..b"]
     );
     assert_eq!(members(&out, "two"), ["ocid1.instance.oc1..b"]);
+}
+
+#[test]
+fn two_documents_on_one_line_give_both_records() {
+    let dir = scratch("one-line");
+    let a = principal("ocid1.instance.oc1..a", "{}", "RUNNING");
+    let b = principal("ocid1.instance.oc1..b", "{}", "RUNNING");
+    fs::write(
+        dir.join("groups.jsonl"),
+        group("all", "resource.type = 'instance'"),
+    )
+    .unwrap();
+    for (name, text) in [
+        (
+            "spaced.json",
+            format!("{{\"data\": [{a}]}}  {{\"data\": [{b}]}}\n"),
+        ),
+        (
+            "joined.json",
+            format!("{{\"data\": [{a}]}}{{\"data\": [{b}]}}\n"),
+        ),
+        ("records.json", format!("{a} {b}\n")),
+    ] {
+        fs::write(dir.join(name), text).unwrap();
+        let out = dyngroup(&[
+            "compute",
+            "--inventory",
+            &path(&dir, name),
+            "--groups",
+            &path(&dir, "groups.jsonl"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("0 records rejected"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            members(&stdout(&out), "all"),
+            ["ocid1.instance.oc1..a", "ocid1.instance.oc1..b"],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_in_an_array_element_rejects_that_element_only_and_is_one_problem() {
+    let dir = scratch("array-utf8");
+    let bad = principal(
+        "ocid1.instance.oc1..a",
+        r#"{"ops": {"role": "wXXb"}}"#,
+        "RUNNING",
+    );
+    let bad = bad.as_bytes().to_vec();
+    // Where the bad byte goes: after the `[`, so at byte `at + 1` of the line.
+    let at = bad.windows(3).position(|w| w == b"XXb").unwrap();
+    let mut text = b"[".to_vec();
+    text.extend_from_slice(&bad[..at]);
+    text.push(0xff);
+    text.extend_from_slice(&bad[at + 2..]);
+    text.extend_from_slice(b",\n");
+    text.extend_from_slice(principal("ocid1.instance.oc1..b", "{}", "RUNNING").as_bytes());
+    text.extend_from_slice(b"]\n");
+    let inventory = path(&dir, "fleet.json");
+    fs::write(&inventory, &text).unwrap();
+    fs::write(
+        dir.join("groups.jsonl"),
+        group("all", "resource.type = 'instance'"),
+    )
+    .unwrap();
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &inventory,
+        "--groups",
+        &path(&dir, "groups.jsonl"),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let problems: Vec<&str> = err.lines().filter(|l| l.starts_with(&inventory)).collect();
+    assert_eq!(
+        problems,
+        [format!(
+            "{inventory}:1:{}: error: invalid UTF-8 at byte {} of line 1 (0xff) (line 1 left out; reading resumes at line 2)",
+            at + 2,
+            at + 1
+        )],
+        "{err}"
+    );
+    assert!(err.contains("1 records rejected"), "{err}");
+    assert_eq!(members(&stdout(&out), "all"), ["ocid1.instance.oc1..b"]);
 }
 
 #[test]

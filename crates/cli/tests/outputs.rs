@@ -1,5 +1,6 @@
 //! Outputs through the real binary: `--out`, `--report` and `--snapshot` are replaced
-//! together and only when the whole run succeeded; paths that collide are usage errors;
+//! together and only when the whole run succeeded; paths that collide are usage errors
+//! (in every command: standard input twice, an output naming an input);
 //! a directory given as a snapshot gets one message in every command.
 
 mod common;
@@ -173,22 +174,90 @@ fn two_outputs_naming_one_file_are_a_usage_error() {
 }
 
 #[test]
-fn standard_input_for_two_inputs_is_a_usage_error() {
-    for args in [
-        ["compute", "--inventory", "-", "--groups", "-"],
-        ["explain", "--inventory", "-", "--inventory", "-"],
-    ] {
-        let mut args = args.to_vec();
-        if args[0] == "explain" {
-            args.extend(["--principal", "ocid1.instance.oc1..x"]);
-        }
+fn standard_input_for_two_inputs_is_a_usage_error_in_every_command() {
+    let principal = ["--principal", "ocid1.instance.oc1..x"];
+    let request = [
+        "--verb",
+        "read",
+        "--resource-type",
+        "all-resources",
+        "--compartment",
+        "ocid1.tenancy.oc1..x",
+    ];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["compute", "--inventory", "-", "--groups", "-"],
+        vec![
+            "compute",
+            "--groups",
+            "-",
+            "--policies",
+            "-",
+            "--compartments",
+            "c.json",
+        ],
+        [
+            &["explain", "--inventory", "-", "--inventory", "-"][..],
+            &principal,
+        ]
+        .concat(),
+        vec!["check", "--groups", "-", "--groups", "-"],
+        vec!["policy", "check", "--policies", "-", "--compartments", "-"],
+        vec![
+            "policy",
+            "check",
+            "--policies",
+            "p.json",
+            "--groups",
+            "-",
+            "--compartments",
+            "-",
+        ],
+        [
+            &["can", "--policies", "-", "--compartments", "-"][..],
+            &principal,
+        ]
+        .concat(),
+        [
+            &[
+                "can",
+                "--inventory",
+                "-",
+                "--policies",
+                "-",
+                "--compartments",
+                "c.json",
+            ][..],
+            &principal,
+        ]
+        .concat(),
+        [
+            &["who-can", "--policies", "-", "--compartments", "-"][..],
+            &request,
+        ]
+        .concat(),
+        [
+            &[
+                "who-can",
+                "--groups",
+                "-",
+                "--policies",
+                "p.json",
+                "--compartments",
+                "-",
+            ][..],
+            &request,
+        ]
+        .concat(),
+    ];
+    for args in cases {
         let run = dyngroup(&args);
-        assert_eq!(run.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&run).contains("standard input (`-`) is given for two inputs"),
-            "{}",
-            stderr(&run)
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {}", stderr(&run));
+        assert_eq!(
+            stderr(&run),
+            "dyngroup: standard input (`-`) is given for two inputs: it can be read only once\n",
+            "{args:?}"
         );
+        assert!(run.stdout.is_empty(), "{args:?}");
     }
 }
 
@@ -258,4 +327,57 @@ fn a_directory_as_snapshot_gets_one_message_in_every_command() {
     ]);
     assert_eq!(run.status.code(), Some(2));
     assert_eq!(stderr(&run), expected);
+}
+
+#[test]
+fn apply_out_naming_an_input_is_a_usage_error_under_any_spelling() {
+    let dir = scratch("apply-out-is-input");
+    let snapshot = path(&dir, "s.dgs");
+    let made = dyngroup(&["compute", "--out", "/dev/null", "--snapshot", &snapshot]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let changes = path(&dir, "changes.jsonl");
+    let text = r#"{"op": "remove-principal", "id": "ocid1.instance.oc1..x"}"#.to_owned() + "\n";
+    fs::write(&changes, &text).unwrap();
+    let link = path(&dir, "link.jsonl");
+    std::os::unix::fs::symlink(&changes, &link).unwrap();
+    let dotted = format!("{}/./changes.jsonl", dir.display());
+    let snapshot_link = path(&dir, "link.dgs");
+    std::os::unix::fs::symlink(&snapshot, &snapshot_link).unwrap();
+    let before = fs::read(&snapshot).unwrap();
+    let cases = [
+        (&changes, "--changes"),
+        (&dotted, "--changes"),
+        (&link, "--changes"),
+        (&snapshot, "--snapshot"),
+        (&snapshot_link, "--snapshot"),
+    ];
+    for (out, input) in cases {
+        let run = dyngroup(&[
+            "apply",
+            "--snapshot",
+            &snapshot,
+            "--changes",
+            &changes,
+            "--out",
+            out,
+        ]);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(2), "{out}: {err}");
+        assert!(
+            err.contains(&format!("--out names the {input} file"))
+                && err.contains("an output never replaces an input"),
+            "{out}: {err}"
+        );
+        assert!(run.stdout.is_empty(), "{out}");
+        assert_eq!(fs::read_to_string(&changes).unwrap(), text, "{out}");
+        assert_eq!(fs::read(&snapshot).unwrap(), before, "{out}");
+    }
+    assert_eq!(
+        listing(&dir),
+        ["changes.jsonl", "link.dgs", "link.jsonl", "s.dgs"],
+        "nothing created"
+    );
+    // Without --out the new snapshot replaces --snapshot, as documented.
+    let run = dyngroup(&["apply", "--snapshot", &snapshot, "--changes", &changes]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
 }

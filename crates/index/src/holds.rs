@@ -5,7 +5,7 @@
 //! Two kinds of principal answer those questions: a changed principal's attributes in
 //! the live engine (string comparisons: at most the tenancy's 50 rules, cheaper than
 //! touching their postings), and an indexed principal through the index's postings
-//! (explain). The semantics live here once (DESIGN.md §2): `instance.*` conditions
+//! (explain). The semantics live here once (docs/semantics.md §2): `instance.*` conditions
 //! hold only for instances, and `!=` is the complement within the condition's domain,
 //! so a principal without the tag satisfies `tag.x.y.value != 'v'`. The reference
 //! evaluator stays apart: it is the oracle this is tested against.

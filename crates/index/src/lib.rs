@@ -29,7 +29,7 @@
 //! - `parts` (hidden from these docs) takes an index apart into plain data and back,
 //!   checking everything it relies on: the snapshot crate's way in, not an API.
 //!
-//! The semantics are DESIGN.md §2: `instance.*` conditions only hold for instances,
+//! The semantics are docs/semantics.md §2: `instance.*` conditions only hold for instances,
 //! `!=` is the complement within the variable's domain (a missing tag satisfies
 //! `!=`), tag names and resource types compare ASCII case-insensitively, values and
 //! OCIDs exactly, and members always belong to the group's own tenancy. Principals

@@ -87,7 +87,7 @@ impl DynamicGroup {
     /// Whether the group's domain scope would narrow its members below its tenancy:
     /// a group of an identity domain that does not live in the root compartment (or
     /// whose compartment is unknown) matches only resources in the subtree of the
-    /// domain's compartment (DESIGN §2).
+    /// domain's compartment (docs/semantics.md, "Identity domains").
     pub fn has_domain_scope(&self) -> bool {
         self.domain
             .as_ref()

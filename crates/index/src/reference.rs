@@ -101,7 +101,7 @@ pub fn in_domain_scope(p: &Principal, g: &DynamicGroup) -> bool {
 }
 
 /// Written out here rather than calling `Principal::is_indexed`: the oracle decides
-/// lifecycle on its own (DESIGN §2: gone or going means not a member).
+/// lifecycle on its own (docs/semantics.md §2: gone or going means not a member).
 fn has_ended(p: &Principal) -> bool {
     p.lifecycle_state.as_deref().is_some_and(|s| {
         let s = s.to_ascii_lowercase();

@@ -4,7 +4,7 @@
 //!
 //! After every step: the engine's memberships equal the reference evaluator's on the
 //! resulting inventory; the delta is exactly the difference between before and after;
-//! a change is refused exactly when an independent model of DESIGN.md §2's lifecycle
+//! a change is refused exactly when an independent model of docs/semantics.md §3's lifecycle
 //! rules says so, with the same error, and a refused change changes nothing. At the
 //! end of each case, the index builder agrees too, and removing everything leaves an
 //! engine with no ordinals, postings or tenancies in use. Each case starts from an

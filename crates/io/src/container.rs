@@ -6,8 +6,9 @@
 //! - it starts with `{` and is a complete object without a `data` member: JSON Lines;
 //! - it starts with `{` and is cut short at the end of the line (a pretty-printed
 //!   document: `oci … list` or `jq '.data[]'` output), or is a complete object with a
-//!   `data` member (one-line pages), or it starts with `[`: a stream of documents
-//!   ([`crate::documents`]);
+//!   `data` member (one-line pages), or a complete object followed on the line by
+//!   another document (`{…} {…}`, `{…}{…}`), or it starts with `[`: a stream of
+//!   documents ([`crate::documents`]);
 //! - anything else: JSON Lines (its bad lines are reported one by one).
 //!
 //! **JSON Lines** are read in chunks of whole lines (`chunk_bytes` at a time), each chunk
@@ -84,7 +85,7 @@ fn starts_documents(first_line: &[u8]) -> bool {
         Some(b'[') => true,
         Some(b'{') => match probe(line) {
             Probe::Complete { has_data } => has_data,
-            Probe::Incomplete => true,
+            Probe::Incomplete | Probe::Followed => true,
             Probe::Invalid => false,
         },
         _ => false,
@@ -93,16 +94,28 @@ fn starts_documents(first_line: &[u8]) -> bool {
 
 /// What the first line of a `{`-file is.
 enum Probe {
-    Complete { has_data: bool },
+    /// One complete object, alone on the line.
+    Complete {
+        has_data: bool,
+    },
+    /// A complete object, then the start of another document on the same line.
+    Followed,
+    /// An object that goes on past the line.
     Incomplete,
     Invalid,
 }
 
 fn probe(line: &[u8]) -> Probe {
-    match serde_json::from_slice::<HasData>(line) {
-        Ok(HasData(has_data)) => Probe::Complete { has_data },
-        Err(e) if e.classify() == serde_json::error::Category::Eof => Probe::Incomplete,
-        Err(_) => Probe::Invalid,
+    let mut values = serde_json::Deserializer::from_slice(line).into_iter::<HasData>();
+    match values.next() {
+        Some(Ok(HasData(has_data))) => match line[values.byte_offset()..].trim_ascii_start() {
+            [] => Probe::Complete { has_data },
+            [b'{' | b'[', ..] => Probe::Followed,
+            // Anything else after the object is JSON Lines' "trailing characters".
+            _ => Probe::Invalid,
+        },
+        Some(Err(e)) if e.classify() == serde_json::error::Category::Eof => Probe::Incomplete,
+        Some(Err(_)) | None => Probe::Invalid,
     }
 }
 

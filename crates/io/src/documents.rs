@@ -6,11 +6,15 @@
 //! [...]}`, or one record); any other object is a record itself (a record with an `id`
 //! is one even when it has an unknown `data` field: listings never carry an `id`).
 //!
-//! **A broken document** (invalid JSON) is one problem, at the place it breaks; its
-//! records are all left out (none of a document is used unless all of it parses).
-//! Reading resumes at the next line, after the one the broken document starts on, that
-//! begins with `{` or `[` in its first column: where `jq`, the OCI CLI and JSON Lines
-//! start their documents, while the inside of a pretty document is indented.
+//! **A broken document** (invalid JSON) is one problem, at the place it breaks; the
+//! lines from its start to where reading resumes are left out (none of a document is
+//! used unless all of it parses). Reading resumes at the next line, after the one the
+//! broken document starts on, that begins with `{` or `[` in its first column: where
+//! `jq`, the OCI CLI and JSON Lines start their documents, while the inside of a pretty
+//! document is indented. An array may also start its elements there (`[{…},` then
+//! `{…}]`): reading then resumes inside it, its later elements are read as documents,
+//! and its punctuation found where a document would start (`,`, `]`, `}`) is skipped
+//! as part of the broken document already reported, not reported again.
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -70,6 +74,8 @@ impl<'a> Split<'a, '_> {
         let text = self.text;
         let mut items = Vec::new();
         let mut at = 0;
+        // Whether a broken document was reported: reading may have resumed inside it.
+        let mut resumed = false;
         'streams: while at < text.len() {
             let mut stream =
                 serde_json::Deserializer::from_slice(&text[at..]).into_iter::<Doc<'a>>();
@@ -82,6 +88,12 @@ impl<'a> Split<'a, '_> {
                         let end = at + stream.byte_offset();
                         let whole = text.get(start..end).unwrap_or_default();
                         self.records(whole, doc, &ctx, &mut items);
+                    }
+                    Some(Err(_))
+                        if resumed && matches!(text.get(start), Some(b',' | b']' | b'}')) =>
+                    {
+                        at = start + 1;
+                        continue 'streams;
                     }
                     Some(Err(e)) => {
                         let resume = self.next_document_line(start);
@@ -98,16 +110,9 @@ impl<'a> Split<'a, '_> {
                                 problem = ctx.json_problem_in(cut, &e);
                             }
                         }
-                        let from = self.source.locate(start).line;
-                        problem.message.push_str(&if resume < text.len() {
-                            format!(
-                                " (document at line {from} left out; reading resumes at line {})",
-                                self.source.locate(resume).line
-                            )
-                        } else {
-                            format!(" (document at line {from} left out; no document follows)")
-                        });
+                        problem.message.push_str(&self.left_out(start, resume));
                         items.push(Item::Problem(problem));
+                        resumed = true;
                         at = resume;
                         continue 'streams;
                     }
@@ -115,6 +120,31 @@ impl<'a> Split<'a, '_> {
             }
         }
         items
+    }
+
+    /// What a broken document starting at `start` costs, for its message: the text
+    /// from there to where reading resumes (the end: `text.len()`).
+    fn left_out(&self, start: usize, resume: usize) -> String {
+        let from = self.source.locate(start);
+        let first = match from.column {
+            1 => format!("line {}", from.line),
+            column => format!("{}:{column}", from.line),
+        };
+        if resume >= self.text.len() {
+            return format!(" (from {first} to the end left out: no document follows)");
+        }
+        let to = self.source.locate(resume).line;
+        if to - 1 == from.line && from.column == 1 {
+            format!(
+                " (line {} left out; reading resumes at line {to})",
+                from.line
+            )
+        } else {
+            format!(
+                " (from {first} to line {} left out; reading resumes at line {to})",
+                to - 1
+            )
+        }
     }
 
     /// The records of one document, whose text is `whole`.

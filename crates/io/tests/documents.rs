@@ -77,6 +77,68 @@ fn several_pages_and_arrays_pretty_or_on_one_line_give_all_their_records() {
 }
 
 #[test]
+fn several_documents_on_one_line_give_all_their_records() {
+    let record = |id: &str| format!("{{\"id\": \"{id}\", \"compartment-id\": \"c\"}}");
+    let page = |id: &str| format!("{{\"data\": [{}]}}", record(id));
+    for (text, what) in [
+        (format!("{}  {}\n", page("a"), page("b")), "two pages"),
+        (
+            format!("{}{}\n", page("a"), page("b")),
+            "two pages, no space",
+        ),
+        (format!("{} {}\n", record("a"), record("b")), "two records"),
+        (
+            format!("{}{}\n", record("a"), page("b")),
+            "a record, then a page",
+        ),
+        (
+            format!("{} [{}]\n", page("a"), record("b")),
+            "a page, then an array",
+        ),
+        (
+            format!("{} {}\n{}\n", page("a"), page("b"), pretty("c")),
+            "then a pretty record",
+        ),
+    ] {
+        let inventory = read(&text);
+        assert_eq!(problems(&inventory), Vec::<String>::new(), "{what}");
+        let mut expected = vec!["a", "b"];
+        if what.ends_with("pretty record") {
+            expected.push("c");
+        }
+        assert_eq!(ids(&inventory), expected, "{what}");
+    }
+}
+
+#[test]
+fn a_broken_second_document_on_the_first_line_keeps_the_first() {
+    let text = concat!(
+        "{\"data\": [{\"id\": \"a\", \"compartment-id\": \"c\"}]} ",
+        "{\"data\": [{\"id\": \"b\" \"compartment-id\": \"c\"}]}\n",
+        "{\"data\": [{\"id\": \"c\", \"compartment-id\": \"c\"}]}\n",
+    );
+    let inventory = read(text);
+    assert_eq!(ids(&inventory), ["a", "c"]);
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:69: invalid JSON: expected `,` or `}` (from 1:48 to line 1 left out; reading resumes at line 2)"
+        ]
+    );
+}
+
+#[test]
+fn junk_after_a_record_on_the_first_line_is_json_lines_trailing_characters() {
+    let text = "{\"id\": \"a\", \"compartment-id\": \"c\"} x\n{\"id\": \"b\", \"compartment-id\": \"c\"}\n";
+    let inventory = read(text);
+    assert_eq!(ids(&inventory), ["b"]);
+    assert_eq!(
+        problems(&inventory),
+        ["in.json:1:36: invalid JSON: trailing characters"]
+    );
+}
+
+#[test]
 fn a_broken_document_is_reported_where_it_breaks_and_the_rest_is_read() {
     // The second record has a comma missing at the end of its line 3 (line 12 of the file).
     let broken = "{\n  \"compartment-id\": \"c\",\n  \"id\": \"b\"\n  \"display-name\": \"x\"\n}\n";
@@ -86,11 +148,55 @@ fn a_broken_document_is_reported_where_it_breaks_and_the_rest_is_read() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:13:3: invalid JSON: expected `,` or `}` (document at line 10 left out; reading resumes at line 15)"
+            "in.json:13:3: invalid JSON: expected `,` or `}` (from line 10 to line 14 left out; reading resumes at line 15)"
         ]
     );
     assert_eq!(inventory.problems()[0].kind, ProblemKind::InvalidJson);
     assert!(inventory.problems()[0].rejects_record());
+}
+
+#[test]
+fn an_array_resumed_inside_gives_its_later_elements_and_one_problem() {
+    // Elements in the first column, invalid UTF-8 in the first one: reading resumes
+    // at line 2, inside the array; its closing `]` is not a second problem.
+    let mut text =
+        b"[{\"id\": \"a\", \"compartment-id\": \"c\", \"display-name\": \"w\xffb\"},\n".to_vec();
+    text.extend_from_slice(b"{\"id\": \"b\", \"compartment-id\": \"c\"}]\n");
+    let options = ReadOptions {
+        tenancy: Some("ocid1.tenancy.oc1..t".to_owned()),
+        ..ReadOptions::default()
+    };
+    let inventory = read_inventory_from(&text[..], "in.json", &options).expect("read");
+    assert_eq!(ids(&inventory), ["b"]);
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:55: invalid UTF-8 at byte 54 of line 1 (0xff) (line 1 left out; reading resumes at line 2)"
+        ]
+    );
+
+    // Its `,` between the later elements is not a problem either, and what follows
+    // the array is read.
+    let text = concat!(
+        "[{\"id\": \"a\" \"compartment-id\": \"c\"},\n",
+        "{\"id\": \"b\", \"compartment-id\": \"c\"}\n",
+        ", {\"id\": \"c\", \"compartment-id\": \"c\"}\n",
+        "]\n",
+        "{\"data\": [{\"id\": \"d\", \"compartment-id\": \"c\"}]}\n",
+    );
+    let inventory = read(text);
+    assert_eq!(
+        ids(&inventory),
+        ["b", "c", "d"],
+        "{:?}",
+        problems(&inventory)
+    );
+    assert_eq!(
+        problems(&inventory),
+        [
+            "in.json:1:13: invalid JSON: expected `,` or `}` (line 1 left out; reading resumes at line 2)"
+        ]
+    );
 }
 
 #[test]
@@ -103,7 +209,7 @@ fn a_document_cut_short_is_reported_at_its_end_not_inside_the_next() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:12:12: invalid JSON: EOF while parsing an object (document at line 10 left out; reading resumes at line 13)"
+            "in.json:12:12: invalid JSON: EOF while parsing an object (from line 10 to line 12 left out; reading resumes at line 13)"
         ]
     );
 }
@@ -116,7 +222,7 @@ fn junk_between_documents_is_one_problem_each_and_records_around_it_are_read() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:10:1: invalid JSON: expected value (document at line 10 left out; reading resumes at line 11)",
+            "in.json:10:1: invalid JSON: expected value (line 10 left out; reading resumes at line 11)",
             "in.json:20:1: expected a JSON array or object, found a number",
         ]
     );
@@ -134,7 +240,7 @@ fn a_broken_page_loses_its_records_only() {
     assert_eq!(
         problems(&inventory),
         [
-            "in.json:2:58: invalid JSON: expected `,` or `}` (document at line 2 left out; reading resumes at line 3)"
+            "in.json:2:58: invalid JSON: expected `,` or `}` (line 2 left out; reading resumes at line 3)"
         ]
     );
 }

@@ -394,7 +394,7 @@ fn a_broken_first_line_does_not_turn_jsonl_into_a_document() {
     assert_eq!(
         problems,
         [
-            "f.jsonl:1:51: invalid JSON: EOF while parsing a value (document at line 1 left out; reading resumes at line 2)"
+            "f.jsonl:1:51: invalid JSON: EOF while parsing a value (line 1 left out; reading resumes at line 2)"
         ]
     );
 }
@@ -441,7 +441,7 @@ fn a_document_that_is_not_json_is_one_problem_at_its_place() {
     assert_eq!(
         problems,
         [
-            "list.json:4:16: invalid JSON: expected `,` or `}` (document at line 1 left out; no document follows)"
+            "list.json:4:16: invalid JSON: expected `,` or `}` (from line 1 to the end left out: no document follows)"
         ]
     );
 
@@ -460,7 +460,7 @@ fn a_document_that_is_not_json_is_one_problem_at_its_place() {
     assert_eq!(
         problems,
         [
-            "t.json:2:1: invalid JSON: expected value (document at line 2 left out; no document follows)"
+            "t.json:2:1: invalid JSON: expected value (from line 2 to the end left out: no document follows)"
         ]
     );
 }

@@ -1,4 +1,4 @@
-//! The bitmap evaluator (DESIGN §7): the principals who may do V on R in C are the
+//! The bitmap evaluator (the crate README's "Decisions"): the principals who may do V on R in C are the
 //! union of the member bitmaps of the allows that cover (V, R, C), minus the deny
 //! bitmaps. Per-principal answers come from the same structures.
 

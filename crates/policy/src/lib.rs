@@ -1,5 +1,5 @@
 //! OCI IAM policies over dynamic-group memberships: what each principal can do, and
-//! who can do it, for every compartment (DESIGN.md §7).
+//! who can do it, for every compartment (the semantics are in the crate README).
 //!
 //! - [`parse_statement`] turns one statement (`Allow dynamic-group web to read buckets
 //!   in compartment Prod:App where request.principal.type = 'instance'`) into a

@@ -12,7 +12,7 @@ use crate::resources::{ResourceTable, Verb};
 /// The deepest `any {…}` / `all {…}` nesting accepted in a `where` clause.
 pub const MAX_CONDITION_DEPTH: usize = 64;
 
-/// The variables decided offline (DESIGN §7); every other variable is unknown.
+/// The variables decided offline (the crate README's "Decisions"); every other variable is unknown.
 pub const DECIDED_VARIABLES: [&str; 5] = [
     "request.principal.type",
     "request.principal.id",

@@ -1,7 +1,7 @@
 //! Golden files: the committed snapshot of each format version still opens, passes
 //! the deep checks and answers exactly as it did when written. The expected answers
 //! below were derived once from `dyngroup compute` on the built-in sample and
-//! reviewed against DESIGN.md's semantics (tenancy isolation, `!=` on a missing tag,
+//! reviewed against docs/semantics.md §2 (tenancy isolation, `!=` on a missing tag,
 //! terminated principals in nothing).
 
 use dyngroup_index::{GroupId, PrincipalId};

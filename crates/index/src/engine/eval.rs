@@ -8,7 +8,7 @@
 //!   crate's one planner and bitmap evaluator (`plan`, `eval`), over this tenancy's
 //!   postings instead of the index's.
 //!
-//! Both follow DESIGN.md §2: `instance.*` tests hold only for instances, `!=` is the
+//! Both follow docs/semantics.md §2: `instance.*` tests hold only for instances, `!=` is the
 //! complement within the variable's domain.
 
 use super::atoms::{Atom, AtomTable};

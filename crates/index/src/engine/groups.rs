@@ -1,5 +1,5 @@
 //! Group changes: create, update (rule, description), upsert, delete — with the
-//! lifecycle rules of DESIGN.md §2. Every check runs before anything is touched, so a
+//! lifecycle rules of docs/semantics.md §3. Every check runs before anything is touched, so a
 //! refused change changes nothing.
 
 use super::atoms::Atom;

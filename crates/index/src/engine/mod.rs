@@ -11,7 +11,7 @@
 //! - A **rule change** evaluates that one group as bitmaps over its tenancy's postings
 //!   (intersections smallest first, and-not for `!=`), and the delta is the difference
 //!   of the old and new member bitmaps.
-//! - Group lifecycle follows DESIGN.md §2 and every refusal is a typed
+//! - Group lifecycle follows docs/semantics.md §3 and every refusal is a typed
 //!   [`ChangeError`]; a refused change changes nothing. As the OCI API does, a
 //!   create or update whose rule does not parse is refused, the group limit is per
 //!   tenancy, and removing a principal that is not held is a no-op.

@@ -1,4 +1,4 @@
-//! A strict, independent reading of the rule grammar of DESIGN.md §1, just to check
+//! A strict, independent reading of the rule grammar of docs/semantics.md §1, just to check
 //! that every generated rule is valid (the engine's parser is not used here on
 //! purpose: datagen must not depend on the engine).
 
