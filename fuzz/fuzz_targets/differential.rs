@@ -92,7 +92,7 @@ struct FuzzPrincipal {
 struct FuzzGroup {
     tenancy: u8,
     /// Its identity domain: `% 4` 0–1 none, 2 one whose scope is not applied, 3 one
-    /// scoped to the compartments of the tenancy that `scope`'s bits pick.
+    /// whose scope keeps out the compartments of the tenancy that `scope`'s bits pick.
     domain: u8,
     scope: u8,
     /// How the top level is written: a bare condition or list, or wrapped in ANY/ALL.
@@ -138,7 +138,7 @@ fn pick<T: Copy>(list: &[T], i: u8) -> T {
 
 fn domain(g: &FuzzGroup) -> Option<IdentityDomain> {
     let t = g.tenancy % 4;
-    let scope = (0..4u8)
+    let outside: Vec<String> = (0..4u8)
         .filter(|c| g.scope & (1 << c) != 0)
         .map(|c| compartment(t, c))
         .collect();
@@ -146,12 +146,12 @@ fn domain(g: &FuzzGroup) -> Option<IdentityDomain> {
         2 => Some(IdentityDomain {
             id: "ocid1.domain.oc1..d".into(),
             compartment_id: Some(compartment(t, 0)),
-            scope: None,
+            outside: None,
         }),
         3 => Some(IdentityDomain {
             id: "ocid1.domain.oc1..d".into(),
             compartment_id: Some(compartment(t, 0)),
-            scope: Some(scope),
+            outside: Some(outside.into()),
         }),
         _ => None,
     }

@@ -9,11 +9,17 @@ use crate::progress::Timings;
 /// Says once on stderr how many groups have a domain scope that is not applied.
 pub(crate) fn print_domain_scope_note(index: &Index) {
     let count = dyngroup_io::domain_scope_not_applied(index).len();
+    let (groups, are) = if count == 1 {
+        ("group", "is")
+    } else {
+        ("groups", "are")
+    };
     if count > 0 {
         stderrln!(
-            "dyngroup: note: {count} groups of identity domains outside the root compartment \
-             are evaluated over their whole tenancy: their domain scope needs the compartment \
-             tree (--compartments) holding the domain's compartment (see --report)"
+            "dyngroup: note: {count} {groups} of identity domains outside the root compartment \
+             {are} evaluated over the whole tenancy: the domain scope could not be applied (no \
+             compartment tree given, a tree without the domain's compartment, or an export \
+             without it; --report gives each reason)"
         );
     }
 }

@@ -376,7 +376,7 @@ fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_o
     );
     assert_eq!(err.matches("domain scope").count(), 1, "{err}");
     assert!(
-        err.contains("dyngroup: note: 1 groups of identity domains outside the root compartment are evaluated over their whole tenancy"),
+        err.contains("dyngroup: note: 1 group of identity domains outside the root compartment is evaluated over the whole tenancy"),
         "{err}"
     );
     let records = jsonl(&stdout(&out));
@@ -402,7 +402,7 @@ fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_o
             "name": "TeamFns",
             "domain-id": "ocid1.domain.oc1..team",
             "domain-compartment-id": "ocid1.compartment.oc1..team",
-            "reason": "the compartment tree (--compartments) was not given or does not hold the domain's compartment under the group's tenancy",
+            "reason": "no compartment tree was given, or it does not hold the domain's compartment under the group's tenancy",
         }])
     );
     assert_eq!(report["rejected"].as_array().unwrap().len(), 1);
@@ -413,6 +413,7 @@ fn identity_domain_exports_are_groups_and_unapplied_domain_scopes_are_reported_o
 /// ```text
 /// tenancy ─┬─ team ── team-child      f-team, f-child
 ///          └─ other                   f-other, f-root (in the root)
+/// (not in the tree)                   f-unplaced
 /// ```
 fn domain_fleet(dir: &std::path::Path) {
     let function = |name: &str, compartment: &str| {
@@ -425,6 +426,7 @@ fn domain_fleet(dir: &std::path::Path) {
         function("child", "ocid1.compartment.oc1..teamchild"),
         function("other", "ocid1.compartment.oc1..other"),
         function("root", TENANCY),
+        function("unplaced", "ocid1.compartment.oc1..createdsince"),
     ];
     fs::write(dir.join("fleet.jsonl"), fleet.join("\n") + "\n").unwrap();
     let compartment = |id: &str, name: &str, parent: &str| {
@@ -500,18 +502,20 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
         &snapshot,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let all = ["child", "other", "root", "team"].map(|n| format!("ocid1.fnfunc.oc1..{n}"));
+    let all =
+        ["child", "other", "root", "team", "unplaced"].map(|n| format!("ocid1.fnfunc.oc1..{n}"));
     assert_eq!(members(&stdout(&out), "DefaultFns"), all);
     assert_eq!(
         members(&stdout(&out), "TeamFns"),
-        [all[0].clone(), all[3].clone()]
+        [all[0].clone(), all[3].clone(), all[4].clone()],
+        "the subtree's, and the compartment the tree does not place (too many, never too few)"
     );
     // A domain whose compartment the tree does not hold keeps its whole tenancy, and
     // is the one group reported.
     assert_eq!(members(&stdout(&out), "GoneFns"), all);
     let err = stderr(&out);
     assert!(
-        err.contains("dyngroup: note: 1 groups of identity domains outside the root compartment are evaluated over their whole tenancy"),
+        err.contains("dyngroup: note: 1 group of identity domains outside the root compartment is evaluated over the whole tenancy"),
         "{err}"
     );
     let report: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
@@ -541,7 +545,7 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
     assert!(text.contains("group TeamFns (tenancy"), "{text}");
     assert!(text.contains(": not a member"), "{text}");
     assert!(
-        text.contains("false  identity domain ocid1.domain.oc1..team: the group matches only principals in the subtree of compartment ocid1.compartment.oc1..team, and this principal's compartment is not there"),
+        text.contains("false  identity domain ocid1.domain.oc1..team: the group matches only principals in the subtree of compartment ocid1.compartment.oc1..team, and this principal's compartment ocid1.compartment.oc1..other is outside it"),
         "{text}"
     );
     let out = explain_team(&all[0], &[&with_tree[..], &["--json"]].concat());

@@ -59,10 +59,16 @@ pub struct ScopeCheck {
     pub domain_id: String,
     /// The compartment the domain lives in, when the export gave it.
     pub compartment_id: Option<String>,
-    /// Whether the principal's compartment is in the domain's subtree; `None` when
-    /// the scope is not applied (the compartment tree was not an input or does not
-    /// hold the domain's compartment), and the group ranges over its whole tenancy.
+    /// Whether the scope admits the principal (its compartment is not one the tree
+    /// places outside the domain's subtree); `None` when the scope is not applied
+    /// (the compartment tree was not an input or does not hold the domain's
+    /// compartment, or the export gave no compartment), and the group ranges over its
+    /// whole tenancy.
     pub holds: Option<bool>,
+    /// The principal's compartment.
+    pub principal_compartment_id: String,
+    /// Why the scope is not applied (when `holds` is `None`).
+    pub not_applied_reason: Option<&'static str>,
 }
 
 impl ScopeCheck {
@@ -73,32 +79,39 @@ impl ScopeCheck {
             domain_id: domain.id.clone(),
             compartment_id: domain.compartment_id.clone(),
             holds: domain
-                .scope
+                .outside
                 .as_ref()
-                .map(|scope| scope.iter().any(|c| c == compartment)),
+                .map(|outside| !outside.iter().any(|c| c == compartment)),
+            principal_compartment_id: compartment.to_owned(),
+            not_applied_reason: domain
+                .outside
+                .is_none()
+                .then(|| domain.not_applied_reason()),
         })
     }
 
     /// One line saying what the scope is and what it decides.
     pub fn describe(&self) -> String {
-        let domain = &self.domain_id;
-        let place = match &self.compartment_id {
-            Some(c) => format!("the subtree of compartment {c}"),
-            None => "its compartment (not exported)".to_owned(),
-        };
-        match self.holds {
-            Some(true) => format!(
-                "true   identity domain {domain}: the principal's compartment is in {place}"
-            ),
-            Some(false) => format!(
-                "false  identity domain {domain}: the group matches only principals in \
-                 {place}, and this principal's compartment is not there"
-            ),
-            None => format!(
-                "       identity domain {domain}: scope not applied (it needs the compartment \
-                 tree, --compartments, holding the domain's compartment); the whole tenancy \
-                 is considered"
-            ),
+        let (domain, mine) = (&self.domain_id, &self.principal_compartment_id);
+        let home = self.compartment_id.as_deref().unwrap_or("?");
+        if let Some(reason) = self.not_applied_reason {
+            return format!(
+                "       identity domain {domain}: scope not applied ({reason}); the whole \
+                 tenancy is considered"
+            );
+        }
+        if self.holds == Some(false) {
+            format!(
+                "false  identity domain {domain}: the group matches only principals in the \
+                 subtree of compartment {home}, and this principal's compartment {mine} is \
+                 outside it"
+            )
+        } else {
+            format!(
+                "true   identity domain {domain}: the principal's compartment {mine} is not \
+                 outside the subtree of compartment {home} (in it, or not placed by the \
+                 compartment tree)"
+            )
         }
     }
 
@@ -167,7 +180,7 @@ impl Index {
                         index: self,
                         principal: p,
                     };
-                    rule_holds(&scoped_rule(rule, entry.def.domain_scope()), &at)
+                    rule_holds(&scoped_rule(rule, entry.def.domain_outside()), &at)
                 }),
             "the tree as written, its scope and the normalised rule agree"
         );

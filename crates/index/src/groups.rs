@@ -105,35 +105,30 @@ pub(crate) fn lower_rule(
 }
 
 /// What a group's plan evaluates: its rule, narrowed to its domain scope when it has
-/// one (`scope`, from [`DynamicGroup::domain_scope`]) — `ALL {rule, ANY {resource.compartment.id =
-/// c, …}}` over the scope's compartments, so that every evaluator (the bitmap plans,
-/// the per-principal evaluator, the live engine) applies the scope without knowing of
-/// it. Explain shows the scope beside the rule as written.
-pub(crate) fn scoped_rule(rule: Rule, scope: Option<&[String]>) -> Rule {
-    let Some(scope) = scope else {
-        return rule;
-    };
-    let within = Rule::any_of(scope.iter().map(|c| {
+/// one (`outside`, from [`DynamicGroup::domain_outside`]) — `ALL {rule,
+/// resource.compartment.id != o, …}` over the compartments outside the domain's
+/// subtree, so that every evaluator (the bitmap plans, the per-principal evaluator,
+/// the live engine) applies the scope without knowing of it. Explain shows the scope
+/// beside the rule as written.
+pub(crate) fn scoped_rule(rule: Rule, outside: Option<&[String]>) -> Rule {
+    let excluded = outside.unwrap_or_default().iter().map(|c| {
         Rule::Leaf(Leaf {
             test: Test::ResourceCompartment(c.clone()),
-            negated: false,
+            negated: true,
         })
-    }));
-    // A scope always holds the domain's own compartment; an empty one (built by
-    // hand) admits nothing: the empty union.
-    let within = within.unwrap_or(Rule::Any(Vec::new()));
-    Rule::all_of([rule, within]).expect("two members")
+    });
+    Rule::all_of(std::iter::once(rule).chain(excluded)).expect("the rule itself")
 }
 
 /// A group's rule as the live engine keeps it: parsed (the tree, for explain), then
 /// lowered and narrowed to the group's domain scope ([`scoped_rule`]).
 pub(crate) fn parse_group_rule(
     text: &str,
-    scope: Option<&[String]>,
+    outside: Option<&[String]>,
     options: &ParseOptions,
 ) -> Result<ParsedRule, ParseError> {
     parse_with(text, options).map(|parsed| ParsedRule {
-        rule: scoped_rule(Rule::lower(&parsed.ast), scope),
+        rule: scoped_rule(Rule::lower(&parsed.ast), outside),
         ast: parsed.ast,
         warnings: parsed.warnings,
     })

@@ -296,8 +296,8 @@ impl Index {
             .zip(&self.groups)
             .map(|(rule, entry)| {
                 let rule = rule.as_ref()?;
-                Some(match entry.def.domain_scope() {
-                    Some(scope) => Cow::Owned(scoped_rule(rule.clone(), Some(scope))),
+                Some(match entry.def.domain_outside() {
+                    Some(outside) => Cow::Owned(scoped_rule(rule.clone(), Some(outside))),
                     None => Cow::Borrowed(rule),
                 })
             })

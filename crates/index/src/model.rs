@@ -1,5 +1,7 @@
 //! The inputs: principals and dynamic groups, as plain owned values.
 
+use std::sync::Arc;
+
 /// A defined tag on a principal: `namespace.key = value`, names as written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DefinedTag {
@@ -94,18 +96,18 @@ impl DynamicGroup {
             .is_some_and(|d| d.narrows(&self.tenancy_id))
     }
 
-    /// The compartments the group's members are drawn from, when its domain scope
-    /// narrows it and is known ([`IdentityDomain::scope`]); `None` for a group that
-    /// ranges over its whole tenancy.
-    pub fn domain_scope(&self) -> Option<&[String]> {
-        self.domain.as_ref()?.scope_within(&self.tenancy_id)
+    /// The compartments its domain scope keeps the group's members out of, when the
+    /// scope narrows it and is known ([`IdentityDomain::outside`]); `None` for a group
+    /// that ranges over its whole tenancy.
+    pub fn domain_outside(&self) -> Option<&[String]> {
+        self.domain.as_ref()?.outside_within(&self.tenancy_id)
     }
 
     /// Whether the group has a domain scope that cannot be applied (the compartment
     /// tree was not an input, or does not hold the domain's compartment): it is then
     /// evaluated over its whole tenancy, and callers report it.
     pub fn domain_scope_not_applied(&self) -> bool {
-        self.has_domain_scope() && self.domain_scope().is_none()
+        self.has_domain_scope() && self.domain_outside().is_none()
     }
 }
 
@@ -117,10 +119,14 @@ pub struct IdentityDomain {
     /// The compartment the domain lives in (`compartment-ocid`), when the export gave
     /// it. The Default domain lives in the root compartment (the tenancy).
     pub compartment_id: Option<String>,
-    /// The domain's compartment and all its descendants, when the compartment tree
-    /// was an input and holds the domain's compartment: a group of the domain matches
-    /// only principals directly in one of these compartments.
-    pub scope: Option<Vec<String>>,
+    /// The domain's scope, when the compartment tree was an input and holds the
+    /// domain's compartment under the group's tenancy: the compartments of that
+    /// tenancy the tree places **outside** the domain compartment's subtree. A group of
+    /// the domain admits every principal whose compartment is not one of them — those
+    /// of the subtree, and those of compartments the tree does not place (a gap in the
+    /// listing, a compartment created since), so that a gap gives too many members,
+    /// never too few. Shared by the domain's groups.
+    pub outside: Option<Arc<[String]>>,
 }
 
 impl IdentityDomain {
@@ -131,11 +137,22 @@ impl IdentityDomain {
         self.compartment_id.as_deref() != Some(tenancy_id)
     }
 
-    /// The compartments its groups in `tenancy_id` are narrowed to, when they are
-    /// narrowed and the scope is known.
-    pub fn scope_within(&self, tenancy_id: &str) -> Option<&[String]> {
+    /// Why a scope that would narrow the domain's groups is not applied (for reports).
+    pub fn not_applied_reason(&self) -> &'static str {
+        match self.compartment_id {
+            None => "the export gave no compartment-ocid for the domain",
+            Some(_) => {
+                "no compartment tree was given, or it does not hold the domain's compartment \
+                 under the group's tenancy"
+            }
+        }
+    }
+
+    /// The compartments its groups in `tenancy_id` keep their members out of, when
+    /// they are narrowed and the scope is known.
+    pub fn outside_within(&self, tenancy_id: &str) -> Option<&[String]> {
         if self.narrows(tenancy_id) {
-            self.scope.as_deref()
+            self.outside.as_deref()
         } else {
             None
         }

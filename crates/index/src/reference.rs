@@ -85,8 +85,9 @@ fn evaluate_impl(
 
 /// Whether `p` is inside group `g`'s identity-domain scope, written out here rather
 /// than through the model's helpers: a group of a domain that does not live in the
-/// tenancy's root compartment admits only principals directly in one of the scope's
-/// compartments, when the scope is known; otherwise the whole tenancy.
+/// tenancy's root compartment keeps out the principals directly in a compartment the
+/// tree places outside the domain's subtree, when the scope is known; otherwise it
+/// admits the whole tenancy.
 pub fn in_domain_scope(p: &Principal, g: &DynamicGroup) -> bool {
     let Some(domain) = &g.domain else {
         return true;
@@ -94,8 +95,8 @@ pub fn in_domain_scope(p: &Principal, g: &DynamicGroup) -> bool {
     if domain.compartment_id.as_deref() == Some(g.tenancy_id.as_str()) {
         return true;
     }
-    match &domain.scope {
-        Some(scope) => scope.contains(&p.compartment_id),
+    match &domain.outside {
+        Some(outside) => !outside.contains(&p.compartment_id),
         None => true,
     }
 }

@@ -129,14 +129,20 @@ fn group() -> impl Strategy<Value = DynamicGroup> {
         })
 }
 
-/// (kind, scope compartments): 0–1 classic, 2 a domain whose scope is not applied,
-/// 3 a domain scoped to some of the tenancy's compartments (which principals move
-/// into and out of).
+/// (kind, compartments outside the scope): 0–1 classic, 2 a domain whose scope is
+/// not applied, 3 a domain whose scope keeps out some of the tenancy's compartments
+/// (which principals move into and out of).
 fn identity_domain(t: usize, (kind, scope): (u8, Vec<usize>)) -> Option<IdentityDomain> {
     (kind >= 2).then(|| IdentityDomain {
         id: format!("ocid1.domain.oc1..d{t}"),
         compartment_id: Some(compartment(t, 0)),
-        scope: (kind == 3).then(|| scope.iter().map(|&c| compartment(t, c)).collect()),
+        outside: (kind == 3).then(|| {
+            scope
+                .iter()
+                .map(|&c| compartment(t, c))
+                .collect::<Vec<_>>()
+                .into()
+        }),
     })
 }
 

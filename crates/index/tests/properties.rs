@@ -158,18 +158,18 @@ fn group_rule() -> impl Strategy<Value = String> {
     ]
 }
 
-/// (kind, scope compartments): kind 0–5 classic, 6 a domain in the root
-/// compartment, 7 a domain whose scope is not applied, 8–9 a domain scoped to
-/// compartments of the group's tenancy (4 = one no principal is in).
+/// (kind, compartments outside the scope): kind 0–5 classic, 6 a domain in the root
+/// compartment, 7 a domain whose scope is not applied, 8–9 a domain whose scope keeps
+/// out some compartments of the group's tenancy (4 = one no principal is in).
 fn domain_choice() -> impl Strategy<Value = (u8, Vec<usize>)> {
     (0..10u8, prop::collection::vec(0..5usize, 0..4))
 }
 
 fn identity_domain(t: usize, (kind, scope): (u8, Vec<usize>)) -> Option<IdentityDomain> {
-    let domain = |compartment: String, scope: Option<Vec<String>>| IdentityDomain {
+    let domain = |compartment: String, outside: Option<Vec<String>>| IdentityDomain {
         id: format!("ocid1.domain.oc1..d{kind}"),
         compartment_id: Some(compartment),
-        scope,
+        outside: outside.map(Into::into),
     };
     let scoped = scope
         .iter()

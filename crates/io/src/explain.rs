@@ -254,6 +254,8 @@ fn explanation_json(e: &Explanation, group_ocid: &str) -> Value {
             "domain-compartment-id": s.compartment_id,
             "applied": s.holds.is_some(),
             "holds": s.holds,
+            "principal-compartment-id": s.principal_compartment_id,
+            "not-applied-reason": s.not_applied_reason,
         })),
     });
     if !e.same_tenancy {

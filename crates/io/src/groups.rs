@@ -385,7 +385,7 @@ pub(crate) fn group(
             id,
             compartment_id: non_empty(Field::CompartmentOcid)?,
             // Known once the compartment tree is read (`dyngroup_policy::apply_domain_scopes`).
-            scope: None,
+            outside: None,
         }),
         None => None,
     };

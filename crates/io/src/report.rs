@@ -177,11 +177,7 @@ pub fn findings_json(index: &Index, report: &LimitsReport) -> Map<String, Value>
                 "name": group.name,
                 "domain-id": domain.map(|d| &d.id),
                 "domain-compartment-id": domain.and_then(|d| d.compartment_id.as_ref()),
-                "reason": match domain.and_then(|d| d.compartment_id.as_ref()) {
-                    None => "the export gave no compartment-ocid for the domain",
-                    Some(_) => "the compartment tree (--compartments) was not given or does \
-                                not hold the domain's compartment under the group's tenancy",
-                },
+                "reason": domain.map(|d| d.not_applied_reason()),
             })
         })
         .collect();

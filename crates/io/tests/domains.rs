@@ -61,7 +61,7 @@ fn build_runners() -> DynamicGroup {
         domain: Some(IdentityDomain {
             id: "ocid1.domain.oc1..default".into(),
             compartment_id: Some(TENANCY.into()),
-            scope: None,
+            outside: None,
         }),
     }
 }
@@ -76,7 +76,7 @@ fn team_functions() -> DynamicGroup {
         domain: Some(IdentityDomain {
             id: "ocid1.domain.oc1..team".into(),
             compartment_id: Some("ocid1.compartment.oc1..teamdomain".into()),
-            scope: None,
+            outside: None,
         }),
     }
 }

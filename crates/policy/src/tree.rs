@@ -1,6 +1,7 @@
 //! The compartment tree: names, parents, subtrees, and the locations of statements.
 
 use hashbrown::HashMap;
+use std::sync::Arc;
 
 /// A compartment as `oci iam compartment list` prints it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -252,18 +253,22 @@ impl CompartmentTree {
     }
 
     /// Gives every identity-domain group whose domain does not live in its tenancy's
-    /// root compartment its scope: the OCIDs of the domain's compartment and all its
-    /// descendants ([`IdentityDomain::scope`](dyngroup_index::IdentityDomain::scope)).
-    /// A group whose domain's compartment is not in the tree under its tenancy (or
-    /// was not exported) keeps no scope: it is evaluated over its whole tenancy and reported.
+    /// root compartment its scope
+    /// ([`IdentityDomain::outside`](dyngroup_index::IdentityDomain::outside)): the
+    /// OCIDs of the tenancy's compartments that lie outside the domain compartment's
+    /// subtree, shared by the domain's groups. A compartment the tree leaves out (an
+    /// unknown parent, a cycle) is in no list, so its principals are admitted: a gap
+    /// in the listing gives too many members, never too few. A group whose domain's
+    /// compartment is not in the tree under its tenancy (or was not exported) keeps
+    /// no scope: it is evaluated over its whole tenancy and reported.
     pub fn apply_domain_scopes(&self, groups: &mut [dyngroup_index::DynamicGroup]) {
-        let mut scopes: HashMap<String, Vec<String>> = HashMap::new();
+        let mut scopes: HashMap<CompartmentId, Arc<[String]>> = HashMap::new();
         for group in groups {
             let tenancy = group.tenancy_id.as_str();
             let Some(domain) = group.domain.as_mut() else {
                 continue;
             };
-            domain.scope = None;
+            domain.outside = None;
             if !domain.narrows(tenancy) {
                 continue;
             }
@@ -277,13 +282,15 @@ impl CompartmentTree {
             else {
                 continue;
             };
-            let scope = scopes.entry(compartment.to_owned()).or_insert_with(|| {
-                self.subtree(c)
+            let outside = scopes.entry(c).or_insert_with(|| {
+                let root = self.root(c);
+                self.subtree(root)
                     .into_iter()
+                    .filter(|&n| !self.covers(c, n))
                     .map(|n| self.ocid(n).to_owned())
                     .collect()
             });
-            domain.scope = Some(scope.clone());
+            domain.outside = Some(outside.clone());
         }
     }
 
@@ -428,6 +435,8 @@ mod tests {
             c("b", "B", Some("a")),
             c("d", "D", Some("b")),
             c("e", "E", Some(t)),
+            // Under a parent the listing lacks: left out, so in no list (admitted).
+            c("g", "G", Some("gone")),
             c("ocid1.tenancy.u", "other", None),
             c("f", "F", Some("ocid1.tenancy.u")),
         ]);
@@ -436,7 +445,7 @@ mod tests {
             domain: Some(IdentityDomain {
                 id: "ocid1.domain.x".into(),
                 compartment_id: compartment.map(Into::into),
-                scope: Some(vec!["stale".into()]),
+                outside: Some(vec!["stale".to_owned()].into()),
             }),
             ..DynamicGroup::default()
         };
@@ -451,11 +460,17 @@ mod tests {
         tree.apply_domain_scopes(&mut groups);
         let scopes: Vec<Option<Vec<String>>> = groups
             .iter()
-            .map(|g| g.domain.as_ref().and_then(|d| d.scope.clone()))
+            .map(|g| {
+                g.domain
+                    .as_ref()
+                    .and_then(|d| d.outside.as_deref().map(<[String]>::to_vec))
+            })
             .collect();
-        let abd = Some(vec!["a".to_owned(), "b".to_owned(), "d".to_owned()]);
-        assert_eq!(scopes, [abd, None, None, None, None, None]);
-        assert_eq!(groups[0].domain_scope().map(<[String]>::len), Some(3));
+        let mut outside = scopes[0].clone().unwrap();
+        outside.sort();
+        assert_eq!(outside, ["e".to_owned(), t.to_owned()]);
+        assert_eq!(scopes[1..], [None, None, None, None, None]);
+        assert_eq!(groups[0].domain_outside().map(<[String]>::len), Some(2));
         assert!(groups[3].domain_scope_not_applied() && groups[4].domain_scope_not_applied());
         assert!(!groups[1].has_domain_scope());
     }

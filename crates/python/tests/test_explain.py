@@ -117,5 +117,7 @@ def test_identity_domain_scope_with_compartments_equals_the_cli(cli):
         "domain-compartment-id": "ocid1.compartment.oc1..team",
         "applied": True,
         "holds": False,
+        "principal-compartment-id": "ocid1.compartment.oc1..other",
+        "not-applied-reason": None,
     }
     assert answer["groups"][0]["member"] is False

@@ -114,15 +114,31 @@ pub(crate) struct StatementRow {
     pub(crate) position: u32,
 }
 
-/// One element of `domains` (version 3): the identity domain of a group read from
-/// an identity-domain export, with the scope its compartment tree gave it.
+/// `domains` (version 3): the identity domains of the groups read from
+/// identity-domain exports, each with the scope its compartment tree gave it, and
+/// which group is in which.
+#[derive(Archive, Serialize, Debug, Default)]
+pub(crate) struct DomainsRow {
+    pub(crate) domains: Vec<DomainRow>,
+    /// One per group that has a domain, ascending by group.
+    pub(crate) groups: Vec<GroupDomainRow>,
+}
+
+/// One domain of `domains`.
 #[derive(Archive, Serialize, Debug)]
-pub(crate) struct GroupDomainRow {
-    /// The group's ordinal; the rows ascend by it, one per group at most.
-    pub(crate) group: u32,
+pub(crate) struct DomainRow {
     pub(crate) id: String,
     pub(crate) compartment_id: Option<String>,
-    pub(crate) scope: Option<Vec<String>>,
+    /// The tenancy's compartments outside the domain compartment's subtree; absent
+    /// when the scope was not applied.
+    pub(crate) outside: Option<Vec<String>>,
+}
+
+/// A group's domain: an index into [`DomainsRow::domains`].
+#[derive(Archive, Serialize, Debug, Clone, Copy)]
+pub(crate) struct GroupDomainRow {
+    pub(crate) group: u32,
+    pub(crate) domain: u32,
 }
 
 /// A section stored as an rkyv archive: ties its [`Kind`] to its archived type, so
@@ -152,7 +168,7 @@ sections! {
     GroupsSection: Groups => rkyv::vec::ArchivedVec<ArchivedGroupRow>;
     PrincipalGroupsSection: PrincipalGroups => ArchivedPrincipalGroups;
     PoliciesSection: Policies => ArchivedPoliciesRow;
-    DomainsSection: Domains => rkyv::vec::ArchivedVec<ArchivedGroupDomainRow>;
+    DomainsSection: Domains => ArchivedDomainsRow;
 }
 
 /// Serializes a value as an rkyv archive.

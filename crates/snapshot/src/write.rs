@@ -2,7 +2,7 @@
 
 use crate::archive::{self, GroupRow, Meta, PrincipalGroups, PrincipalRow, Strings, TermRow};
 use crate::bitmaps;
-use crate::domains::domain_rows;
+use crate::domains::domains_row;
 use crate::error::Error;
 use crate::layout::{self, Kind};
 use crate::policies::{PolicyInputs, policies_row};
@@ -236,7 +236,7 @@ fn sections(
         )?,
         rkyv(
             Kind::Domains,
-            archive::to_bytes(Kind::Domains, &domain_rows(groups)),
+            archive::to_bytes(Kind::Domains, &domains_row(groups)),
         )?,
     ];
     // rkyv's relative pointers are 32-bit: an archive must stay under 2 GiB.

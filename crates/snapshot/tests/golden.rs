@@ -486,11 +486,11 @@ fn v3_keeps_each_domain_groups_scope_through_the_engine_and_a_checkpoint() {
     let (index, _) = s.verified_index().unwrap();
     let team = index.group(index.group_id(EXAMPLE, "TeamFns").unwrap());
     assert_eq!(
-        team.domain_scope(),
+        team.domain_outside(),
         Some(
             &[
-                "ocid1.compartment.oc1..team".to_owned(),
-                "ocid1.compartment.oc1..teamchild".to_owned()
+                EXAMPLE.to_owned(),
+                "ocid1.compartment.oc1..other".to_owned()
             ][..]
         )
     );

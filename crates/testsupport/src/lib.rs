@@ -8,7 +8,7 @@
 //! case <title>
 //! principal <ocid> <compartment> <tenancy> [type=T] [state=S] [tag=ns.key=value]...
 //! group <tenancy> <name> <rule, to the end of the line>
-//! domain <group name> <domain ocid> <domain compartment | -> [<scope compartment>...]
+//! domain <group name> <domain ocid> <domain compartment | -> [outside=<c>,<c>...]
 //! expect <group name> [member ocid]...
 //! limits tenancy=<n> principal=<n>
 //! expect-invalid <group name>
@@ -140,8 +140,16 @@ pub fn parse_cases(file: &str, text: &str) -> Vec<Case> {
                 let name = next("group name");
                 let id = next("domain ocid");
                 let compartment = next("domain compartment");
-                let scope: Vec<String> =
-                    rest.split_whitespace().skip(3).map(String::from).collect();
+                let outside = rest.split_whitespace().nth(3).map(|attr| {
+                    let list = attr
+                        .strip_prefix("outside=")
+                        .unwrap_or_else(|| panic!("{}: bad `{attr}`", at()));
+                    list.split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                        .into()
+                });
                 let group = case
                     .fleet
                     .groups
@@ -151,7 +159,7 @@ pub fn parse_cases(file: &str, text: &str) -> Vec<Case> {
                 group.domain = Some(IdentityDomain {
                     id,
                     compartment_id: (compartment != "-").then_some(compartment),
-                    scope: (!scope.is_empty()).then_some(scope),
+                    outside,
                 });
             }
             "expect" => {

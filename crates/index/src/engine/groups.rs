@@ -54,8 +54,10 @@ impl Engine {
         // A group keeps exactly the domain scope it comes with, as in batch
         // evaluation (an update keeps the group's own: see `update_group`).
         let domain = g.domain.map(Arc::new);
-        let scope = domain.as_ref().and_then(|d| d.scope_within(&g.tenancy_id));
-        let rule = self.parse(&g.matching_rule, scope);
+        let outside = domain
+            .as_ref()
+            .and_then(|d| d.outside_within(&g.tenancy_id));
+        let rule = self.parse(&g.matching_rule, outside);
         if let (Live::Change, Err(error)) = (live, &rule) {
             return Err(ChangeError::InvalidRule {
                 name: g.name,
@@ -114,12 +116,12 @@ impl Engine {
         if description.is_none() && rule_text.is_none() {
             return Ok(());
         }
-        let scope = old
+        let outside = old
             .domain
             .as_ref()
-            .and_then(|d| d.scope_within(&old.tenancy));
+            .and_then(|d| d.outside_within(&old.tenancy));
         let rule = match rule_text {
-            Some(text) => match self.parse(&text, scope) {
+            Some(text) => match self.parse(&text, outside) {
                 Ok(parsed) => Some((text, parsed)),
                 Err(error) => {
                     return Err(ChangeError::InvalidRule {
@@ -256,8 +258,8 @@ impl Engine {
         Ok((loc.clone(), k))
     }
 
-    fn parse(&self, text: &str, scope: Option<&[String]>) -> ParsedOrError {
-        parse_group_rule(text, scope, &self.options.parse)
+    fn parse(&self, text: &str, outside: Option<&[String]>) -> ParsedOrError {
+        parse_group_rule(text, outside, &self.options.parse)
     }
 
     /// A rule's members over the tenancy's postings; none for a rule that did not

@@ -126,7 +126,7 @@ impl Engine {
                     domain: def.domain.clone().map(Arc::new),
                     rule: Arc::new(parse_group_rule(
                         &def.matching_rule,
-                        def.domain_scope(),
+                        def.domain_outside(),
                         &index.parse_options,
                     )),
                     members,
