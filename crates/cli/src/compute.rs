@@ -48,11 +48,15 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
     let (mut loaded, builder, principals_read) = read_into_builder(&args.input, &phases)?;
     print_problems(&loaded.problems);
     let policies = crate::compute_policies::load(&args.policy, &args.input)?;
-    let mut tree_rejected = false;
     if let Some(run) = &policies {
         run.scope_groups(&mut loaded.groups);
         if !run.has_policies() {
-            tree_rejected = run.print_tree_problems();
+            // Without policies there is no policy report: the compartment records'
+            // problems join the run's (the report, the totals, the exit code).
+            run.print_tree_problems();
+            loaded
+                .problems
+                .extend(run.record_problems().iter().cloned());
         }
     }
     let policies = policies.filter(|p| p.has_policies());
@@ -128,7 +132,7 @@ pub(crate) fn run(args: &ComputeArgs) -> Result<Outcome, Fatal> {
         grants.print_summary(args.by == By::Principal);
     }
     stderrln!("dyngroup: {}; {}", summary(&totals), timings.summary());
-    let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected()) || tree_rejected;
+    let policies_rejected = grants.as_ref().is_some_and(|g| g.rejected());
     Ok(
         if totals.rejected_records + totals.invalid_groups > 0 || policies_rejected {
             Outcome::Rejected

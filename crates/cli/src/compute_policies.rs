@@ -141,13 +141,17 @@ impl PolicyRun {
     }
 
     /// For a run with compartments but no policies: prints the compartment records'
-    /// problems and the tree's, and says whether a record was rejected.
-    pub(crate) fn print_tree_problems(&self) -> bool {
+    /// problems and the tree's.
+    pub(crate) fn print_tree_problems(&self) {
         print_problems(&self.problems);
         for message in self.tree.problems() {
             stderrln!("dyngroup: warning: {message}");
         }
-        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// The problems of the records read (compartments, policies).
+    pub(crate) fn record_problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     /// What `--snapshot` stores: the compartment records and the run's policies.

@@ -610,3 +610,39 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
     assert!(text.contains(&all[0]) && text.contains(&all[1]), "{text}");
     assert!(!text.contains(&all[2]), "{text}");
 }
+
+#[test]
+fn a_broken_compartment_record_without_policies_is_in_the_report_and_the_exit_code() {
+    let dir = scratch("domain-tree-broken");
+    domain_fleet(&dir);
+    let tree = fs::read_to_string(dir.join("compartments.json")).unwrap();
+    let broken = tree.replacen(r#""name": "other""#, r#""name": 7"#, 1);
+    assert_ne!(broken, tree);
+    fs::write(dir.join("compartments.json"), broken).unwrap();
+    let report = path(&dir, "report.json");
+    let out = dyngroup(&[
+        "compute",
+        "--inventory",
+        &path(&dir, "fleet.jsonl"),
+        "--groups",
+        &path(&dir, "drg.json"),
+        "--compartments",
+        &path(&dir, "compartments.json"),
+        "--report",
+        &report,
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert!(
+        rejected[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("compartments.json"),
+        "{report}"
+    );
+    assert_eq!(report["totals"]["rejected-records"], 1, "{report}");
+}

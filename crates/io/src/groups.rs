@@ -390,7 +390,25 @@ pub(crate) fn group(
         None => None,
     };
     let rule_at = at(Field::MatchingRule);
-    let notes = match parse_with(&matching_rule, rule_options) {
+    let mut notes: Vec<Problem> = Vec::new();
+    // A domain's compartment without the domain: the group is read as a classic one,
+    // over its whole tenancy; say so rather than drop the field in silence.
+    if domain.is_none()
+        && let Some(compartment) = non_empty(Field::CompartmentOcid)?
+    {
+        notes.push(
+            ctx.problem_at(
+                at(Field::CompartmentOcid),
+                ProblemKind::MissingField,
+                format!(
+                    "group `{name}` gives its domain's compartment `{compartment}` but no \
+                     `domain-ocid`: read as a group of the whole tenancy, with no domain scope"
+                ),
+            )
+            .with_severity(Severity::Warning),
+        );
+    }
+    notes.extend(match parse_with(&matching_rule, rule_options) {
         Ok(parsed) => parsed
             .warnings
             .iter()
@@ -412,7 +430,7 @@ pub(crate) fn group(
             )
             .with_rendered(error.render(&matching_rule)),
         ],
-    };
+    });
     Ok(Outcome::Group(Box::new(Found {
         name_at: at(name_field),
         id_at: at(id_field),

@@ -175,3 +175,21 @@ fn a_group_being_deleted_is_skipped_with_a_note() {
     );
     assert_eq!(groups.problems()[0].severity, Severity::Note);
 }
+
+#[test]
+fn a_domain_compartment_without_the_domain_is_read_as_a_tenancy_group_with_a_warning() {
+    let text = r#"{"data": {"resources": [{"display-name": "Orphan", "ocid": "ocid1.dynamicgroup.oc1..orphan", "compartment-ocid": "ocid1.compartment.oc1..team", "domain-ocid": null, "tenancy-ocid": "ocid1.tenancy.oc1..aaaatenancy", "matching-rule": "resource.type = 'fnfunc'"}]}}"#;
+    let groups = read(text);
+    assert_eq!(groups.groups().len(), 1);
+    assert_eq!(groups.groups()[0].domain, None);
+    let problems = groups.problems();
+    assert_eq!(problems.len(), 1, "{:?}", problems);
+    assert_eq!(problems[0].severity, Severity::Warning);
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("group `Orphan` gives its domain's compartment `ocid1.compartment.oc1..team` but no `domain-ocid`: read as a group of the whole tenancy, with no domain scope"),
+        "{}",
+        problems[0]
+    );
+}
