@@ -135,7 +135,15 @@ impl CompartmentTree {
                     Some(p) if !tree.by_id.contains_key(p) => {
                         format!("its parent `{p}` is not in the compartment list")
                     }
-                    _ => "its parents form a cycle".to_owned(),
+                    _ => left_out_ancestor(&parent_of, n).map_or_else(
+                        || "its parents form a cycle".to_owned(),
+                        |a| {
+                            format!(
+                                "it is under `{}`, whose parent is not in the compartment list",
+                                tree.nodes[a].id
+                            )
+                        },
+                    ),
                 };
                 tree.problems.push(format!(
                     "compartment `{}` ({}) is left out: {why}",
@@ -365,6 +373,23 @@ impl CompartmentTree {
     }
 }
 
+/// The ancestor of `n` whose parent is not listed, walking up from `n`; `None` when the
+/// walk comes back on itself (a cycle).
+fn left_out_ancestor(parent_of: &[Option<Option<CompartmentId>>], n: usize) -> Option<usize> {
+    let mut seen = vec![false; parent_of.len()];
+    let mut at = n;
+    loop {
+        if std::mem::replace(&mut seen[at], true) {
+            return None;
+        }
+        match parent_of[at] {
+            Some(Some(p)) => at = p.index(),
+            None => return Some(at),
+            Some(None) => return None, // reaches a root: not left out for this reason
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +429,19 @@ mod tests {
         assert_eq!(tree.get("x"), None);
         assert_eq!(tree.get("z"), None);
         assert_eq!(tree.problems().len(), 4, "{:?}", tree.problems());
+        // A compartment under a left-out one says where the gap is, not "a cycle".
+        let gap = CompartmentTree::new(&[
+            c("ocid1.tenancy.t", "root", None),
+            c("w", "Web", Some("deleted")),
+            c("w2", "Web2", Some("w")),
+        ]);
+        assert_eq!(
+            gap.problems(),
+            [
+                "compartment `w` (Web) is left out: its parent `deleted` is not in the compartment list",
+                "compartment `w2` (Web2) is left out: it is under `w`, whose parent is not in the compartment list",
+            ]
+        );
     }
 
     #[test]
