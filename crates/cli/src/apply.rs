@@ -51,6 +51,7 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         crate::snapshot_cmds::not_a_directory(out)?;
     }
     let (index, memberships) = snapshot.verified_index()?;
+    crate::report::print_domain_scope_note(&index);
     // The rules already in the snapshot keep the options they were written under;
     // `--strict` applies to the changes.
     let mut parse = snapshot.parse_options();

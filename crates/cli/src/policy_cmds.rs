@@ -355,6 +355,7 @@ fn world(
     for message in tree.problems() {
         stderrln!("dyngroup: warning: {message}");
     }
+    crate::report::print_domain_scope_note(&index);
     let set = PolicySet::compile(policies, &tree);
     let evaluator = Evaluator::new(&index, &memberships, &tree, &set);
     problems.extend(

@@ -592,6 +592,12 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
         &moved,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The snapshot still says which scope is not applied.
+    assert!(
+        stderr(&out).contains("1 group of identity domains outside the root compartment"),
+        "{}",
+        stderr(&out)
+    );
     let delta = stdout(&out);
     assert!(
         delta.contains("TeamFns") && delta.contains(&all[1]),
