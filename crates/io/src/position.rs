@@ -18,19 +18,56 @@ pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
 }
 
 /// Text with its line starts, to turn byte offsets into lines and columns.
+///
+/// A column counts the characters from its line's start; on a long line (one record
+/// after another, as `jq -c` or a compacted `{"data": [...]}` writes them) counting
+/// them from there for every problem and every id located would be quadratic in the
+/// line's length. So a text with a line longer than [`MARK_STEP`] bytes keeps the
+/// number of characters before every `MARK_STEP`-th byte ([`Source::marks`]): a column
+/// is then counted from the mark before it, at most `MARK_STEP` bytes from its offset
+/// (and as many from its line's start), whatever the line's length. The marks cost one
+/// pass over the text and one `usize` per `MARK_STEP` bytes; JSON Lines and
+/// pretty-printed documents, whose lines are short, have none.
 pub(crate) struct Source<'a> {
     text: &'a [u8],
     /// Offsets where lines start, ascending; `line_starts[0]` is line `first_line`.
     line_starts: &'a [usize],
     first_line: usize,
+    /// `marks[k]`: the characters in `text[..k * MARK_STEP]`; empty if no line is
+    /// longer than `MARK_STEP` bytes.
+    marks: Vec<usize>,
+    /// Bytes counted to find columns, to check that locating stays linear.
+    #[cfg(test)]
+    counted: std::sync::atomic::AtomicUsize,
 }
+
+/// How many bytes apart the character counts of a text with long lines are kept.
+const MARK_STEP: usize = 512;
 
 impl<'a> Source<'a> {
     pub(crate) fn new(text: &'a [u8], line_starts: &'a [usize], first_line: usize) -> Source<'a> {
+        let line_ends = line_starts.iter().skip(1).copied().chain([text.len()]);
+        let long_line = line_starts
+            .iter()
+            .zip(line_ends)
+            .any(|(start, end)| end - start > MARK_STEP);
+        let marks = if long_line {
+            std::iter::once(0)
+                .chain(text.chunks(MARK_STEP).scan(0, |chars, block| {
+                    *chars += count_chars(block);
+                    Some(*chars)
+                }))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Source {
             text,
             line_starts,
             first_line,
+            marks,
+            #[cfg(test)]
+            counted: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -62,15 +99,41 @@ impl<'a> Source<'a> {
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
         let line_start = self.line_start(offset);
-        let chars = self.text[line_start..offset]
-            .iter()
-            .filter(|&&b| b & 0xC0 != 0x80)
-            .count();
+        let chars = if offset - line_start <= MARK_STEP || self.marks.is_empty() {
+            self.count(&self.text[line_start..offset])
+        } else {
+            self.chars_before(offset) - self.chars_before(line_start)
+        };
         Location {
             line: self.first_line + index,
             column: chars + 1,
         }
     }
+
+    /// The characters in `text[..offset]`, counted from the mark before `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        let mark = offset / MARK_STEP;
+        self.marks[mark] + self.count(&self.text[mark * MARK_STEP..offset])
+    }
+
+    /// The characters in `bytes`, a part of the text.
+    fn count(&self, bytes: &[u8]) -> usize {
+        #[cfg(test)]
+        self.counted
+            .fetch_add(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        count_chars(bytes)
+    }
+
+    /// How many bytes were counted to find columns so far.
+    #[cfg(test)]
+    pub(crate) fn bytes_counted(&self) -> usize {
+        self.counted.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The UTF-8 characters in `bytes` (those not continuing one), invalid bytes one each.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 /// One record being built: where it is, to report problems.
@@ -219,6 +282,85 @@ mod tests {
                 column: 5
             }
         );
+    }
+
+    /// The column of `offset` counted from its line's start, byte by byte.
+    fn column_from_line_start(text: &[u8], offset: usize) -> usize {
+        let line_start = text[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        count_chars(&text[line_start..offset]) + 1
+    }
+
+    #[test]
+    fn columns_on_long_lines_are_counted_from_marks_exactly() {
+        // Short lines, then long ones with two- and three-byte characters (so marks
+        // fall inside characters), a line exactly `MARK_STEP` bytes, and a line break
+        // right at a mark.
+        let mut text = "a\n{}\n".to_owned();
+        text += &"é€x".repeat(MARK_STEP);
+        text.push('\n');
+        text += &"y".repeat(MARK_STEP);
+        text.push('\n');
+        text += &"z".repeat(MARK_STEP - 1 - text.len() % MARK_STEP);
+        text += "\n";
+        text += &"ü{".repeat(MARK_STEP);
+        let text = text.as_bytes();
+        let starts = line_starts(text);
+        let source = Source::new(text, &starts, 1);
+        assert!(!source.marks.is_empty());
+        for offset in 0..=text.len() {
+            let line = starts.partition_point(|&start| start <= offset);
+            assert_eq!(
+                source.locate(offset),
+                Location {
+                    line,
+                    column: column_from_line_start(text, offset)
+                },
+                "offset {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn locating_records_on_one_long_line_counts_a_bounded_number_of_bytes_each() {
+        // What `jq -c` makes of a listing: every record on one line. Counting each
+        // record's column from the line's start would count ~records² / 2 bytes.
+        let records = 20_000;
+        let mut text = String::from("{\"data\": [");
+        // Each record's offset and column (one `é` of two bytes in each record before).
+        let mut record_starts = Vec::new();
+        for i in 0..records {
+            if i > 0 {
+                text += ", ";
+            }
+            record_starts.push((text.len(), text.len() + 1 - i));
+            text += &format!("{{\"id\": \"ocid1.compartment.oc1..é{i:06}\", \"name\": \"c{i}\"}}");
+        }
+        text += "]}";
+        let text = text.as_bytes();
+        let starts = line_starts(text);
+        let source = Source::new(text, &starts, 1);
+        for &(start, column) in &record_starts {
+            // The record and its id (as every reader locates a record's id).
+            assert_eq!(source.locate(start), Location { line: 1, column });
+            let id = Location {
+                line: 1,
+                column: column + 7,
+            };
+            assert_eq!(source.locate(start + 7), id);
+        }
+        let per_locate = source.bytes_counted() / (2 * records);
+        assert!(
+            per_locate <= 2 * MARK_STEP,
+            "{per_locate} bytes counted per position on a {}-byte line",
+            text.len()
+        );
+        // Short lines have no marks, and cost only their own bytes.
+        let short = b"{\"id\": 1}\n{\"id\": 2}\n";
+        let starts = line_starts(short);
+        assert!(Source::new(short, &starts, 1).marks.is_empty());
     }
 
     #[test]

@@ -77,6 +77,40 @@ fn several_pages_and_arrays_pretty_or_on_one_line_give_all_their_records() {
 }
 
 #[test]
+fn problems_on_one_long_line_point_at_their_exact_column() {
+    // `jq -c` output: hundreds of records on one line, with two- and three-byte
+    // characters before the bad ones, so columns (in characters) differ from offsets
+    // and fall far past the line's start.
+    let mut text = String::from("{\"data\": [");
+    let mut expected = Vec::new();
+    for i in 0..400 {
+        if i > 0 {
+            text += ", ";
+        }
+        let column = text.chars().count() + 1;
+        if i % 97 == 50 {
+            expected.push(format!("in.json:1:{column}: missing `compartment-id`"));
+            text += &format!("{{\"id\": \"p{i}\"}}");
+        } else if i % 131 == 70 {
+            // A repeated id is reported at the id, 7 characters into the record.
+            let id_column = column + 7;
+            expected.push(format!(
+                "in.json:1:{id_column}: duplicate principal id `p0` (first at line 1)"
+            ));
+            text += "{\"id\": \"p0\", \"compartment-id\": \"c\"}";
+        } else {
+            text += &format!(
+                "{{\"id\": \"p{i}\", \"compartment-id\": \"c\", \"freeform-tags\": {{\"rôle\": \"wéb€\"}}}}"
+            );
+        }
+    }
+    text += "]}\n";
+    let inventory = read(&text);
+    assert_eq!(problems(&inventory), expected);
+    assert_eq!(inventory.principals().len(), 393);
+}
+
+#[test]
 fn several_documents_on_one_line_give_all_their_records() {
     let record = |id: &str| format!("{{\"id\": \"{id}\", \"compartment-id\": \"c\"}}");
     let page = |id: &str| format!("{{\"data\": [{}]}}", record(id));
