@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
+use common::{dyngroup, jsonl, path, sample_snapshot, scratch, stderr, stdout};
 
 use std::fs;
 use std::path::Path;
@@ -28,13 +28,6 @@ const NOTEBOOKS: &str = "ocid1.dynamicgroup.oc1..aaaaaaaanotebooks";
 fn by_group(mut records: Vec<Value>) -> Vec<Value> {
     records.sort_by(|a, b| a["group-id"].as_str().cmp(&b["group-id"].as_str()));
     records
-}
-
-fn sample_snapshot(dir: &Path) -> String {
-    let snapshot = path(dir, "old.dgs");
-    let out = dyngroup(&["compute", "--snapshot", &snapshot, "--out", &path(dir, "m")]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    snapshot
 }
 
 fn principal(id: &str, compartment: &str, tags: Value) -> Value {
@@ -101,7 +94,7 @@ fn members(records: &[Value], group: &str, list: &str) -> Vec<String> {
 #[test]
 fn apply_prints_the_delta_diff_would_and_writes_what_a_recompute_gives() {
     let dir = scratch("sample");
-    let old = sample_snapshot(&dir);
+    let old = sample_snapshot(&dir, "old.dgs");
     let changes_path = path(&dir, "changes.jsonl");
     fs::write(&changes_path, changes().join("\n") + "\n").unwrap();
     let new = path(&dir, "new.dgs");
@@ -262,7 +255,7 @@ fn apply_prints_the_delta_diff_would_and_writes_what_a_recompute_gives() {
 #[test]
 fn without_out_the_snapshot_is_replaced_and_a_clean_run_exits_0() {
     let dir = scratch("inplace");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "old.dgs");
     let before = fs::read(&snapshot).unwrap();
     let changes_path = path(&dir, "changes.jsonl");
     let line = json!({"op": "remove-principal", "id": GATEWAY});
@@ -287,7 +280,7 @@ fn without_out_the_snapshot_is_replaced_and_a_clean_run_exits_0() {
 #[test]
 fn a_damaged_snapshot_is_fatal() {
     let dir = scratch("damaged");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "old.dgs");
     let mut bytes = fs::read(&snapshot).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
@@ -347,7 +340,7 @@ fn members_of(snapshot: &str, group: &str) -> Value {
 #[test]
 fn an_upsert_whose_rule_does_not_parse_is_refused_and_changes_nothing() {
     let dir = scratch("badrule");
-    let old = sample_snapshot(&dir);
+    let old = sample_snapshot(&dir, "old.dgs");
     let before = members_of(&old, "web-tier");
     let lines = [
         json!({"op": "upsert-group", "group": {"id": WEB_TIER, "name": "web-tier",
@@ -389,7 +382,7 @@ fn an_upsert_whose_rule_does_not_parse_is_refused_and_changes_nothing() {
 #[test]
 fn removing_a_principal_that_is_not_indexed_is_a_no_op() {
     let dir = scratch("remove");
-    let old = sample_snapshot(&dir);
+    let old = sample_snapshot(&dir, "old.dgs");
     let lines = [
         // Never seen.
         json!({"op": "remove-principal", "id": "ocid1.instance.oc1..neverseen"}),
@@ -629,7 +622,7 @@ fn a_crafted_snapshot_is_refused_by_apply_and_diff() {
 #[test]
 fn a_checkpoint_that_fails_part_way_leaves_the_old_snapshot() {
     let dir = scratch("fault");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "old.dgs");
     let before = fs::read(&snapshot).unwrap();
     assert!(before.len() > 8 * 512, "larger than the limit below");
     let changes_path = path(&dir, "changes.jsonl");
@@ -674,7 +667,7 @@ fn a_checkpoint_killed_or_failing_part_way_leaves_the_old_snapshot_and_nothing_e
     use std::process::Command;
 
     let dir = scratch("killed");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "old.dgs");
     let before = fs::read(&snapshot).unwrap();
     // bash counts the limit in 1024-byte blocks: the snapshot must be longer.
     assert!(

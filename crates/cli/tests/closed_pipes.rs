@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::process::{Command, Output, Stdio};
 
-use common::{dyngroup, path, scratch, stderr};
+use common::{dyngroup, path, sample_snapshot, scratch, stderr};
 
 /// A pipe whose reading end is already closed: every write to it fails with EPIPE.
 fn closed_pipe() -> Stdio {
@@ -89,9 +89,7 @@ fn a_closed_stderr_keeps_the_exit_code_and_stdout_of_every_kind_of_run() {
 #[test]
 fn a_closed_stdout_stops_every_command_with_exit_code_2() {
     let dir = scratch("closed-stdout");
-    let snapshot = path(&dir, "s.dgs");
-    let made = dyngroup(&["compute", "--out", "/dev/null", "--snapshot", &snapshot]);
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let snapshot = sample_snapshot(&dir, "s.dgs");
     let web01 = "ocid1.instance.oc1.phx.anyhqljrexampleweb01";
     let changes = path(&dir, "changes.jsonl");
     fs::write(

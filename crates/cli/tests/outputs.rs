@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{dyngroup, path, scratch, stderr};
+use common::{dyngroup, path, sample_snapshot, scratch, stderr};
 
 const OLD: &str = "the previous run's output\n";
 
@@ -332,9 +332,7 @@ fn a_directory_as_snapshot_gets_one_message_in_every_command() {
 #[test]
 fn apply_out_naming_an_input_is_a_usage_error_under_any_spelling() {
     let dir = scratch("apply-out-is-input");
-    let snapshot = path(&dir, "s.dgs");
-    let made = dyngroup(&["compute", "--out", "/dev/null", "--snapshot", &snapshot]);
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let snapshot = sample_snapshot(&dir, "s.dgs");
     let changes = path(&dir, "changes.jsonl");
     let text = r#"{"op": "remove-principal", "id": "ocid1.instance.oc1..x"}"#.to_owned() + "\n";
     fs::write(&changes, &text).unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dyngroup, jsonl, path, scratch, stderr, stdout};
+use common::{dyngroup, jsonl, path, sample_snapshot, scratch, stderr, stdout};
 
 use std::fs;
 use std::path::Path;
@@ -13,28 +13,10 @@ use serde_json::{Value, json};
 const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy";
 const PARTNER: &str = "ocid1.tenancy.oc1..aaaaaaaapartnertenancy";
 
-/// `compute --snapshot` on the built-in sample; returns the snapshot's path.
-fn sample_snapshot(dir: &Path) -> String {
-    let snapshot = path(dir, "sample.dgs");
-    let out = dyngroup(&[
-        "compute",
-        "--snapshot",
-        &snapshot,
-        "--out",
-        &path(dir, "m.jsonl"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("snapshot "),
-        "a snapshot phase is timed"
-    );
-    snapshot
-}
-
 #[test]
 fn query_answers_like_compute_for_every_principal_and_group() {
     let dir = scratch("query");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "sample.dgs");
 
     let by_principal = dyngroup(&["compute", "--by", "principal"]);
     for record in jsonl(&stdout(&by_principal)) {
@@ -105,7 +87,7 @@ fn query_answers_like_compute_for_every_principal_and_group() {
 #[test]
 fn query_refusals_and_their_exit_codes() {
     let dir = scratch("refusals");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "sample.dgs");
     let q = |extra: &[&str]| {
         let mut args = vec!["query", "--snapshot", snapshot.as_str()];
         args.extend_from_slice(extra);
@@ -171,7 +153,7 @@ fn query_refusals_and_their_exit_codes() {
 #[test]
 fn inspect_shows_the_header_sections_and_verdict() {
     let dir = scratch("inspect");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "sample.dgs");
     let out = dyngroup(&["inspect", &snapshot]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
@@ -215,7 +197,7 @@ fn inspect_shows_the_header_sections_and_verdict() {
 #[test]
 fn damaged_snapshots_are_fatal_with_the_section_named() {
     let dir = scratch("damaged");
-    let snapshot = sample_snapshot(&dir);
+    let snapshot = sample_snapshot(&dir, "sample.dgs");
     let report: Value =
         serde_json::from_str(&stdout(&dyngroup(&["inspect", &snapshot, "--json"]))).unwrap();
     let postings = report["sections"]
@@ -274,6 +256,7 @@ fn damaged_snapshots_are_fatal_with_the_section_named() {
     );
 
     let not_one = path(&dir, "m.jsonl");
+    fs::write(&not_one, "{\"id\": \"ocid1.instance.oc1..a\"}\n").unwrap();
     let out = dyngroup(&["inspect", &not_one]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(

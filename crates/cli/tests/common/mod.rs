@@ -42,6 +42,19 @@ pub fn path(dir: &Path, name: &str) -> String {
     dir.join(name).to_string_lossy().into_owned()
 }
 
+/// `compute --snapshot dir/name` on the built-in sample (memberships to /dev/null);
+/// returns the snapshot's path.
+pub fn sample_snapshot(dir: &Path, name: &str) -> String {
+    let snapshot = path(dir, name);
+    let out = dyngroup(&["compute", "--snapshot", &snapshot, "--out", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("snapshot "),
+        "a snapshot phase is timed"
+    );
+    snapshot
+}
+
 /// Parses JSON Lines output.
 pub fn jsonl(text: &str) -> Vec<Value> {
     text.lines()
