@@ -5,7 +5,8 @@
 //! reference matcher), how inheritance is decided (it walks parent links) or how the
 //! decision is combined (booleans, not bitmaps).
 
-use dyngroup_index::{DynamicGroup, Principal, reference::matches};
+use dyngroup_index::reference::{in_domain_scope, matches};
+use dyngroup_index::{DynamicGroup, Principal};
 use dyngroup_rules::{Ast, parse};
 
 use crate::compile::{PolicySet, SubjectGroup, Subjects};
@@ -93,7 +94,7 @@ impl<'a> Reference<'a> {
         let group = &self.groups[g];
         self.rules[g]
             .as_ref()
-            .is_some_and(|ast| matches(p, &group.tenancy_id, ast))
+            .is_some_and(|ast| matches(p, &group.tenancy_id, ast) && in_domain_scope(p, group))
     }
 
     fn in_subject(&self, p: &Principal, grant: usize, tenancy: &str) -> bool {

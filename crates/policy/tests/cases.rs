@@ -30,6 +30,8 @@ fn run_file(name: &str) {
         let title = format!("{name}: {}", case.title);
         let tree = CompartmentTree::new(&case.compartments);
         assert!(tree.problems().is_empty(), "{title}: {:?}", tree.problems());
+        let mut case = case;
+        tree.apply_domain_scopes(&mut case.groups);
         let mut builder = IndexBuilder::new();
         builder.add_principals(&case.principals);
         for g in &case.groups {
@@ -125,6 +127,11 @@ fn renamed_group() {
 #[test]
 fn cross_tenancy_ignored() {
     run_file("cross-tenancy.txt");
+}
+
+#[test]
+fn domain_scope() {
+    run_file("domain-scope.txt");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! fleets, groups, policies and questions, for `who-can` and for every principal's
 //! `decide`.
 
-use dyngroup_index::{DefinedTag, DynamicGroup, IndexBuilder, Principal};
+use dyngroup_index::{DefinedTag, DynamicGroup, IdentityDomain, IndexBuilder, Principal};
 use dyngroup_policy::{
     Compartment, CompartmentTree, Decision, Evaluator, Policy, PolicySet, PolicyStatement,
     Reference, Request, ResourceTable, Verb,
@@ -117,11 +117,26 @@ fn world(seed: u64) -> World {
                 4 => "ALL {tag.ops.role.value, resource.type != 'instance'}".to_owned(),
                 _ => "ALL {this does not parse".to_owned(),
             };
+            // A third of the groups belong to an identity domain living in one of the
+            // tenancy's compartments (or in one the tree lacks); the tree scopes them.
+            let domain = rng.chance(33).then(|| {
+                let home = if rng.chance(10) {
+                    "ocid1.compartment.oc1..gone".to_owned()
+                } else {
+                    rng.pick(&nodes[t]).0.clone()
+                };
+                IdentityDomain {
+                    id: format!("ocid1.domain.oc1..t{t}d{}", rng.below(2)),
+                    compartment_id: Some(home),
+                    outside: None,
+                }
+            });
             groups.push(DynamicGroup {
                 id: format!("ocid1.dynamicgroup.oc1..t{t}g{g}"),
                 name: format!("g{g}"),
                 matching_rule: rule,
                 tenancy_id: (*tenancy).into(),
+                domain,
                 ..DynamicGroup::default()
             });
         }
@@ -211,8 +226,9 @@ fn world(seed: u64) -> World {
 }
 
 fn check(seed: u64) -> Result<(), TestCaseError> {
-    let w = world(seed);
+    let mut w = world(seed);
     let tree = CompartmentTree::new(&w.compartments);
+    tree.apply_domain_scopes(&mut w.groups);
     let mut builder = IndexBuilder::new();
     builder.add_principals(&w.principals);
     for g in &w.groups {

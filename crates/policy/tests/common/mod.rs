@@ -94,6 +94,24 @@ pub fn read_cases(file: &str) -> Vec<Case> {
                     ..DynamicGroup::default()
                 });
             }
+            "domain" => {
+                let mut fields = rest.split(' ');
+                let (group, domain, compartment) = (
+                    fields.next().expect("domain group"),
+                    fields.next().expect("domain ocid"),
+                    fields.next().expect("domain compartment"),
+                );
+                let group = case
+                    .groups
+                    .iter_mut()
+                    .find(|g| g.id == group)
+                    .expect("a group above");
+                group.domain = Some(dyngroup_index::IdentityDomain {
+                    id: domain.into(),
+                    compartment_id: Some(compartment.into()),
+                    outside: None,
+                });
+            }
             "policy" => {
                 let (id, rest) = rest.split_once(' ').expect("policy id");
                 let (attached, statement) = rest.split_once(' ').expect("policy compartment");
