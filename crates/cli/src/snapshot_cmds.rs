@@ -203,6 +203,8 @@ fn inspection_json(report: &Inspection) -> Value {
             "memberships": c.memberships,
             "terms": c.terms,
             "strings": c.strings,
+            "domain-groups": c.domain_groups,
+            "domain-scope-not-applied": c.domain_scopes_not_applied,
         })),
         "valid": report.verdict.is_ok(),
         "error": report.verdict.as_ref().err().map(ToString::to_string),
@@ -247,6 +249,13 @@ fn print_inspection(file: &str, report: &Inspection) -> std::io::Result<()> {
             c.terms,
             c.strings
         )?;
+        if c.domain_groups > 0 {
+            stdoutln!(
+                "{} groups of identity domains, {} of them with the domain scope not applied",
+                c.domain_groups,
+                c.domain_scopes_not_applied
+            )?;
+        }
     }
     match &report.verdict {
         Ok(()) => stdoutln!("valid")?,

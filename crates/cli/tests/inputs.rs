@@ -560,6 +560,13 @@ fn with_the_compartment_tree_a_domain_group_matches_only_its_domain_subtree() {
     assert!(text.contains(": member"), "{text}");
     assert!(text.contains("scope not applied"), "{text}");
 
+    let out = dyngroup(&["inspect", &snapshot]);
+    assert!(
+        stdout(&out)
+            .contains("3 groups of identity domains, 1 of them with the domain scope not applied"),
+        "{}",
+        stdout(&out)
+    );
     // The snapshot keeps the scope: query answers as compute did, and a principal
     // moved into the domain's subtree joins the group through `apply`.
     let out = dyngroup(&[

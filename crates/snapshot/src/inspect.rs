@@ -39,6 +39,10 @@ pub struct Counts {
     pub strings: usize,
     /// Principal → group memberships.
     pub memberships: usize,
+    /// Groups of identity domains (format version 3 and later).
+    pub domain_groups: usize,
+    /// Of those, the ones whose domain scope would narrow them but is not applied.
+    pub domain_scopes_not_applied: usize,
 }
 
 /// Inspects the bytes of a file that may or may not be a valid snapshot. Never
@@ -66,6 +70,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         }
     }
     report.verdict = Snapshot::from_bytes(bytes).and_then(|snapshot| {
+        let domains = snapshot.group_domains();
         report.counts = Some(Counts {
             principals: snapshot.principal_count(),
             tenancies: snapshot.tenancy_count(),
@@ -73,6 +78,17 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             terms: snapshot.term_count(),
             strings: snapshot.string_count(),
             memberships: snapshot.membership_count(),
+            domain_groups: domains.iter().flatten().count(),
+            domain_scopes_not_applied: snapshot
+                .group_ids()
+                .zip(&domains)
+                .filter(|(g, d)| {
+                    d.as_ref().is_some_and(|d| {
+                        let tenancy = snapshot.group(*g).tenancy_id;
+                        d.narrows(tenancy) && d.outside_within(tenancy).is_none()
+                    })
+                })
+                .count(),
         });
         snapshot.verify()
     });
