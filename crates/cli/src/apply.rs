@@ -22,8 +22,8 @@
 use std::io::{BufWriter, Write};
 
 use dyngroup_index::Limits;
-use dyngroup_index::engine::{ChangeError, Engine, EngineOptions};
-use dyngroup_io::{ProblemKind, ReadOptions, Severity, delta_records, read_changes, same_file};
+use dyngroup_index::engine::{Engine, EngineOptions};
+use dyngroup_io::{ReadOptions, Severity, delta_records, read_changes, same_file};
 
 use crate::args::ApplyArgs;
 use crate::input::{check_paths, print_problems};
@@ -86,24 +86,13 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     drop((index, memberships));
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
-    // A rule that does not parse was reported by the reader, at its column and
-    // rendered: that report says the change is refused, instead of a second line.
-    let mut refusals = Vec::new();
-    for r in &applied.refused {
-        let line = changes.changes[r.index].line;
-        let reported = changes.problems.iter_mut().find(|p| {
-            p.line == line
-                && p.severity == Severity::Error
-                && matches!(p.kind, ProblemKind::BadRule | ProblemKind::LegacyRule)
-        });
-        match (&r.error, reported) {
-            (ChangeError::InvalidRule { .. }, Some(problem)) => {
-                problem.message.push_str(" (the change is refused)");
-            }
-            _ => refusals.push(format!("{}:{line}: error: {}", changes.file, r.error)),
-        }
-        rejected = true;
-    }
+    // Each refusal once: a rule that does not parse, as the reader reported it.
+    let refusals: Vec<String> = changes
+        .merge_refusals(&applied.refused)
+        .into_iter()
+        .map(|(line, message)| format!("{}:{line}: error: {message}", changes.file))
+        .collect();
+    rejected |= !applied.refused.is_empty();
     print_problems(&changes.problems);
     for refusal in &refusals {
         stderrln!("{refusal}");

@@ -76,6 +76,32 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// Pairs the engine's refusals of these changes with the reader's problems, so
+    /// that each is reported once: a rule that does not parse was already reported by
+    /// the reader (at its column, rendered), and that report gains "(the change is
+    /// refused)". Returns the other refusals as (line, message), in order.
+    pub fn merge_refusals(
+        &mut self,
+        refused: &[dyngroup_index::engine::Refused],
+    ) -> Vec<(usize, String)> {
+        let mut others = Vec::new();
+        for r in refused {
+            let line = self.changes[r.index].line;
+            let reported = self.problems.iter_mut().find(|p| {
+                p.line == line
+                    && p.severity == crate::Severity::Error
+                    && matches!(p.kind, ProblemKind::BadRule | ProblemKind::LegacyRule)
+            });
+            match (&r.error, reported) {
+                (dyngroup_index::engine::ChangeError::InvalidRule { .. }, Some(problem)) => {
+                    problem.message.push_str(" (the change is refused)");
+                }
+                _ => others.push((line, r.error.to_string())),
+            }
+        }
+        others
+    }
+
     /// How many lines were rejected (a group with a bad rule is kept, so not counted).
     pub fn rejected(&self) -> usize {
         self.problems.iter().filter(|p| p.rejects_record()).count()

@@ -80,7 +80,7 @@ impl LiveEngine {
     /// (`refused`: `{"line", "text"}`).
     fn apply(&self, py: Python<'_>, jsonl: &[u8], name: &str) -> PyResult<String> {
         py.detach(|| {
-            let changes =
+            let mut changes =
                 read_changes_from(jsonl, name, &self.read_options).map_err(input_error)?;
             let mut engine = self
                 .writer
@@ -90,6 +90,12 @@ impl LiveEngine {
             let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
             let delta = delta_records(&before, &engine.snapshot(), &applied.delta);
             drop(engine);
+            // Each refusal once, as the CLI reports them.
+            let refused: Vec<Value> = changes
+                .merge_refusals(&applied.refused)
+                .into_iter()
+                .map(|(line, message)| json!({"line": line, "text": format!("{name}:{line}: {message}")}))
+                .collect();
             let problems: Vec<Value> = changes
                 .problems
                 .iter()
@@ -97,14 +103,6 @@ impl LiveEngine {
                     let mut value = json!(p);
                     value["text"] = json!(p.to_string());
                     value
-                })
-                .collect();
-            let refused: Vec<Value> = applied
-                .refused
-                .iter()
-                .map(|r| {
-                    let line = changes.changes[r.index].line;
-                    json!({"line": line, "text": format!("{name}:{line}: {}", r.error)})
                 })
                 .collect();
             let out = json!({
