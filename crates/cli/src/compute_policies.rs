@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use dyngroup_index::{Index, Memberships, PrincipalId};
 use dyngroup_io::{
-    AtomicFile, CompartmentsReader, Format, GrantRecord, PoliciesReader, PrincipalGrantsRecord,
-    PrincipalGrantsWriter, Problem, Severity, statement_problem,
+    AtomicFile, Format, GrantRecord, PoliciesReader, PrincipalGrantsRecord, PrincipalGrantsWriter,
+    Problem, Severity, read_compartments, statement_problem,
 };
 use dyngroup_policy::{
     Compartment, CompartmentTree, Effect, Evaluator, Finding, FindingKind, Grants, PolicySet,
@@ -76,18 +76,6 @@ pub(crate) struct PolicyRun {
     problems: Vec<Problem>,
 }
 
-/// Reads compartment files: the records and their problems.
-pub(crate) fn read_compartments(
-    paths: &[PathBuf],
-    input: &InputArgs,
-) -> Result<(Vec<Compartment>, Vec<Problem>), Fatal> {
-    let mut compartments = CompartmentsReader::new(read_options(input));
-    for path in paths {
-        compartments.read_path(path)?;
-    }
-    Ok(compartments.finish().into_parts())
-}
-
 /// Reads and compiles the policy inputs, if given. Under `--shard` only the
 /// policies attached in the shard's tenancies are kept (and problems of no tenancy,
 /// as every unreadable record, stay in shard 0), so the shards' reports add up to
@@ -99,7 +87,8 @@ pub(crate) fn load(
     if args.policies.is_empty() && args.compartments.is_empty() {
         return Ok(None);
     }
-    let (compartments, mut problems) = read_compartments(&args.compartments, input)?;
+    let (compartments, mut problems) =
+        read_compartments(&args.compartments, &read_options(input))?.into_parts();
     let mut policies = PoliciesReader::new(read_options(input));
     for path in &args.policies {
         policies.read_path(path)?;

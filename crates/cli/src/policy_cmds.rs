@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use dyngroup_index::{GroupId, Index, PrincipalId};
 use dyngroup_io::{
-    CompartmentsReader, PoliciesReader, Problem, ProblemKind, Severity, statement_problem,
+    PoliciesReader, Problem, ProblemKind, Severity, read_compartments, statement_problem,
     write_csv_field,
 };
 use dyngroup_policy::{
@@ -153,15 +153,12 @@ pub(crate) fn check(args: &PolicyArgs) -> Result<Outcome, Fatal> {
     inputs.extend(flagged("--groups", &args.groups));
     check_paths(&inputs, &[])?;
     let options = dyngroup_io::ReadOptions::default();
-    let mut compartments = CompartmentsReader::new(options.clone());
-    for path in &args.compartments {
-        compartments.read_path(path)?;
-    }
+    let (compartments, mut problems) =
+        read_compartments(&args.compartments, &options)?.into_parts();
     let mut policies = PoliciesReader::new(options);
     for path in &args.policies {
         policies.read_path(path)?;
     }
-    let (compartments, mut problems) = compartments.finish().into_parts();
     let (policies, policy_problems) = policies.finish().into_parts();
     // Statements the reader left out (not strings): counted with the rejected ones.
     let left_out = policy_problems
@@ -291,16 +288,15 @@ fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fata
     }
     let mut loaded = load(input)?;
     let options = read_options(input);
-    let mut compartments = CompartmentsReader::new(options.clone());
-    for path in &policy.compartments {
-        compartments.read_path(path)?;
-    }
+    let (compartments, mut problems) =
+        read_compartments(&policy.compartments, &options)?.into_parts();
     let mut policies = PoliciesReader::new(options);
     for path in &policy.policies {
         policies.read_path(path)?;
     }
-    let (compartments, mut problems) = compartments.finish().into_parts();
-    CompartmentTree::new(&compartments).apply_domain_scopes(&mut loaded.groups);
+    // One tree: it scopes the identity-domain groups, then places the policies.
+    let tree = CompartmentTree::new(&compartments);
+    tree.apply_domain_scopes(&mut loaded.groups);
     let (policies, policy_problems) = policies.finish().into_parts();
     problems.extend(policy_problems);
     let rejected = loaded.rejected() > 0;
@@ -310,7 +306,7 @@ fn load_world(input: &InputArgs, policy: &PolicyInputArgs) -> Result<World, Fata
     world(
         index,
         memberships,
-        &compartments,
+        tree,
         policies,
         problems,
         rejected || refused > 0,
@@ -334,24 +330,23 @@ fn load_snapshot_world(path: &std::path::Path) -> Result<World, Fatal> {
     world(
         index,
         memberships,
-        &inputs.compartments,
+        CompartmentTree::new(&inputs.compartments),
         inputs.policies,
         Vec::new(),
         false,
     )
 }
 
-/// Builds the tree and compiles the policies over the memberships, printing every
+/// Reports the tree's problems and compiles the policies over the memberships, printing every
 /// problem (`problems`: those of the records read) and statement finding.
 fn world(
     index: Index,
     memberships: dyngroup_index::Memberships,
-    compartments: &[dyngroup_policy::Compartment],
+    tree: CompartmentTree,
     policies: Vec<dyngroup_policy::Policy>,
     mut problems: Vec<Problem>,
     mut rejected: bool,
 ) -> Result<World, Fatal> {
-    let tree = CompartmentTree::new(compartments);
     for message in tree.problems() {
         stderrln!("dyngroup: warning: {message}");
     }
