@@ -473,5 +473,11 @@ fn main() {
         "  full recompute / (principal change + new snapshot), medians: {:.0}x",
         full_median.as_secs_f64() / percentile(&visible_times, 0.5).as_secs_f64()
     );
+    for (name, times, _) in &rule_times {
+        println!(
+            "  full recompute / rule change, {name:<6}, medians: {:.0}x",
+            full_median.as_secs_f64() / percentile(times, 0.5).as_secs_f64()
+        );
+    }
     c.final_summary();
 }

@@ -792,3 +792,95 @@ fn handles_cross_threads() {
     send_sync::<Engine>();
     send_sync::<MembershipDelta>();
 }
+
+/// Thousands of principals moved by one rule change take the parallel pass over the
+/// writer's records: the delta lists each exactly once, and the reverse map stays
+/// right (a later retag leaves and joins what a fresh engine says).
+#[test]
+fn broad_rule_changes_move_every_principal_once() {
+    let mut e = engine();
+    let vms: Vec<Principal> = (0..20_000)
+        .map(|n| vm(1000 + n, DEV, if n % 2 == 0 { "web" } else { "db" }))
+        .collect();
+    e.apply(vms.iter().cloned().map(Change::UpsertPrincipal));
+    // Free ordinals in the middle: the records then have holes.
+    e.apply(
+        vms.iter()
+            .step_by(7)
+            .map(|p| Change::RemovePrincipal { id: p.id.clone() }),
+    );
+    let live: Vec<&Principal> = vms
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 7 != 0)
+        .map(|(_, p)| p)
+        .collect();
+    let with_role = |role: &str| -> BTreeSet<&str> {
+        live.iter()
+            .filter(|p| p.defined_tags[0].value == role)
+            .map(|p| p.id.as_str())
+            .collect()
+    };
+    let web = "ocid1.dynamicgroup.oc1..web";
+    let delta = e
+        .apply_one(Change::UpdateGroup(GroupUpdate {
+            id: web.into(),
+            matching_rule: Some("tag.ops.role.value = 'db'".into()),
+            ..GroupUpdate::default()
+        }))
+        .unwrap();
+    let d = delta.group(web).unwrap();
+    let mut joined = ids(&d.joined);
+    joined.sort_unstable();
+    let mut left = ids(&d.left);
+    left.sort_unstable();
+    let mut db: Vec<&str> = with_role("db").into_iter().collect();
+    db.push("ocid1.instance.oc1..vm2");
+    db.sort_unstable();
+    let mut was_web: Vec<&str> = with_role("web").into_iter().collect();
+    was_web.push("ocid1.instance.oc1..vm1");
+    was_web.sort_unstable();
+    assert_eq!((joined, left), (db, was_web));
+
+    let created = e
+        .apply_one(Change::CreateGroup(group(
+            "ocid1.dynamicgroup.oc1..dev",
+            "dev",
+            &format!("instance.compartment.id = '{DEV}'"),
+        )))
+        .unwrap();
+    assert_eq!(created.counts(), (live.len() + 1, 0));
+
+    // The reverse map: retagging a principal moves it between exactly the groups a
+    // fresh engine over the same principals puts it in.
+    let k = live
+        .iter()
+        .position(|p| p.defined_tags[0].value == "db")
+        .unwrap();
+    let mut moved = live[k].clone();
+    moved.defined_tags[0].value = "web".into();
+    let delta = e.apply_one(Change::UpsertPrincipal(moved.clone())).unwrap();
+    assert_eq!(delta.counts(), (0, 1), "it leaves the db rule's group only");
+    let groups: Vec<DynamicGroup> = e
+        .snapshot()
+        .groups()
+        .iter()
+        .map(|g| group(g.id(), g.name(), g.matching_rule()))
+        .collect();
+    let mut all: Vec<Principal> = [vm(1, PROD, "web"), vm(2, DEV, "db")]
+        .into_iter()
+        .chain(live.iter().map(|p| (*p).clone()))
+        .collect();
+    all[2 + k] = moved;
+    let (fresh, refused) = Engine::build(&all, groups, EngineOptions::default());
+    assert!(refused.is_empty());
+    assert_eq!(dump(&e.snapshot()), dump(&fresh.snapshot()));
+
+    let deleted = e
+        .apply_one(Change::DeleteGroup {
+            id: "ocid1.dynamicgroup.oc1..dev".into(),
+            force: true,
+        })
+        .unwrap();
+    assert_eq!(deleted.counts(), (0, live.len() + 1));
+}

@@ -200,28 +200,36 @@ impl DeltaBuilder {
     }
 
     pub(crate) fn joined(&mut self, g: GroupKey<'_>, principal: &Atom) {
-        self.moved(g, true, std::iter::once(principal));
+        self.moved_one(g, true, principal);
     }
 
     pub(crate) fn left(&mut self, g: GroupKey<'_>, principal: &Atom) {
-        self.moved(g, false, std::iter::once(principal));
+        self.moved_one(g, false, principal);
     }
 
-    /// Records principals joining (or leaving) one group. One entry lookup for all of
-    /// them: a broad rule change moves tens of thousands, and hashing the group's
-    /// OCID for each was most of its cost.
-    pub(crate) fn moved<'p>(
-        &mut self,
-        g: GroupKey<'_>,
-        joined: bool,
-        principals: impl IntoIterator<Item = &'p Atom>,
-    ) {
+    fn moved_one(&mut self, g: GroupKey<'_>, joined: bool, principal: &Atom) {
         if self.off {
             return;
         }
         let e = self.entry(g);
         let list = if joined { &mut e.joined } else { &mut e.left };
-        list.extend(principals.into_iter().cloned());
+        list.push(principal.clone());
+    }
+
+    /// Records principals joining (or leaving) one group. One entry lookup for all of
+    /// them (a broad rule change moves tens of thousands), and their list is taken
+    /// over, not copied, when the group has none yet.
+    pub(crate) fn moved(&mut self, g: GroupKey<'_>, joined: bool, principals: Vec<Atom>) {
+        if self.off || principals.is_empty() {
+            return;
+        }
+        let e = self.entry(g);
+        let list = if joined { &mut e.joined } else { &mut e.left };
+        if list.is_empty() {
+            *list = principals;
+        } else {
+            list.extend(principals);
+        }
     }
 
     /// Adds a finished group delta (for [`MembershipDelta::merge`]).

@@ -8,7 +8,6 @@ use super::delta::{DeltaBuilder, GroupKey};
 use super::errors::ChangeError;
 use super::eval::{Postings, members};
 use super::state::{GroupLoc, GroupView};
-use super::tenancy::TenancyIndex;
 use super::{Engine, tenancy_view_mut};
 use crate::groups::{ParsedRule, check_description, check_group_definition, parse_group_rule};
 use crate::ids::GroupId;
@@ -76,9 +75,7 @@ impl Engine {
         let members = self.evaluate(&tenancy, &rule);
         let id = GroupId(self.group_ids.alloc());
         let index = self.tenancies.get_mut(&tenancy).expect("ensured");
-        for o in &members {
-            index.set_member(o, id, true);
-        }
+        let joined = index.set_members(&members, id, true, !delta.is_off());
         let view = GroupView {
             id,
             ocid: Atom::new(&ocid),
@@ -90,7 +87,7 @@ impl Engine {
             rule: Arc::new(rule),
             members,
         };
-        record(delta, index, &view, &view.members, true);
+        delta.moved(key(&view), true, joined);
         let tv = tenancy_view_mut(&mut self.state, &tenancy);
         delta.created(key(&view));
         let at = tv.groups.partition_point(|v| v.id < id);
@@ -148,14 +145,11 @@ impl Engine {
                     .tenancies
                     .get_mut(&loc.tenancy)
                     .expect("a live tenancy");
-                for o in &joined {
-                    index.set_member(o, loc.id, true);
-                }
-                for o in &left {
-                    index.set_member(o, loc.id, false);
-                }
-                record(delta, index, &view, &joined, true);
-                record(delta, index, &view, &left, false);
+                let record = !delta.is_off();
+                let joined = index.set_members(&joined, loc.id, true, record);
+                let left = index.set_members(&left, loc.id, false, record);
+                delta.moved(key(&view), true, joined);
+                delta.moved(key(&view), false, left);
             }
             None => view.members = old.members.clone(),
         }
@@ -233,11 +227,9 @@ impl Engine {
             .tenancies
             .get_mut(&loc.tenancy)
             .expect("a live tenancy");
-        record(delta, index, &old, &old.members, false);
+        let left = index.set_members(&old.members, loc.id, false, !delta.is_off());
+        delta.moved(key(&old), false, left);
         delta.deleted(key(&old));
-        for o in &old.members {
-            index.set_member(o, loc.id, false);
-        }
         tenancy_view_mut(&mut self.state, &loc.tenancy)
             .groups
             .remove(k);
@@ -324,23 +316,6 @@ fn key(view: &GroupView) -> GroupKey<'_> {
         tenancy: &view.tenancy,
         name: &view.name,
     }
-}
-
-/// Records the principals at `ordinals` as joining (or leaving) `group`. Reads the
-/// writer's plain vector of records, not the readers' persistent one: a broad rule
-/// change moves tens of thousands of principals.
-fn record(
-    delta: &mut DeltaBuilder,
-    index: &TenancyIndex,
-    group: &GroupView,
-    ordinals: &RoaringBitmap,
-    joined: bool,
-) {
-    if delta.is_off() {
-        return;
-    }
-    let principals = ordinals.iter().map(|o| &index.record(o).view.id);
-    delta.moved(key(group), joined, principals);
 }
 
 /// `ocid1.dynamicgroup.oc1..aaaaaaaa` + 26 base32 characters of a 128-bit hash of

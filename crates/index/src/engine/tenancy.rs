@@ -11,6 +11,7 @@ use crate::memberships::GroupList;
 use crate::postings::terms_of;
 use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
@@ -59,6 +60,10 @@ impl IdPool {
         self.end
     }
 }
+
+/// From this many principals moved at once, [`TenancyIndex::set_members`] visits
+/// them on all threads (below, splitting costs more than it saves).
+const PARALLEL_MOVES: u64 = 4096;
 
 /// One principal as the writer tracks it.
 #[derive(Clone, Debug)]
@@ -211,18 +216,56 @@ impl TenancyIndex {
             .expect("a live ordinal")
     }
 
-    /// Adds or removes group `g` in the reverse map of `ordinal`.
-    pub(crate) fn set_member(&mut self, ordinal: u32, g: GroupId, member: bool) {
-        let Some(r) = self.records[ordinal as usize].as_mut() else {
-            return;
-        };
-        match (r.groups.binary_search(&g), member) {
-            (Err(i), true) => r.groups.insert(i, g),
-            (Ok(i), false) => {
-                r.groups.remove(i);
+    /// Adds group `g` to (or removes it from) the reverse map of every principal in
+    /// `ordinals`, and returns their OCIDs when `ids` (a delta is being recorded). One
+    /// pass over the records, split across threads when long: a broad rule change
+    /// moves tens of thousands of principals, and each visit is a cache miss.
+    pub(crate) fn set_members(
+        &mut self,
+        ordinals: &RoaringBitmap,
+        g: GroupId,
+        member: bool,
+        ids: bool,
+    ) -> Vec<Atom> {
+        let visit = |records: &mut [Option<Record>], first: u32| {
+            let end = first.saturating_add(records.len() as u32);
+            let mut out = Vec::new();
+            for o in ordinals.range(first..end) {
+                let Some(r) = records[(o - first) as usize].as_mut() else {
+                    continue;
+                };
+                match (r.groups.binary_search(&g), member) {
+                    (Err(i), true) => r.groups.insert(i, g),
+                    (Ok(i), false) => {
+                        r.groups.remove(i);
+                    }
+                    _ => {}
+                }
+                if ids {
+                    out.push(r.view.id.clone());
+                }
             }
-            _ => {}
+            out
+        };
+        if ordinals.len() < PARALLEL_MOVES {
+            return visit(&mut self.records, 0);
         }
+        let chunk = self
+            .records
+            .len()
+            .div_ceil(4 * rayon::current_num_threads());
+        let parts: Vec<Vec<Atom>> = self
+            .records
+            .par_chunks_mut(chunk.max(1))
+            .enumerate()
+            .map(|(i, records)| visit(records, (i * chunk) as u32))
+            .collect();
+        // Moved, not cloned (`concat` would touch every reference count twice).
+        let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            all.extend(part);
+        }
+        all
     }
 
     /// How many principals the tenancy holds.
