@@ -4,12 +4,12 @@
 use crate::groups::{GroupEntry, GroupError, GroupNames, check_group_definition, lower_rule};
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
-use crate::intern::{Interner, Sym};
+use crate::intern::{Interner, LocalStrings, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
 use crate::postings::{PostingsBuilder, terms_of};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::{ParseOptions, Rule};
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashMap};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::ops::Range;
@@ -50,6 +50,90 @@ pub struct IndexBuilder {
     rules: Vec<Option<Rule>>,
     group_names: GroupNames,
     parse_options: ParseOptions,
+    /// Buffers reused across small batches.
+    scratch: LocalBatch,
+    syms: Vec<Sym>,
+}
+
+/// Principals prepared together (on one thread of the pool).
+const BATCH: usize = 2048;
+/// Principals taken from the caller's iterator at a time: prepared in parallel while
+/// the previous round is added.
+const ROUND: usize = 16 * BATCH;
+
+/// A batch of principals with its strings deduplicated and hashed, numbered locally.
+#[derive(Debug, Default)]
+struct LocalBatch {
+    strings: LocalStrings,
+    /// Per principal, in order: `None` for one that is not indexed (terminated).
+    records: Vec<Option<LocalRecord>>,
+    /// (folded namespace, folded key, exact value) of every record.
+    tags: Vec<(u32, u32, u32)>,
+}
+
+/// A principal's strings as local numbers of its batch.
+#[derive(Debug)]
+struct LocalRecord {
+    id: u32,
+    compartment: u32,
+    tenancy: u32,
+    resource_type: u32,
+    tags: Range<u32>,
+}
+
+impl LocalBatch {
+    /// Prepares `principals` (in reused buffers), hashing as `hasher` does. The strings
+    /// are numbered in the order [`IndexBuilder::add_principal`] interns them.
+    fn fill(&mut self, principals: &[&Principal], hasher: &DefaultHashBuilder) {
+        self.strings.clear();
+        self.records.clear();
+        self.tags.clear();
+        let s = &mut self.strings;
+        for p in principals {
+            if !p.is_indexed() {
+                self.records.push(None);
+                continue;
+            }
+            let id = s.intern(hasher, &p.id);
+            let compartment = s.intern(hasher, &p.compartment_id);
+            let tenancy = s.intern(hasher, &p.tenancy_id);
+            let resource_type = s.intern_folded(
+                hasher,
+                match &p.resource_type {
+                    Some(t) => t,
+                    None => resource_type_of(&p.id),
+                },
+            );
+            let start = self.tags.len() as u32;
+            for t in &p.defined_tags {
+                let tag = (
+                    s.intern_folded(hasher, &t.namespace),
+                    s.intern_folded(hasher, &t.key),
+                    s.intern(hasher, &t.value),
+                );
+                self.tags.push(tag);
+            }
+            self.records.push(Some(LocalRecord {
+                id,
+                compartment,
+                tenancy,
+                resource_type,
+                tags: start..self.tags.len() as u32,
+            }));
+        }
+    }
+}
+
+/// Prepares `principals` in batches of [`BATCH`] on rayon's threads.
+fn prepare(principals: &[&Principal], hasher: &DefaultHashBuilder) -> Vec<LocalBatch> {
+    principals
+        .par_chunks(BATCH)
+        .map(|chunk| {
+            let mut batch = LocalBatch::default();
+            batch.fill(chunk, hasher);
+            batch
+        })
+        .collect()
 }
 
 impl IndexBuilder {
@@ -67,51 +151,79 @@ impl IndexBuilder {
 
     /// Adds (or, for a known OCID, replaces) a principal.
     pub fn add_principal(&mut self, p: &Principal) {
-        if !p.is_indexed() {
-            // A terminated record ends the principal: drop an earlier live record.
-            if let Some(sym) = self.strings.get(&p.id)
-                && let Some(old) = self.by_id.remove(&sym)
-            {
-                self.pending[old as usize].live = false;
-            }
+        self.add_principals([p]);
+    }
+
+    /// Adds (or replaces) every principal of an iterator, in order, as
+    /// [`add_principal`](IndexBuilder::add_principal) one after another would.
+    ///
+    /// In batches: each batch's strings are deduplicated and hashed on rayon's
+    /// threads, and the one shared interner then takes each distinct string of the
+    /// batch once; the next batches are prepared while one is added.
+    pub fn add_principals<'a>(&mut self, principals: impl IntoIterator<Item = &'a Principal>) {
+        let hasher = self.strings.hasher();
+        let mut principals = principals.into_iter();
+        let mut take = || -> Vec<&'a Principal> { principals.by_ref().take(ROUND).collect() };
+        let mut round = take();
+        if round.len() < BATCH {
+            // A few principals (one, often): prepared here, in reused buffers.
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.fill(&round, &hasher);
+            self.add_batch(&round, &scratch);
+            self.scratch = scratch;
             return;
         }
-        let s = &mut self.strings;
-        let id = s.intern(&p.id);
-        let compartment = s.intern(&p.compartment_id);
-        let tenancy = s.intern(&p.tenancy_id);
-        let resource_type = s.intern_folded(match &p.resource_type {
-            Some(t) => t,
-            None => resource_type_of(&p.id),
-        });
-        let start = self.tags.len() as u32;
-        for t in &p.defined_tags {
-            let tag = (
-                s.intern_folded(&t.namespace),
-                s.intern_folded(&t.key),
-                s.intern(&t.value),
+        let mut prepared = prepare(&round, &hasher);
+        while !round.is_empty() {
+            let next = take();
+            let (next_prepared, ()) = rayon::join(
+                || prepare(&next, &hasher),
+                || {
+                    for (principals, batch) in round.chunks(BATCH).zip(&prepared) {
+                        self.add_batch(principals, batch);
+                    }
+                },
             );
-            self.tags.push(tag);
-        }
-        let index = u32::try_from(self.pending.len()).expect("fewer than 2^32 principals");
-        self.pending.push(Pending {
-            id,
-            compartment,
-            tenancy,
-            resource_type,
-            tags: start..self.tags.len() as u32,
-            live: true,
-        });
-        if let Some(old) = self.by_id.insert(id, index) {
-            self.pending[old as usize].live = false;
+            (round, prepared) = (next, next_prepared);
         }
     }
 
-    /// Adds every principal of an iterator.
-    pub fn add_principals<'a>(&mut self, principals: impl IntoIterator<Item = &'a Principal>) {
-        for p in principals {
-            self.add_principal(p);
+    /// Adds a prepared batch: its strings interned, then its records in order.
+    fn add_batch(&mut self, principals: &[&Principal], batch: &LocalBatch) {
+        let mut syms = std::mem::take(&mut self.syms);
+        self.strings.intern_local(&batch.strings, &mut syms);
+        let sym = |i: u32| syms[i as usize];
+        for (p, record) in principals.iter().zip(&batch.records) {
+            let Some(r) = record else {
+                // A terminated record ends the principal: drop an earlier live record.
+                if let Some(sym) = self.strings.get(&p.id)
+                    && let Some(old) = self.by_id.remove(&sym)
+                {
+                    self.pending[old as usize].live = false;
+                }
+                continue;
+            };
+            let start = self.tags.len() as u32;
+            self.tags.extend(
+                batch.tags[r.tags.start as usize..r.tags.end as usize]
+                    .iter()
+                    .map(|&(n, k, v)| (sym(n), sym(k), sym(v))),
+            );
+            let index = u32::try_from(self.pending.len()).expect("fewer than 2^32 principals");
+            let id = sym(r.id);
+            self.pending.push(Pending {
+                id,
+                compartment: sym(r.compartment),
+                tenancy: sym(r.tenancy),
+                resource_type: sym(r.resource_type),
+                tags: start..self.tags.len() as u32,
+                live: true,
+            });
+            if let Some(old) = self.by_id.insert(id, index) {
+                self.pending[old as usize].live = false;
+            }
         }
+        self.syms = syms;
     }
 
     /// Adds a group and returns its id, or refuses it for an invalid or duplicate name
@@ -161,6 +273,8 @@ impl IndexBuilder {
             rules,
             group_names,
             parse_options,
+            scratch: _,
+            syms: _,
         } = self;
 
         // Clustered ordinals: sort live records by (tenancy, compartment). Symbols are
@@ -258,5 +372,64 @@ impl IndexBuilder {
             parse_options,
         }
         .derive(&rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DefinedTag;
+
+    /// A fleet past several rounds of batches, with what crosses batch edges: an
+    /// OCID repeated (the last record wins), terminated and launched again, tags in
+    /// any case, strings first seen late.
+    fn fleet(n: u64) -> Vec<Principal> {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        (0..n)
+            .map(|i| {
+                let id = if next(10) == 0 { next(i + 1) } else { i };
+                let state = match next(20) {
+                    0 => Some("TERMINATED".to_owned()),
+                    1 => Some("running".to_owned()),
+                    _ => None,
+                };
+                let tags = (0..next(4))
+                    .map(|_| DefinedTag {
+                        namespace: ["Ops", "ops", "Finance"][next(3) as usize].into(),
+                        key: ["Role", "ENV"][next(2) as usize].into(),
+                        value: format!("v{}", next(i / 100 + 2)),
+                    })
+                    .collect();
+                Principal {
+                    id: format!("ocid1.instance.oc1..p{id}"),
+                    compartment_id: format!("c{}", next(500)),
+                    tenancy_id: format!("t{}", next(7)),
+                    resource_type: (next(5) == 0).then(|| "FnFunc".to_owned()),
+                    defined_tags: tags,
+                    lifecycle_state: state,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_build_what_one_principal_at_a_time_builds() {
+        let fleet = fleet(3 * ROUND as u64 + 777);
+        let mut one_by_one = IndexBuilder::new();
+        for p in &fleet {
+            one_by_one.add_principal(p);
+        }
+        let mut batched = IndexBuilder::new();
+        batched.add_principals(&fleet[..5]);
+        batched.add_principals(&fleet[5..]);
+        let (a, b) = (one_by_one.build(), batched.build());
+        assert!(a.principal_count() > 2 * ROUND);
+        assert_eq!(a.to_parts(), b.to_parts());
     }
 }

@@ -63,11 +63,33 @@ impl Interner {
 
     /// The symbol of `s`, interning it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        let hash = self.hasher.hash_one(s);
+        self.intern_hashed(s, hash)
+    }
+
+    /// The hasher that [`LocalStrings`] must hash with for
+    /// [`intern_local`](Interner::intern_local).
+    pub(crate) fn hasher(&self) -> DefaultHashBuilder {
+        self.hasher.clone()
+    }
+
+    /// Interns a batch's distinct strings, in the order the batch first saw them (so
+    /// the symbols are numbered as interning the batch string by string would number
+    /// them); `syms[i]` becomes local string `i`'s symbol. Hashes were computed where
+    /// the batch was read: this is one probe per distinct string.
+    pub(crate) fn intern_local(&mut self, local: &LocalStrings, syms: &mut Vec<Sym>) {
+        syms.clear();
+        syms.extend(
+            (0..local.hashes.len())
+                .map(|i| self.intern_hashed(local.get(i as u32), local.hashes[i])),
+        );
+    }
+
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> Sym {
         assert!(
             self.frozen.is_none(),
             "no strings are added to a frozen interner"
         );
-        let hash = self.hasher.hash_one(s);
         if let Some(&sym) = self
             .table
             .find(hash, |&sym| slice(&self.arena, &self.ends, sym) == s)
@@ -85,8 +107,10 @@ impl Interner {
         sym
     }
 
-    /// The symbol of `s` ASCII lower-cased, interning it if new. Allocates only when
+    /// The symbol of `s` ASCII lower-cased, interning it if new (tests: the builder
+    /// folds in [`LocalStrings`]). Allocates only when
     /// `s` has upper-case letters.
+    #[cfg(test)]
     pub(crate) fn intern_folded(&mut self, s: &str) -> Sym {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
             self.intern(&s.to_ascii_lowercase())
@@ -140,6 +164,77 @@ impl Interner {
     }
 }
 
+/// One batch's distinct strings, each with its hash under an [`Interner`]'s hasher:
+/// filled on any thread (where the batch was read), then handed to
+/// [`Interner::intern_local`]. A batch of principals repeats its tenancies,
+/// compartments and tag names many times over; deduplicating them here leaves the
+/// one shared interner a probe per distinct string instead of a hash per occurrence.
+#[derive(Default)]
+pub(crate) struct LocalStrings {
+    table: HashTable<u32>,
+    arena: String,
+    ends: Vec<u32>,
+    hashes: Vec<u64>,
+}
+
+impl std::fmt::Debug for LocalStrings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStrings")
+            .field("strings", &self.ends.len())
+            .finish()
+    }
+}
+
+impl LocalStrings {
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.arena[start..self.ends[i] as usize]
+    }
+
+    /// The local number of `s`, in first-seen order.
+    pub(crate) fn intern(&mut self, hasher: &DefaultHashBuilder, s: &str) -> u32 {
+        let hash = hasher.hash_one(s);
+        let LocalStrings {
+            table,
+            arena,
+            ends,
+            hashes,
+        } = self;
+        let same = |i: &u32| {
+            let i = *i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            &arena[start..ends[i] as usize] == s
+        };
+        if let Some(&i) = table.find(hash, same) {
+            return i;
+        }
+        let i = u32::try_from(ends.len()).expect("fewer than 2^32 strings in a batch");
+        arena.push_str(s);
+        ends.push(u32::try_from(arena.len()).expect("under 4 GiB of strings in a batch"));
+        hashes.push(hash);
+        table.insert_unique(hash, i, |&j| hashes[j as usize]);
+        i
+    }
+
+    /// The local number of `s` ASCII lower-cased (as [`Interner::intern_folded`]).
+    pub(crate) fn intern_folded(&mut self, hasher: &DefaultHashBuilder, s: &str) -> u32 {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.intern(hasher, &s.to_ascii_lowercase())
+        } else {
+            self.intern(hasher, s)
+        }
+    }
+
+    /// Empties it, keeping its allocations.
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
+        self.arena.clear();
+        self.ends.clear();
+        self.hashes.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +264,31 @@ mod tests {
         assert_eq!(i.get(""), Some(e));
         assert_eq!(i.get("nope"), None);
         assert_eq!(i.resolve(a), "ocid1.instance.oc1..a");
+    }
+
+    #[test]
+    fn a_batch_interns_as_its_strings_one_by_one_would() {
+        let words = ["b", "a", "b", "C", "a", "d", "c"];
+        let mut one_by_one = Interner::default();
+        one_by_one.intern("a");
+        let expected: Vec<Sym> = words.iter().map(|w| one_by_one.intern_folded(w)).collect();
+        let mut batched = Interner::default();
+        batched.intern("a");
+        let mut local = LocalStrings::default();
+        let hasher = batched.hasher();
+        let numbers: Vec<u32> = words
+            .iter()
+            .map(|w| local.intern_folded(&hasher, w))
+            .collect();
+        assert_eq!(numbers, [0, 1, 0, 2, 1, 3, 2]);
+        let mut syms = Vec::new();
+        batched.intern_local(&local, &mut syms);
+        let got: Vec<Sym> = numbers.iter().map(|&n| syms[n as usize]).collect();
+        assert_eq!(got, expected);
+        assert_eq!(batched.len(), one_by_one.len());
+        for i in 0..batched.len() as u32 {
+            assert_eq!(batched.resolve(Sym(i)), one_by_one.resolve(Sym(i)));
+        }
     }
 
     #[test]
