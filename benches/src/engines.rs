@@ -148,7 +148,7 @@ pub fn end_to_end(files: &DataFiles, out: &Path) -> Result<EndToEnd, String> {
     let mut builder = IndexBuilder::new().parse_options(options.rule_options());
     let mut inventory = InventoryReader::new(options.clone());
     inventory
-        .stream_path(&files.inventory, &mut |p| builder.add_principal(p))
+        .stream_path(&files.inventory, &mut |batch| builder.add_principals(batch))
         .map_err(|e| e.to_string())?;
     let groups = read_groups([&files.groups], &options).map_err(|e| e.to_string())?;
     for group in groups.into_parts().0 {

@@ -174,17 +174,18 @@ fn read_into_builder(
                 .map(|m| m.len())
         })
         .sum();
+    if let Some(bytes) = sizes {
+        builder.reserve(dyngroup_io::records_in(bytes));
+    }
     let mut progress = phases.reading(sizes, inventory.bytes_read());
     let mut read = 0;
-    let mut each = |principal: &Principal| {
-        progress.record();
-        if args
-            .shard
-            .is_none_or(|shard| shard.owns(&principal.tenancy_id))
-        {
-            builder.add_principal(principal);
-            read += 1;
-        }
+    let mut each = |batch: &[Principal]| {
+        progress.records(batch.len());
+        let mut ours = batch
+            .iter()
+            .filter(|p| args.shard.is_none_or(|shard| shard.owns(&p.tenancy_id)))
+            .inspect(|_| read += 1);
+        builder.add_principals(&mut ours);
     };
     for path in &args.inventory {
         inventory.stream_path(path, &mut each)?;

@@ -92,10 +92,11 @@ impl ReadProgress {
     /// How many records between two updates of the bar.
     const EVERY: u64 = 8192;
 
-    /// One more record read.
-    pub(crate) fn record(&mut self) {
-        self.records += 1;
-        if self.records.is_multiple_of(Self::EVERY)
+    /// `n` more records read.
+    pub(crate) fn records(&mut self, n: usize) {
+        let before = self.records;
+        self.records += n as u64;
+        if before / Self::EVERY != self.records / Self::EVERY
             && let Some(bar) = &self.bar
         {
             bar.set_position(self.bytes.get());

@@ -55,6 +55,14 @@ pub struct IndexBuilder {
     syms: Vec<Sym>,
 }
 
+/// What [`IndexBuilder::reserve`] expects of a principal: tags, distinct strings
+/// (its OCID and a unique tag value such as a creation time; tenancies, compartments
+/// and tag names are shared) and their bytes. Measured on datagen's fleets, shaped on
+/// OCI's listings.
+const TAGS_PER_PRINCIPAL: usize = 4;
+const STRINGS_PER_PRINCIPAL: usize = 2;
+const STRING_BYTES_PER_PRINCIPAL: usize = 128;
+
 /// Principals prepared together (on one thread of the pool).
 const BATCH: usize = 2048;
 /// Principals taken from the caller's iterator at a time: prepared in parallel while
@@ -147,6 +155,20 @@ impl IndexBuilder {
     pub fn parse_options(mut self, options: ParseOptions) -> IndexBuilder {
         self.parse_options = options;
         self
+    }
+
+    /// Makes room for about `principals` more principals: a hint (from an input's
+    /// size, say), so that the tables do not grow, copy and rehash their way up as
+    /// they fill. A low estimate only means growing later; a high one costs address
+    /// space more than memory (pages never written are never touched).
+    pub fn reserve(&mut self, principals: usize) {
+        self.pending.reserve(principals);
+        self.tags.reserve(TAGS_PER_PRINCIPAL * principals);
+        self.by_id.reserve(principals);
+        self.strings.reserve(
+            STRINGS_PER_PRINCIPAL * principals,
+            STRING_BYTES_PER_PRINCIPAL * principals,
+        );
     }
 
     /// Adds (or, for a known OCID, replaces) a principal.

@@ -128,15 +128,13 @@ impl Interner {
         }
     }
 
-    /// An empty interner with room for `strings` strings of `bytes` bytes in all.
-    pub(crate) fn with_capacity(strings: usize, bytes: usize) -> Interner {
-        let mut i = Interner {
-            arena: String::with_capacity(bytes),
-            ends: Vec::with_capacity(strings),
-            ..Interner::default()
-        };
-        i.table.reserve(strings, |_| 0);
-        i
+    /// Makes room for `strings` more strings of `bytes` bytes in all.
+    pub(crate) fn reserve(&mut self, strings: usize, bytes: usize) {
+        self.arena.reserve(bytes);
+        self.ends.reserve(strings);
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        self.table
+            .reserve(strings, |&sym| hasher.hash_one(slice(arena, ends, sym)));
     }
 
     /// Ends adding strings: gives back the room the arena grew into and does not use

@@ -484,7 +484,8 @@ fn intern_all(part: &StringsPart) -> Result<Interner, PartsError> {
     if u32::try_from(part.bytes.len()).is_err() {
         return Err(PartsError::Inconsistent("4 GiB of strings or more".into()));
     }
-    let mut strings = Interner::with_capacity(part.ends.len(), part.bytes.len());
+    let mut strings = Interner::default();
+    strings.reserve(part.ends.len(), part.bytes.len());
     let mut start = 0;
     for (i, &end) in part.ends.iter().enumerate() {
         let s = part

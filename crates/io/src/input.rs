@@ -20,6 +20,8 @@ pub(crate) struct Input<'a> {
     pub(crate) name: String,
     /// The path errors carry.
     pub(crate) path: PathBuf,
+    /// Its size, when it is a file.
+    pub(crate) size: Option<u64>,
 }
 
 impl<'a> Input<'a> {
@@ -30,13 +32,20 @@ impl<'a> Input<'a> {
                 reader: Box::new(io::stdin().lock()),
                 name: "<stdin>".to_owned(),
                 path: path.to_owned(),
+                size: None,
             });
         }
         let file = File::open(path).map_err(|e| Error::read(path, e))?;
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         Ok(Input {
             reader: Box::new(BufReader::with_capacity(BUFFER, file)),
             name: path.display().to_string(),
             path: path.to_owned(),
+            size,
         })
     }
 
@@ -57,6 +66,7 @@ impl<'a> Input<'a> {
             reader: Box::new(BufReader::with_capacity(BUFFER, reader)),
             name: name.to_owned(),
             path: PathBuf::from(name),
+            size: None,
         }
     }
 }

@@ -108,12 +108,12 @@ impl InventoryReader {
     }
 
     /// Reads one file (`-` is standard input) as [`read_path`](Self::read_path) does,
-    /// but hands each accepted principal to `each`, in input order, as soon as its
-    /// chunk is parsed, instead of keeping it: an index builder fed this way builds
-    /// while the next chunk is parsed, and the principals are never all held at once.
-    /// Only the ids are kept (to reject a later duplicate). The principals are freed
-    /// in batches on rayon's pool (the threads that parsed them, so freeing is cheap
-    /// and off this thread, which is the pipeline's sequential part).
+    /// but hands the accepted principals to `each` in batches, in input order, as soon
+    /// as their chunk is parsed, instead of keeping them: an index builder fed this
+    /// way builds while the next chunk is parsed, and the principals are never all
+    /// held at once. Only the ids are kept (to reject a later duplicate). Each batch is
+    /// freed on rayon's pool (the threads that parsed it, so freeing is cheap and off
+    /// this thread, which is the pipeline's sequential part).
     ///
     /// ```
     /// use dyngroup_index::IndexBuilder;
@@ -122,7 +122,7 @@ impl InventoryReader {
     /// let jsonl = r#"{"id": "ocid1.instance.oc1..a", "compartment-id": "c", "tenancy-id": "t"}"#;
     /// let mut builder = IndexBuilder::new();
     /// let mut reader = InventoryReader::new(ReadOptions::default());
-    /// reader.stream_from(jsonl.as_bytes(), "a.jsonl", &mut |p| builder.add_principal(p))?;
+    /// reader.stream_from(jsonl.as_bytes(), "a.jsonl", &mut |batch| builder.add_principals(batch))?;
     /// assert_eq!(builder.build().principal_count(), 1);
     /// assert!(reader.finish().principals().is_empty());
     /// # Ok::<(), dyngroup_io::Error>(())
@@ -130,10 +130,16 @@ impl InventoryReader {
     pub fn stream_path(
         &mut self,
         path: impl AsRef<Path>,
-        each: &mut dyn FnMut(&Principal),
+        each: &mut dyn FnMut(&[Principal]),
     ) -> Result<(), Error> {
         let input = Input::open(path.as_ref())?;
-        self.read_input(input, &mut FreedOnThePool::new(each).each())
+        if let Some(bytes) = input.size {
+            self.ids.reserve(records_in(bytes));
+        }
+        let mut batches = Batches::new(each);
+        let read = self.read_input(input, &mut batches.each());
+        batches.flush();
+        read
     }
 
     /// Reads one input from `reader` as [`stream_path`](Self::stream_path) does,
@@ -142,10 +148,13 @@ impl InventoryReader {
         &mut self,
         reader: impl Read,
         name: &str,
-        each: &mut dyn FnMut(&Principal),
+        each: &mut dyn FnMut(&[Principal]),
     ) -> Result<(), Error> {
         let input = Input::from_reader(reader, name);
-        self.read_input(input, &mut FreedOnThePool::new(each).each())
+        let mut batches = Batches::new(each);
+        let read = self.read_input(input, &mut batches.each());
+        batches.flush();
+        read
     }
 
     /// The number of bytes this reader has read so far, over all its inputs, as a
@@ -197,34 +206,54 @@ impl InventoryReader {
     }
 }
 
-/// Hands principals on by reference, then frees them in batches on rayon's pool.
-struct FreedOnThePool<'e> {
-    each: &'e mut dyn FnMut(&Principal),
-    spent: Vec<Principal>,
+/// About how many principal records an inventory of `bytes` bytes holds, to size
+/// tables before reading it ([`IndexBuilder::reserve`](dyngroup_index::IndexBuilder::reserve)):
+/// JSON Lines as datagen and `jq -c` write them take ~650 bytes a record; OCI's
+/// listings, with more fields and pretty-printed, take more, so this errs high.
+pub fn records_in(bytes: u64) -> usize {
+    usize::try_from(bytes / 650).unwrap_or(usize::MAX)
 }
 
-impl<'e> FreedOnThePool<'e> {
-    /// Principals freed together.
-    const BATCH: usize = 4096;
+/// Hands principals on in batches, by reference, then frees each batch on rayon's pool.
+struct Batches<'e> {
+    each: &'e mut dyn FnMut(&[Principal]),
+    batch: Vec<Principal>,
+}
 
-    fn new(each: &'e mut dyn FnMut(&Principal)) -> FreedOnThePool<'e> {
-        FreedOnThePool {
+impl<'e> Batches<'e> {
+    /// Principals handed on (and freed) together: enough that a builder spreads a
+    /// batch over the pool, few enough that a progress bar moves.
+    const SIZE: usize = 4096;
+
+    fn new(each: &'e mut dyn FnMut(&[Principal])) -> Batches<'e> {
+        Batches {
             each,
-            spent: Vec::new(),
+            batch: Vec::with_capacity(Self::SIZE),
         }
     }
 
     fn each(&mut self) -> impl FnMut(Principal) + '_ {
         |principal| {
-            (self.each)(&principal);
-            self.spent.push(principal);
-            if self.spent.len() == Self::BATCH {
-                let batch = std::mem::take(&mut self.spent);
-                rayon::spawn(move || drop(batch));
+            self.batch.push(principal);
+            if self.batch.len() == Self::SIZE {
+                self.flush();
             }
         }
     }
+
+    /// Hands on what is held.
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        (self.each)(&self.batch);
+        let spent = std::mem::replace(&mut self.batch, Vec::with_capacity(Self::SIZE));
+        rayon::spawn(move || drop(spent));
+    }
 }
+
+/// The length of an OCID, about.
+const ID_BYTES: usize = 90;
 
 /// The principal ids accepted so far and where each was read, compactly (one string
 /// holds them all): a later record with an id already seen is rejected.
@@ -241,6 +270,19 @@ struct FirstSeen {
 }
 
 impl FirstSeen {
+    /// Makes room for `n` more ids.
+    fn reserve(&mut self, n: usize) {
+        self.text.reserve(n * ID_BYTES);
+        self.ends.reserve(n);
+        self.seen.reserve(n);
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.by_id.reserve(n, |&i| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            hasher.hash_one(&text[start..ends[i]])
+        });
+    }
+
     fn id(&self, i: u32) -> &str {
         let i = i as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };

@@ -98,7 +98,7 @@ pub use groups::{
 };
 pub use input::BytesRead;
 pub use inventory::{
-    Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from,
+    Inventory, InventoryReader, MAX_DEFINED_TAGS, read_inventory, read_inventory_from, records_in,
 };
 pub use load::{Loaded, Shard, Source};
 pub use options::ReadOptions;

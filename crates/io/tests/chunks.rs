@@ -120,14 +120,14 @@ fn streaming_hands_on_what_reading_keeps_in_the_same_order() {
     let bytes = reader.bytes_read();
     let mut streamed = Vec::new();
     reader
-        .stream_path(&path, &mut |p| streamed.push(p.clone()))
+        .stream_path(&path, &mut |batch| streamed.extend_from_slice(batch))
         .unwrap();
     assert_eq!(bytes.get(), text.len() as u64);
     // A second input's duplicates are caught against the first's streamed ids.
     let again = r#"{"id": "ocid1.instance.oc1..2", "compartment-id": "c"}"#;
     reader
-        .stream_from(again.as_bytes(), "g.jsonl", &mut |p| {
-            streamed.push(p.clone())
+        .stream_from(again.as_bytes(), "g.jsonl", &mut |batch| {
+            streamed.extend_from_slice(batch)
         })
         .unwrap();
     let streamed_inventory = reader.finish();

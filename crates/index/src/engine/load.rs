@@ -149,6 +149,9 @@ impl Engine {
     }
 }
 
+/// Principals a checkpoint hands its builder at a time.
+const PRINCIPALS_AT_ONCE: usize = 32 * 1024;
+
 impl super::Version {
     /// This version as an [`Index`] and its [`Memberships`]: the principals indexed
     /// by the [`IndexBuilder`] (so ordinals are clustered again, and freed engine
@@ -158,12 +161,20 @@ impl super::Version {
     pub fn to_index(&self) -> (Index, Memberships) {
         let mut builder = IndexBuilder::new().parse_options(self.state.rules_parse);
         let mut groups: Vec<&GroupView> = Vec::with_capacity(self.group_count());
+        // Handed to the builder in batches, which it prepares on all threads.
+        builder.reserve(self.principal_count());
+        let mut batch = Vec::with_capacity(PRINCIPALS_AT_ONCE);
         for tenancy in self.state.tenancies.values() {
             for slot in tenancy.slots.iter().flatten() {
-                builder.add_principal(&principal_of(slot));
+                batch.push(principal_of(slot));
+                if batch.len() == PRINCIPALS_AT_ONCE {
+                    builder.add_principals(&batch);
+                    batch.clear();
+                }
             }
             groups.extend(tenancy.groups.iter().map(|g| &**g));
         }
+        builder.add_principals(&batch);
         groups.sort_unstable_by_key(|g| g.id);
         for g in groups {
             builder
