@@ -146,6 +146,10 @@ pub struct EndToEnd {
 pub fn end_to_end(files: &DataFiles, out: &Path) -> Result<EndToEnd, String> {
     let options = ReadOptions::default();
     let mut builder = IndexBuilder::new().parse_options(options.rule_options());
+    // Sized from the input, as the CLI does.
+    if let Ok(meta) = std::fs::metadata(&files.inventory) {
+        builder.reserve(dyngroup_io::records_in(meta.len()));
+    }
     let mut inventory = InventoryReader::new(options.clone());
     inventory
         .stream_path(&files.inventory, &mut |batch| builder.add_principals(batch))

@@ -185,6 +185,7 @@ impl IndexBuilder {
     pub fn add_principals<'a>(&mut self, principals: impl IntoIterator<Item = &'a Principal>) {
         let hasher = self.strings.hasher();
         let mut principals = principals.into_iter();
+        self.reserve(principals.size_hint().0);
         let mut take = || -> Vec<&'a Principal> { principals.by_ref().take(ROUND).collect() };
         let mut round = take();
         if round.len() < BATCH {
