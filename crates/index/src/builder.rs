@@ -2,11 +2,11 @@
 //! [`Index`].
 
 use crate::groups::{GroupEntry, GroupError, GroupNames, check_group_definition, lower_rule};
-use crate::ids::{GroupId, PrincipalId, TenancyId};
+use crate::ids::{GroupId, TenancyId};
 use crate::index::{Index, Tenancy, ordinals_by_id};
 use crate::intern::{Interner, LocalStrings, Sym};
 use crate::model::{DynamicGroup, Principal, resource_type_of};
-use crate::postings::{PostingsBuilder, terms_of};
+use crate::postings::{Postings, terms_of};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::{ParseOptions, Rule};
 use hashbrown::{DefaultHashBuilder, HashMap};
@@ -42,8 +42,10 @@ pub struct IndexBuilder {
     pending: Vec<Pending>,
     /// (folded namespace, folded key, exact value) of every pending principal.
     tags: Vec<(Sym, Sym, Sym)>,
-    /// OCID → its live record in `pending`.
-    by_id: HashMap<Sym, u32>,
+    /// By symbol: the live record in `pending` of the principal with that OCID, or
+    /// [`NONE`]. Indexed, not hashed: a new OCID is a new symbol, so adding a
+    /// principal writes near the end of it.
+    by_id: Vec<u32>,
     groups: Vec<GroupEntry>,
     /// Each group's lowered rule (`None` when it did not parse), until the plans are
     /// compiled: the index does not keep them.
@@ -62,6 +64,9 @@ pub struct IndexBuilder {
 const TAGS_PER_PRINCIPAL: usize = 4;
 const STRINGS_PER_PRINCIPAL: usize = 2;
 const STRING_BYTES_PER_PRINCIPAL: usize = 128;
+
+/// No record, in [`IndexBuilder::by_id`].
+const NONE: u32 = u32::MAX;
 
 /// Principals prepared together (on one thread of the pool).
 const BATCH: usize = 2048;
@@ -164,7 +169,7 @@ impl IndexBuilder {
     pub fn reserve(&mut self, principals: usize) {
         self.pending.reserve(principals);
         self.tags.reserve(TAGS_PER_PRINCIPAL * principals);
-        self.by_id.reserve(principals);
+        self.by_id.reserve(STRINGS_PER_PRINCIPAL * principals);
         self.strings.reserve(
             STRINGS_PER_PRINCIPAL * principals,
             STRING_BYTES_PER_PRINCIPAL * principals,
@@ -220,7 +225,11 @@ impl IndexBuilder {
             let Some(r) = record else {
                 // A terminated record ends the principal: drop an earlier live record.
                 if let Some(sym) = self.strings.get(&p.id)
-                    && let Some(old) = self.by_id.remove(&sym)
+                    && let Some(old) = self
+                        .by_id
+                        .get_mut(sym.0 as usize)
+                        .map(|at| std::mem::replace(at, NONE))
+                        .filter(|&old| old != NONE)
                 {
                     self.pending[old as usize].live = false;
                 }
@@ -242,7 +251,11 @@ impl IndexBuilder {
                 tags: start..self.tags.len() as u32,
                 live: true,
             });
-            if let Some(old) = self.by_id.insert(id, index) {
+            if self.by_id.len() <= id.0 as usize {
+                self.by_id.resize(self.strings.len(), NONE);
+            }
+            let old = std::mem::replace(&mut self.by_id[id.0 as usize], index);
+            if old != NONE {
                 self.pending[old as usize].live = false;
             }
         }
@@ -337,13 +350,30 @@ impl IndexBuilder {
 
         strings.freeze();
         let instance_type = strings.get("instance");
-        let mut principals = Vec::with_capacity(order.len());
-        let mut postings = PostingsBuilder::default();
+        let principals: Vec<PrincipalRecord> = order
+            .par_iter()
+            .map(|&i| {
+                let p = &pending[i as usize];
+                PrincipalRecord {
+                    id: p.id,
+                    compartment: p.compartment,
+                    resource_type: p.resource_type,
+                }
+            })
+            .collect();
+        // Ordinals come tenancy by tenancy: the tenancy is looked up when it changes.
+        let mut current = None;
         for (ordinal, &i) in order.iter().enumerate() {
             let p = &pending[i as usize];
             let ordinal = ordinal as u32;
-            let pid = PrincipalId(ordinal);
-            let tenancy = tenancy_of[&p.tenancy];
+            let tenancy = match current {
+                Some((sym, tenancy)) if sym == p.tenancy => tenancy,
+                _ => {
+                    let tenancy = tenancy_of[&p.tenancy];
+                    current = Some((p.tenancy, tenancy));
+                    tenancy
+                }
+            };
             let t = &mut tenancies[tenancy.index()];
             if t.range.is_empty() {
                 t.range = ordinal..ordinal + 1;
@@ -353,19 +383,14 @@ impl IndexBuilder {
             if Some(p.resource_type) == instance_type {
                 let _ = t.instances.try_push(ordinal);
             }
-            principals.push(PrincipalRecord {
-                id: p.id,
-                compartment: p.compartment,
-                resource_type: p.resource_type,
-            });
-            let own_tags = &tags[p.tags.start as usize..p.tags.end as usize];
-            for key in terms_of(p.compartment, p.resource_type, own_tags.iter().copied()) {
-                postings.add(key, pid);
-            }
         }
+        let postings = Postings::build(order.len() as u32, |ordinal| {
+            let p = &pending[order[ordinal as usize] as usize];
+            let own_tags = &tags[p.tags.start as usize..p.tags.end as usize];
+            terms_of(p.compartment, p.resource_type, own_tags.iter().copied())
+        });
         drop(tags);
         drop(pending);
-        let postings = postings.finish();
         let principals = Records::new(&principals);
         let by_id = ordinals_by_id(&principals);
         for t in &mut tenancies {

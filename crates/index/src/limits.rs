@@ -173,53 +173,58 @@ impl Index {
 /// no principal yet (no functions deployed) is normal, not a stale reference.
 /// `rules` holds each group's lowered rule (`None` when it did not parse).
 pub(crate) fn unknown_references(index: &Index, rules: &[Option<Rule>]) -> Vec<UnknownReference> {
+    // Groups are independent: looked at in parallel, listed in group order.
+    let per_group: Vec<Vec<UnknownReference>> = rules
+        .par_iter()
+        .enumerate()
+        .map(|(g, rule)| match rule {
+            Some(rule) => unknown_in(index, GroupId(g as u32), rule),
+            None => Vec::new(),
+        })
+        .collect();
+    per_group.concat()
+}
+
+/// One group's references to what its tenancy does not have, sorted, each once.
+fn unknown_in(index: &Index, group: GroupId, rule: &Rule) -> Vec<UnknownReference> {
+    let tenancy = index.group_tenancy(group);
+    let absent = |test: &Test| !present_in(index, index.resolve(test), tenancy);
     let mut out = Vec::new();
-    for (g, rule) in rules.iter().enumerate() {
-        let Some(rule) = rule else { continue };
-        let group = GroupId(g as u32);
-        let tenancy = index.group_tenancy(group);
-        let absent = |test: &Test| !present_in(index, index.resolve(test), tenancy);
-        let start = out.len();
-        for leaf in rule.leaves() {
-            let missing = match &leaf.test {
-                Test::InstanceId(id) => match index.resolve(&leaf.test) {
-                    TermRef::One(p) if index.is_instance(p) && index.tenancy_of(p) == tenancy => {
-                        None
-                    }
-                    _ => Some((ReferenceKind::InstanceId, id.clone())),
-                },
-                Test::ResourceId(id) => {
-                    absent(&leaf.test).then(|| (ReferenceKind::ResourceId, id.clone()))
-                }
-                Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => {
-                    absent(&leaf.test).then(|| (ReferenceKind::Compartment, c.clone()))
-                }
-                Test::ResourceType(_) => None,
-                Test::TagExists(k) => absent(&leaf.test)
-                    .then(|| (ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key))),
-                Test::TagValue(k, v) => {
-                    let key = Test::TagExists(k.clone());
-                    if absent(&key) {
-                        Some((ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key)))
-                    } else if absent(&leaf.test) {
-                        Some((
-                            ReferenceKind::TagValue,
-                            format!("{}.{}={v}", k.namespace, k.key),
-                        ))
-                    } else {
-                        None
-                    }
-                }
-            };
-            if let Some((kind, value)) = missing {
-                out.push(UnknownReference { group, kind, value });
+    for leaf in rule.leaves() {
+        let missing = match &leaf.test {
+            Test::InstanceId(id) => match index.resolve(&leaf.test) {
+                TermRef::One(p) if index.is_instance(p) && index.tenancy_of(p) == tenancy => None,
+                _ => Some((ReferenceKind::InstanceId, id.clone())),
+            },
+            Test::ResourceId(id) => {
+                absent(&leaf.test).then(|| (ReferenceKind::ResourceId, id.clone()))
             }
+            Test::InstanceCompartment(c) | Test::ResourceCompartment(c) => {
+                absent(&leaf.test).then(|| (ReferenceKind::Compartment, c.clone()))
+            }
+            Test::ResourceType(_) => None,
+            Test::TagExists(k) => absent(&leaf.test)
+                .then(|| (ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key))),
+            Test::TagValue(k, v) => {
+                let key = Test::TagExists(k.clone());
+                if absent(&key) {
+                    Some((ReferenceKind::TagKey, format!("{}.{}", k.namespace, k.key)))
+                } else if absent(&leaf.test) {
+                    Some((
+                        ReferenceKind::TagValue,
+                        format!("{}.{}={v}", k.namespace, k.key),
+                    ))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some((kind, value)) = missing {
+            out.push(UnknownReference { group, kind, value });
         }
-        out[start..].sort();
-        let mut tail = out.split_off(start);
-        tail.dedup();
-        out.extend(tail);
     }
+    out.sort();
+    out.dedup();
     out
 }
 

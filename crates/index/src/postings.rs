@@ -15,6 +15,8 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::hash::BuildHasher;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Lists with at most this many principals live in the shared arena, longer ones are
 /// roaring bitmaps. Below ~40 elements an arena slice is the smaller of the two.
@@ -472,114 +474,214 @@ impl Postings {
     }
 }
 
-/// Collects (term, principal) pairs in ascending principal order, then lays the lists
-/// out in [`PostingsBuilder::finish`].
-#[derive(Default)]
-pub(crate) struct PostingsBuilder {
-    terms: Terms,
-    /// Principals per term (a principal that repeats a term counts once).
+/// Principals per chunk of [`Postings::build`].
+const CHUNK: u32 = 1 << 14;
+
+/// One chunk of principals' terms, numbered in the order the chunk first has them.
+struct ChunkTerms {
+    /// The chunk's first ordinal.
+    start: u32,
+    keys: Vec<TermKey>,
+    /// Per local term: principals that have it, distinct roaring containers, and
+    /// the first and last container (plus one) it is in.
     counts: Vec<u32>,
-    /// Roaring containers (ranges of 2^16 ordinals) per term, and the last one seen
-    /// plus one.
     containers: Vec<u32>,
+    first_container: Vec<u32>,
     last_container: Vec<u32>,
-    /// The last principal listed under each term, plus one (0: none yet): a principal
-    /// that carries a term twice is listed once, in constant time per tag, so one
-    /// principal with many tags costs linear time.
-    last_principal: Vec<u32>,
-    /// The terms of every principal, principal after principal.
-    occurrences: Vec<TermId>,
-    /// `occurrences[firsts[p]..firsts[p + 1]]` are principal `p`'s terms.
+    /// Local terms, principal after principal (a term a principal has twice, once).
+    occurrences: Vec<u32>,
+    /// `occurrences[firsts[i]..firsts[i + 1]]` are the terms of ordinal `start + i`.
     firsts: Vec<u32>,
 }
 
-impl PostingsBuilder {
-    /// Records that principal `p` has term `key`. Principals must come in ascending
-    /// ordinal order.
-    pub(crate) fn add(&mut self, key: TermKey, p: PrincipalId) {
-        let here = u32::try_from(self.occurrences.len()).expect("fewer than 2^32 postings");
-        while self.firsts.len() <= p.index() {
-            self.firsts.push(here);
-        }
-        let (t, new) = self.terms.insert(key);
-        if new {
-            self.counts.push(0);
-            self.containers.push(0);
-            self.last_container.push(0);
-            self.last_principal.push(0);
-        }
-        // A principal that carries the same folded tag twice lists it once.
-        if self.last_principal[t.index()] != p.0 + 1 {
-            self.last_principal[t.index()] = p.0 + 1;
-            self.occurrences.push(t);
-            self.counts[t.index()] += 1;
-            let container = (p.0 >> 16) + 1;
-            if self.last_container[t.index()] != container {
-                self.last_container[t.index()] = container;
-                self.containers[t.index()] += 1;
+impl ChunkTerms {
+    fn collect<I: IntoIterator<Item = TermKey>>(
+        ordinals: Range<u32>,
+        terms_of: &(impl Fn(u32) -> I + Sync),
+        hasher: &DefaultHashBuilder,
+    ) -> ChunkTerms {
+        let mut c = ChunkTerms {
+            start: ordinals.start,
+            keys: Vec::new(),
+            counts: Vec::new(),
+            containers: Vec::new(),
+            first_container: Vec::new(),
+            last_container: Vec::new(),
+            occurrences: Vec::new(),
+            firsts: Vec::with_capacity(ordinals.len() + 1),
+        };
+        let mut table: HashTable<u32> = HashTable::new();
+        // The last principal listed under each local term, plus one.
+        let mut last_principal: Vec<u32> = Vec::new();
+        for p in ordinals {
+            c.firsts.push(c.occurrences.len() as u32);
+            let container = (p >> 16) + 1;
+            for key in terms_of(p) {
+                let hash = hasher.hash_one(key);
+                let keys = &c.keys;
+                let l = match table.find(hash, |&l| keys[l as usize] == key) {
+                    Some(&l) => l as usize,
+                    None => {
+                        let l = c.keys.len();
+                        c.keys.push(key);
+                        c.counts.push(0);
+                        c.containers.push(0);
+                        c.first_container.push(container);
+                        c.last_container.push(0);
+                        last_principal.push(0);
+                        let keys = &c.keys;
+                        table.insert_unique(hash, l as u32, |&m| hasher.hash_one(keys[m as usize]));
+                        l
+                    }
+                };
+                // A principal that carries the same folded tag twice lists it once.
+                if last_principal[l] != p + 1 {
+                    last_principal[l] = p + 1;
+                    c.occurrences.push(l as u32);
+                    c.counts[l] += 1;
+                    if c.last_container[l] != container {
+                        c.last_container[l] = container;
+                        c.containers[l] += 1;
+                    }
+                }
             }
         }
+        c.firsts.push(c.occurrences.len() as u32);
+        c
+    }
+}
+
+impl Postings {
+    /// The postings of principals `0..principals`, ordinal `p` having the terms
+    /// `terms_of(p)`. Terms are numbered in the order the principals first have them
+    /// (ordinal by ordinal), whatever the chunking.
+    ///
+    /// In three passes: the chunks' terms are collected on all threads; merged in
+    /// chunk order on one (a probe per distinct term of a chunk, not per posting);
+    /// then every chunk writes its ordinals into the lists on all threads, each at the
+    /// place the merge gave it, and the long lists become bitmaps on all threads.
+    pub(crate) fn build<I: IntoIterator<Item = TermKey>>(
+        principals: u32,
+        terms_of: impl Fn(u32) -> I + Sync,
+    ) -> Postings {
+        Postings::build_in_chunks(principals, CHUNK, terms_of)
     }
 
-    /// Lays the lists out: short ones in the arena, long ones as compressed bitmaps.
-    pub(crate) fn finish(self) -> Postings {
-        let PostingsBuilder {
-            mut terms,
-            counts,
-            containers,
-            last_container,
-            last_principal,
-            occurrences,
-            mut firsts,
-        } = self;
+    fn build_in_chunks<I: IntoIterator<Item = TermKey>>(
+        principals: u32,
+        chunk: u32,
+        terms_of: impl Fn(u32) -> I + Sync,
+    ) -> Postings {
+        let mut terms = Terms::default();
+        let hasher = terms.hasher.clone();
+        let chunks: Vec<ChunkTerms> = (0..principals.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| {
+                let start = c * chunk;
+                ChunkTerms::collect(start..principals.min(start + chunk), &terms_of, &hasher)
+            })
+            .collect();
+
+        // Each chunk's terms as global ids, and where in each list its ordinals go.
+        let (mut counts, mut containers, mut last_container) = (Vec::new(), Vec::new(), Vec::new());
+        let mut places: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(chunks.len());
+        for c in &chunks {
+            let mut ids = Vec::with_capacity(c.keys.len());
+            let mut offsets = Vec::with_capacity(c.keys.len());
+            for (l, &key) in c.keys.iter().enumerate() {
+                let (t, new) = terms.insert(key);
+                if new {
+                    counts.push(0u32);
+                    containers.push(0u32);
+                    last_container.push(0u32);
+                }
+                let t = t.index();
+                offsets.push(counts[t]);
+                counts[t] += c.counts[l];
+                // A container the previous chunk ended in is not a new one.
+                containers[t] +=
+                    c.containers[l] - u32::from(last_container[t] == c.first_container[l]);
+                last_container[t] = c.last_container[l];
+                ids.push(t as u32);
+            }
+            places.push((ids, offsets));
+        }
+        drop(last_container);
         terms.freeze();
-        firsts.push(occurrences.len() as u32);
-        let principals = (firsts.len() - 1) as u64;
-        let (mut slots, mut lists, large_count) = lay_out(
+
+        let principals = u64::from(principals);
+        let layouts: Vec<Layout> = counts
+            .iter()
+            .zip(&containers)
+            .map(|(&n, &c)| layout(u64::from(n), u64::from(c), principals))
+            .collect();
+        let (slots, lists, large_count) = lay_out(
             counts
                 .iter()
                 .zip(&containers)
                 .map(|(&n, &c)| (u64::from(n), u64::from(c))),
             principals,
         );
-        drop((last_container, last_principal));
-        // Where each list's next ordinal goes: an arena position, or (for a long list)
-        // the index of its bitmap; unused for an inline one.
-        let mut next: Vec<u32> = slots
-            .iter()
-            .map(|&slot| match slot {
-                ONE => 0,
-                start if lists[start as usize] == LARGE => lists[start as usize + 1],
-                start => start + 1,
-            })
-            .collect();
-        let mut large = vec![RoaringBitmap::new(); large_count as usize];
-        for (p, w) in firsts.windows(2).enumerate() {
-            let p = p as u32;
-            for &t in &occurrences[w[0] as usize..w[1] as usize] {
-                let t = t.index();
-                match layout(u64::from(counts[t]), u64::from(containers[t]), principals) {
-                    Layout::One => slots[t] |= p,
-                    Layout::Small => {
-                        lists[next[t] as usize] = p;
-                        next[t] += 1;
-                    }
-                    Layout::Large => large[next[t] as usize]
-                        .try_push(p)
-                        .expect("principals come in ascending order"),
-                }
+        drop(containers);
+        // Long lists are first written as runs of ordinals, one after another.
+        let mut run_starts = vec![0u32; large_count as usize + 1];
+        for (t, &slot) in slots.iter().enumerate() {
+            if layouts[t] == Layout::Large {
+                run_starts[lists[slot as usize + 1] as usize + 1] = counts[t];
             }
         }
-        large.par_iter_mut().for_each(|list| {
-            list.optimize();
-            // Containers grew by doubling as ordinals were pushed; a clone allocates
-            // each vector at its length.
-            *list = list.clone();
-        });
+        for i in 1..run_starts.len() {
+            run_starts[i] += run_starts[i - 1];
+        }
+        let (slots, lists): (Vec<AtomicU32>, Vec<AtomicU32>) = (
+            slots.into_iter().map(AtomicU32::new).collect(),
+            lists.into_iter().map(AtomicU32::new).collect(),
+        );
+        let runs: Vec<AtomicU32> = (0..run_starts[large_count as usize])
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        // Every place is written by exactly one chunk: relaxed stores suffice (the
+        // pool's join orders them before the reads below).
+        chunks
+            .par_iter()
+            .zip(&places)
+            .for_each(|(c, (ids, offsets))| {
+                let mut next = offsets.clone();
+                for (i, w) in c.firsts.windows(2).enumerate() {
+                    let p = c.start + i as u32;
+                    for &l in &c.occurrences[w[0] as usize..w[1] as usize] {
+                        let (l, t) = (l as usize, ids[l as usize] as usize);
+                        let at = next[l] as usize;
+                        next[l] += 1;
+                        let slot = slots[t].load(Ordering::Relaxed) as usize;
+                        match layouts[t] {
+                            Layout::One => slots[t].store(ONE | p, Ordering::Relaxed),
+                            Layout::Small => lists[slot + 1 + at].store(p, Ordering::Relaxed),
+                            Layout::Large => {
+                                let run = lists[slot + 1].load(Ordering::Relaxed) as usize;
+                                runs[run_starts[run] as usize + at].store(p, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+            });
+        drop((chunks, places));
+        let runs: Vec<u32> = runs.into_iter().map(AtomicU32::into_inner).collect();
+        let large: Vec<RoaringBitmap> = run_starts
+            .par_windows(2)
+            .map(|w| {
+                let run = runs[w[0] as usize..w[1] as usize].iter().copied();
+                let mut list = RoaringBitmap::from_sorted_iter(run).expect("ordinals ascend");
+                list.optimize();
+                // Containers grew by doubling as ordinals were pushed; a clone
+                // allocates each vector at its length.
+                list.clone()
+            })
+            .collect();
         Postings {
             terms,
-            slots,
-            lists,
+            slots: slots.into_iter().map(AtomicU32::into_inner).collect(),
+            lists: lists.into_iter().map(AtomicU32::into_inner).collect(),
             large,
         }
     }
@@ -591,22 +693,17 @@ mod tests {
 
     #[test]
     fn short_lists_in_the_arena_long_ones_as_bitmaps() {
-        let mut b = PostingsBuilder::default();
         let busy = TermKey::Type(Sym(0));
         let rare = TermKey::Compartment(Sym(1));
         let n = SMALL_LIST_MAX as u32 + 5;
-        for p in 0..n {
-            b.add(busy, PrincipalId(p));
-            b.add(busy, PrincipalId(p));
+        let postings = Postings::build_in_chunks(n, 4, |p| {
+            let mut terms = vec![busy, busy];
             if p % 10 == 3 {
-                b.add(rare, PrincipalId(p));
+                terms.push(rare);
             }
-            b.add(
-                TermKey::TagValue(Sym(2), Sym(3), Sym(10 + p)),
-                PrincipalId(p),
-            );
-        }
-        let postings = b.finish();
+            terms.push(TermKey::TagValue(Sym(2), Sym(3), Sym(10 + p)));
+            terms
+        });
         assert_eq!(postings.len(), 2 + n as usize);
         let busy = postings.term(busy).unwrap();
         assert!(matches!(postings.list(busy), PostingList::Large(l) if l.len() == n as u64));
@@ -637,17 +734,19 @@ mod tests {
 
     #[test]
     fn a_long_list_over_many_containers_stays_in_the_arena() {
-        let mut b = PostingsBuilder::default();
         let spread = TermKey::Type(Sym(0));
         let dense = TermKey::Type(Sym(1));
         let ordinals: Vec<u32> = (0..40).map(|i| i * 70_000).collect();
-        for &p in &ordinals {
-            b.add(spread, PrincipalId(p));
-            for q in p..p + 40 {
-                b.add(dense, PrincipalId(q));
+        let postings = Postings::build(39 * 70_000 + 40, |p| {
+            let mut terms = Vec::new();
+            if p % 70_000 == 0 {
+                terms.push(spread);
             }
-        }
-        let postings = b.finish();
+            if p % 70_000 < 40 {
+                terms.push(dense);
+            }
+            terms
+        });
         let spread = postings.term(spread).unwrap();
         match postings.list(spread) {
             PostingList::Small(s) => assert_eq!(s, &ordinals[..]),
@@ -661,5 +760,42 @@ mod tests {
         let again = Postings::from_lists(postings.keys().collect(), lists.clone()).unwrap();
         assert!(matches!(again.list(spread), PostingList::Small(s) if s.len() == 40));
         assert!(matches!(again.list(dense), PostingList::Large(_)));
+    }
+
+    /// Terms over many containers, terms first seen late, repeated terms: every
+    /// chunking numbers the terms and lays the lists out as one chunk does.
+    #[test]
+    fn chunks_change_nothing() {
+        let n = 3 * 65_536 + 1_000;
+        let terms_of = |p: u32| {
+            let mut terms = vec![TermKey::Compartment(Sym(p % 7))];
+            if p.is_multiple_of(3) {
+                terms.push(TermKey::TagKey(Sym(1), Sym(p % 2)));
+                terms.push(TermKey::TagValue(Sym(1), Sym(p % 2), Sym(p / 1000)));
+                terms.push(TermKey::TagKey(Sym(1), Sym(p % 2)));
+            }
+            if p % 65_536 < 40 || p > 100_000 && p.is_multiple_of(10_007) {
+                terms.push(TermKey::Type(Sym(p % 65_536 / 20)));
+            }
+            terms.push(TermKey::TagValue(Sym(4), Sym(5), Sym(p)));
+            terms
+        };
+        let whole = Postings::build_in_chunks(n, n, terms_of);
+        let lists = |postings: &Postings| -> Vec<(TermKey, RoaringBitmap)> {
+            (0..postings.len() as u32)
+                .map(|t| {
+                    let key = postings.terms.unpack(postings.terms.keys[t as usize]);
+                    (key, postings.list(TermId(t)).to_bitmap())
+                })
+                .collect()
+        };
+        let expected = lists(&whole);
+        assert!(expected.len() as u32 > n + 7 + 2 + 2 * 197);
+        for chunk in [1, 2, 3, 1_000, 65_536, 70_000] {
+            let postings = Postings::build_in_chunks(n, chunk, terms_of);
+            assert_eq!(lists(&postings), expected, "chunks of {chunk}");
+            assert_eq!(postings.slots, whole.slots, "chunks of {chunk}");
+            assert_eq!(postings.lists, whole.lists, "chunks of {chunk}");
+        }
     }
 }
