@@ -57,6 +57,46 @@ pub struct IndexBuilder {
     syms: Vec<Sym>,
 }
 
+/// What the builder reads of a principal: a [`Principal`] as read, or a live
+/// engine's principal (a checkpoint indexes those without copying them).
+pub(crate) trait PrincipalFields: Sync {
+    /// Whether it is indexed at all (not terminated).
+    fn indexed(&self) -> bool;
+    fn id(&self) -> &str;
+    fn compartment_id(&self) -> &str;
+    fn tenancy_id(&self) -> &str;
+    /// Its resource type as given, or as its OCID says.
+    fn resource_type(&self) -> &str;
+    /// Its defined tags: (namespace, key, value).
+    fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)>;
+}
+
+impl PrincipalFields for Principal {
+    fn indexed(&self) -> bool {
+        self.is_indexed()
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn compartment_id(&self) -> &str {
+        &self.compartment_id
+    }
+    fn tenancy_id(&self) -> &str {
+        &self.tenancy_id
+    }
+    fn resource_type(&self) -> &str {
+        match &self.resource_type {
+            Some(t) => t,
+            None => resource_type_of(&self.id),
+        }
+    }
+    fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.defined_tags
+            .iter()
+            .map(|t| (t.namespace.as_str(), t.key.as_str(), t.value.as_str()))
+    }
+}
+
 /// What [`IndexBuilder::reserve`] expects of a principal: tags, distinct strings
 /// (its OCID and a unique tag value such as a creation time; tenancies, compartments
 /// and tag names are shared) and their bytes. Measured on datagen's fleets, shaped on
@@ -97,32 +137,26 @@ struct LocalRecord {
 impl LocalBatch {
     /// Prepares `principals` (in reused buffers), hashing as `hasher` does. The strings
     /// are numbered in the order [`IndexBuilder::add_principal`] interns them.
-    fn fill(&mut self, principals: &[&Principal], hasher: &DefaultHashBuilder) {
+    fn fill<P: PrincipalFields>(&mut self, principals: &[&P], hasher: &DefaultHashBuilder) {
         self.strings.clear();
         self.records.clear();
         self.tags.clear();
         let s = &mut self.strings;
         for p in principals {
-            if !p.is_indexed() {
+            if !p.indexed() {
                 self.records.push(None);
                 continue;
             }
-            let id = s.intern(hasher, &p.id);
-            let compartment = s.intern(hasher, &p.compartment_id);
-            let tenancy = s.intern(hasher, &p.tenancy_id);
-            let resource_type = s.intern_folded(
-                hasher,
-                match &p.resource_type {
-                    Some(t) => t,
-                    None => resource_type_of(&p.id),
-                },
-            );
+            let id = s.intern(hasher, p.id());
+            let compartment = s.intern(hasher, p.compartment_id());
+            let tenancy = s.intern(hasher, p.tenancy_id());
+            let resource_type = s.intern_folded(hasher, p.resource_type());
             let start = self.tags.len() as u32;
-            for t in &p.defined_tags {
+            for (namespace, key, value) in p.tags() {
                 let tag = (
-                    s.intern_folded(hasher, &t.namespace),
-                    s.intern_folded(hasher, &t.key),
-                    s.intern(hasher, &t.value),
+                    s.intern_folded(hasher, namespace),
+                    s.intern_folded(hasher, key),
+                    s.intern(hasher, value),
                 );
                 self.tags.push(tag);
             }
@@ -138,7 +172,7 @@ impl LocalBatch {
 }
 
 /// Prepares `principals` in batches of [`BATCH`] on rayon's threads.
-fn prepare(principals: &[&Principal], hasher: &DefaultHashBuilder) -> Vec<LocalBatch> {
+fn prepare<P: PrincipalFields>(principals: &[&P], hasher: &DefaultHashBuilder) -> Vec<LocalBatch> {
     principals
         .par_chunks(BATCH)
         .map(|chunk| {
@@ -188,10 +222,19 @@ impl IndexBuilder {
     /// threads, and the one shared interner then takes each distinct string of the
     /// batch once; the next batches are prepared while one is added.
     pub fn add_principals<'a>(&mut self, principals: impl IntoIterator<Item = &'a Principal>) {
+        self.add_all(principals);
+    }
+
+    /// [`add_principals`](IndexBuilder::add_principals) over any principal's fields
+    /// (a live engine's principals are added as they are held, not copied).
+    pub(crate) fn add_all<'a, P: PrincipalFields + 'a>(
+        &mut self,
+        principals: impl IntoIterator<Item = &'a P>,
+    ) {
         let hasher = self.strings.hasher();
         let mut principals = principals.into_iter();
         self.reserve(principals.size_hint().0);
-        let mut take = || -> Vec<&'a Principal> { principals.by_ref().take(ROUND).collect() };
+        let mut take = || -> Vec<&'a P> { principals.by_ref().take(ROUND).collect() };
         let mut round = take();
         if round.len() < BATCH {
             // A few principals (one, often): prepared here, in reused buffers.
@@ -217,14 +260,14 @@ impl IndexBuilder {
     }
 
     /// Adds a prepared batch: its strings interned, then its records in order.
-    fn add_batch(&mut self, principals: &[&Principal], batch: &LocalBatch) {
+    fn add_batch<P: PrincipalFields>(&mut self, principals: &[&P], batch: &LocalBatch) {
         let mut syms = std::mem::take(&mut self.syms);
         self.strings.intern_local(&batch.strings, &mut syms);
         let sym = |i: u32| syms[i as usize];
         for (p, record) in principals.iter().zip(&batch.records) {
             let Some(r) = record else {
                 // A terminated record ends the principal: drop an earlier live record.
-                if let Some(sym) = self.strings.get(&p.id)
+                if let Some(sym) = self.strings.get(p.id())
                     && let Some(old) = self
                         .by_id
                         .get_mut(sym.0 as usize)

@@ -12,13 +12,13 @@ use super::atoms::{Atom, AtomTable};
 use super::state::{GroupLoc, GroupView, Loc, PrincipalView, Tag};
 use super::tenancy::TenancyIndex;
 use super::{Engine, EngineOptions, tenancy_view_mut};
-use crate::builder::IndexBuilder;
+use crate::builder::{IndexBuilder, PrincipalFields};
 use crate::groups::parse_group_rule;
 use crate::ids::{GroupId, PrincipalId, TenancyId};
 use crate::index::Index;
 use crate::intern::Sym;
 use crate::memberships::{GroupList, Memberships};
-use crate::model::{DefinedTag, DynamicGroup, Principal};
+use crate::model::DynamicGroup;
 use crate::postings::TermKey;
 use dyngroup_rules::ParseOptions;
 use roaring::RoaringBitmap;
@@ -149,9 +149,6 @@ impl Engine {
     }
 }
 
-/// Principals a checkpoint hands its builder at a time.
-const PRINCIPALS_AT_ONCE: usize = 32 * 1024;
-
 impl super::Version {
     /// This version as an [`Index`] and its [`Memberships`]: the principals indexed
     /// by the [`IndexBuilder`] (so ordinals are clustered again, and freed engine
@@ -161,20 +158,13 @@ impl super::Version {
     pub fn to_index(&self) -> (Index, Memberships) {
         let mut builder = IndexBuilder::new().parse_options(self.state.rules_parse);
         let mut groups: Vec<&GroupView> = Vec::with_capacity(self.group_count());
-        // Handed to the builder in batches, which it prepares on all threads.
-        builder.reserve(self.principal_count());
-        let mut batch = Vec::with_capacity(PRINCIPALS_AT_ONCE);
+        // The principals as held (no copy), which the builder prepares on all threads.
+        let mut principals: Vec<&PrincipalView> = Vec::with_capacity(self.principal_count());
         for tenancy in self.state.tenancies.values() {
-            for slot in tenancy.slots.iter().flatten() {
-                batch.push(principal_of(slot));
-                if batch.len() == PRINCIPALS_AT_ONCE {
-                    builder.add_principals(&batch);
-                    batch.clear();
-                }
-            }
+            principals.extend(tenancy.slots.iter().flatten().map(|p| &**p));
             groups.extend(tenancy.groups.iter().map(|g| &**g));
         }
-        builder.add_principals(&batch);
+        builder.add_all(principals);
         groups.sort_unstable_by_key(|g| g.id);
         for g in groups {
             builder
@@ -202,23 +192,27 @@ impl super::Version {
     }
 }
 
-/// A principal as an input record (tags as the engine holds them: names folded).
-fn principal_of(p: &PrincipalView) -> Principal {
-    Principal {
-        id: p.id.to_string(),
-        compartment_id: p.compartment.to_string(),
-        tenancy_id: p.tenancy.to_string(),
-        resource_type: Some(p.resource_type.to_string()),
-        defined_tags: p
-            .tags
+/// A principal as the engine holds it, read by the builder (names already folded).
+impl PrincipalFields for PrincipalView {
+    fn indexed(&self) -> bool {
+        true
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn compartment_id(&self) -> &str {
+        &self.compartment
+    }
+    fn tenancy_id(&self) -> &str {
+        &self.tenancy
+    }
+    fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
+    fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.tags
             .iter()
-            .map(|t| DefinedTag {
-                namespace: t.namespace.to_string(),
-                key: t.key.to_string(),
-                value: t.value.to_string(),
-            })
-            .collect(),
-        lifecycle_state: None,
+            .map(|t| (&*t.namespace, &*t.key, &*t.value))
     }
 }
 
