@@ -91,7 +91,7 @@ pub(crate) enum PostingList<'a> {
     Large(&'a RoaringBitmap),
 }
 
-impl PostingList<'_> {
+impl<'a> PostingList<'a> {
     /// Whether ordinal `p` is in the list.
     pub(crate) fn contains(self, p: u32) -> bool {
         match self {
@@ -99,6 +99,18 @@ impl PostingList<'_> {
             PostingList::Small(s) => s.binary_search(&p).is_ok(),
             PostingList::Large(b) => b.contains(p),
         }
+    }
+
+    /// Its ordinals, ascending.
+    pub(crate) fn iter(self) -> impl Iterator<Item = u32> + 'a {
+        let (one, small, large) = match self {
+            PostingList::One(p) => (Some(p), None, None),
+            PostingList::Small(s) => (None, Some(s.iter().copied()), None),
+            PostingList::Large(b) => (None, None, Some(b.iter())),
+        };
+        one.into_iter()
+            .chain(small.into_iter().flatten())
+            .chain(large.into_iter().flatten())
     }
 
     /// The list as a bitmap, compressed as [`RoaringBitmap::optimize`] would.

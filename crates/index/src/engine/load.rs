@@ -9,18 +9,19 @@
 //! members.
 
 use super::atoms::{Atom, AtomTable};
-use super::state::{GroupLoc, GroupView, Loc, PrincipalView, Tag};
+use super::state::{GroupLoc, GroupView, Loc, PrincipalView, Tag, TenancyView};
 use super::tenancy::TenancyIndex;
-use super::{Engine, EngineOptions, tenancy_view_mut};
+use super::{Engine, EngineOptions};
 use crate::builder::{IndexBuilder, PrincipalFields};
 use crate::groups::parse_group_rule;
-use crate::ids::{GroupId, PrincipalId, TenancyId};
+use crate::ids::{PrincipalId, TenancyId, TermId};
 use crate::index::Index;
 use crate::intern::Sym;
 use crate::memberships::{GroupList, Memberships};
 use crate::model::DynamicGroup;
 use crate::postings::TermKey;
 use dyngroup_rules::ParseOptions;
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
 
@@ -61,87 +62,47 @@ impl Engine {
         );
         let mut engine = Engine::with_options(options);
         engine.state.rules_parse = base;
-        let mut atoms = SymAtoms::new(index);
-        let tags = principal_tags(index);
         // Engine group ids are the index's.
         for _ in 0..index.group_count() {
             engine.group_ids.alloc();
         }
-
-        for t in 0..index.tenancy_count() as u32 {
-            let t = TenancyId(t);
-            let tenancy = atoms.get(&mut engine.atoms, index.tenancies[t.index()].sym);
-            engine.ensure_tenancy(&tenancy);
-            let range = index.tenancies[t.index()].range.clone();
-            let mut writer = TenancyIndex::default();
-            let mut view = (**engine.state.tenancies.get(&tenancy).expect("ensured")).clone();
-            for p in range.clone() {
-                let ordinal = writer.ordinals.alloc();
-                debug_assert_eq!(ordinal, p - range.start);
-                let record = index.principals.get(PrincipalId(p));
-                let resource_type = atoms.get(&mut engine.atoms, record.resource_type);
-                let mut tags: Vec<Tag> = tags[p as usize]
-                    .iter()
-                    .map(|&(n, k, v)| Tag {
-                        namespace: atoms.get(&mut engine.atoms, n),
-                        key: atoms.get(&mut engine.atoms, k),
-                        value: atoms.get(&mut engine.atoms, v),
-                    })
-                    .collect();
-                tags.sort_unstable();
-                let principal = Arc::new(PrincipalView {
-                    id: Atom::new(index.strings.resolve(record.id)),
-                    compartment: atoms.get(&mut engine.atoms, record.compartment),
+        let atoms = sym_atoms(index, &mut engine.atoms);
+        let tags = principal_tags(index);
+        // Tenancies are independent: each is loaded on its own thread, then the
+        // engine-wide maps take them in tenancy order.
+        let loaded: Vec<LoadedTenancy> = (0..index.tenancy_count() as u32)
+            .into_par_iter()
+            .map(|t| load_tenancy(index, memberships, &atoms, &tags, TenancyId(t)))
+            .collect();
+        // The writer's and the readers' OCID maps, one on each thread.
+        let (writers, readers) = (&mut engine.principals, &mut engine.state.principals);
+        rayon::join(
+            || {
+                writers.reserve(index.principal_count());
+                writers.extend(loaded.iter().flat_map(LoadedTenancy::locs));
+            },
+            // Tenancies the other way round: the two threads then do not take the
+            // same tenancy's reference count at once.
+            || {
+                for (id, loc) in loaded.iter().rev().flat_map(LoadedTenancy::locs) {
+                    readers.insert_mut(id, loc);
+                }
+            },
+        );
+        for t in loaded {
+            let tenancy = t.view.id.clone();
+            for g in &t.view.groups {
+                let loc = GroupLoc {
                     tenancy: tenancy.clone(),
-                    instance: &*resource_type == "instance",
-                    resource_type,
-                    tags: tags.into(),
-                    ordinal,
-                });
-                let groups: GroupList = memberships.groups_of(PrincipalId(p)).into();
-                writer.insert(principal.clone(), groups);
-                view.slots.push_back_mut(Some(principal.clone()));
-                let loc = Loc {
-                    tenancy: tenancy.clone(),
-                    ordinal,
+                    id: g.id,
                 };
-                engine.principals.insert(principal.id.clone(), loc.clone());
-                engine
-                    .state
-                    .principals
-                    .insert_mut(principal.id.clone(), loc);
+                engine.state.groups.insert_mut(g.ocid.clone(), loc);
             }
-            view.principals = range.len();
-            for &g in &index.tenancies[t.index()].groups {
-                let def = index.group(g);
-                let id: GroupId = g;
-                let members = shifted(memberships.members(g), range.start);
-                let group = GroupView {
-                    id,
-                    ocid: Atom::new(&def.id),
-                    tenancy: tenancy.clone(),
-                    name: def.name.as_str().into(),
-                    description: def.description.as_str().into(),
-                    matching_rule: def.matching_rule.as_str().into(),
-                    domain: def.domain.clone().map(Arc::new),
-                    rule: Arc::new(parse_group_rule(
-                        &def.matching_rule,
-                        def.domain_outside(),
-                        &index.parse_options,
-                    )),
-                    members,
-                };
-                engine.state.groups.insert_mut(
-                    group.ocid.clone(),
-                    GroupLoc {
-                        tenancy: tenancy.clone(),
-                        id,
-                    },
-                );
-                view.groups.push(Arc::new(group));
-            }
-            *tenancy_view_mut(&mut engine.state, &tenancy) = view;
-            engine.tenancies.insert(tenancy, writer);
+            engine
+                .state
+                .tenancies
+                .insert_mut(tenancy.clone(), Arc::new(t.view));
+            engine.tenancies.insert(tenancy, t.writer);
         }
         engine.dirty = true;
         engine.publish();
@@ -225,38 +186,153 @@ fn shifted(bitmap: &RoaringBitmap, base: u32) -> RoaringBitmap {
         .expect("a shift keeps the order")
 }
 
+/// One tenancy of an index, as the engine holds it.
+struct LoadedTenancy {
+    writer: TenancyIndex,
+    view: TenancyView,
+    /// Its principals' OCIDs, by engine ordinal.
+    ids: Vec<Atom>,
+}
+
+impl LoadedTenancy {
+    /// Where each of its principals is.
+    fn locs(&self) -> impl Iterator<Item = (Atom, Loc)> + '_ {
+        self.ids.iter().enumerate().map(|(ordinal, id)| {
+            let loc = Loc {
+                tenancy: self.view.id.clone(),
+                ordinal: ordinal as u32,
+            };
+            (id.clone(), loc)
+        })
+    }
+}
+
+fn load_tenancy(
+    index: &Index,
+    memberships: &Memberships,
+    atoms: &[Atom],
+    tags: &PrincipalTags,
+    t: TenancyId,
+) -> LoadedTenancy {
+    let atom = |s: Sym| atoms[s.0 as usize].clone();
+    let tenancy = &index.tenancies[t.index()];
+    let id = atom(tenancy.sym);
+    let range = tenancy.range.clone();
+    let mut writer = TenancyIndex::default();
+    let mut view = TenancyView::new(id.clone());
+    let mut ids = Vec::with_capacity(range.len());
+    for p in range.clone() {
+        let ordinal = writer.ordinals.alloc();
+        debug_assert_eq!(ordinal, p - range.start);
+        let record = index.principals.get(PrincipalId(p));
+        let resource_type = atom(record.resource_type);
+        let mut own_tags: Vec<Tag> = tags
+            .of(p)
+            .iter()
+            .map(|&(n, k, v)| Tag {
+                namespace: atom(n),
+                key: atom(k),
+                value: atom(v),
+            })
+            .collect();
+        own_tags.sort_unstable();
+        let principal = Arc::new(PrincipalView {
+            id: atom(record.id),
+            compartment: atom(record.compartment),
+            tenancy: id.clone(),
+            instance: &*resource_type == "instance",
+            resource_type,
+            tags: own_tags.into(),
+            ordinal,
+        });
+        let groups: GroupList = memberships.groups_of(PrincipalId(p)).into();
+        writer.insert(principal.clone(), groups);
+        ids.push(principal.id.clone());
+        view.slots.push_back_mut(Some(principal));
+    }
+    view.principals = range.len();
+    for &g in &tenancy.groups {
+        let def = index.group(g);
+        view.groups.push(Arc::new(GroupView {
+            id: g,
+            ocid: Atom::new(&def.id),
+            tenancy: id.clone(),
+            name: def.name.as_str().into(),
+            description: def.description.as_str().into(),
+            matching_rule: def.matching_rule.as_str().into(),
+            domain: def.domain.clone().map(Arc::new),
+            rule: Arc::new(parse_group_rule(
+                &def.matching_rule,
+                def.domain_outside(),
+                &index.parse_options,
+            )),
+            members: shifted(memberships.members(g), range.start),
+        }));
+    }
+    LoadedTenancy { writer, view, ids }
+}
+
 /// Each principal's tags as (folded namespace, folded key, value) symbols: the
-/// transpose of the tag-value postings.
-fn principal_tags(index: &Index) -> Vec<Vec<(Sym, Sym, Sym)>> {
-    let mut tags = vec![Vec::new(); index.principal_count()];
-    for (t, key) in index.postings.keys().enumerate() {
-        if let TermKey::TagValue(n, k, v) = key {
-            let list = index.postings.list(crate::ids::TermId(t as u32));
-            for p in list.to_bitmap() {
-                tags[p as usize].push((n, k, v));
-            }
-        }
-    }
-    tags
+/// transpose of the tag-value postings, one list after another.
+struct PrincipalTags {
+    /// Principal `p`'s tags are `tags[starts[p]..starts[p + 1]]`.
+    starts: Vec<u32>,
+    tags: Vec<(Sym, Sym, Sym)>,
 }
 
-/// The index's strings as atoms, each interned once.
-struct SymAtoms<'a> {
-    atoms: Vec<Option<Atom>>,
-    index: &'a Index,
+impl PrincipalTags {
+    fn of(&self, p: u32) -> &[(Sym, Sym, Sym)] {
+        let p = p as usize;
+        &self.tags[self.starts[p] as usize..self.starts[p + 1] as usize]
+    }
 }
 
-impl<'a> SymAtoms<'a> {
-    fn new(index: &'a Index) -> SymAtoms<'a> {
-        SymAtoms {
-            atoms: vec![None; index.strings.len()],
-            index,
+fn principal_tags(index: &Index) -> PrincipalTags {
+    let values: Vec<(TermId, (Sym, Sym, Sym))> = index
+        .postings
+        .keys()
+        .enumerate()
+        .filter_map(|(t, key)| match key {
+            TermKey::TagValue(n, k, v) => Some((TermId(t as u32), (n, k, v))),
+            _ => None,
+        })
+        .collect();
+    let mut starts = vec![0u32; index.principal_count() + 1];
+    for &(t, _) in &values {
+        for p in index.postings.list(t).iter() {
+            starts[p as usize + 1] += 1;
         }
     }
-
-    fn get(&mut self, table: &mut AtomTable, s: Sym) -> Atom {
-        self.atoms[s.0 as usize]
-            .get_or_insert_with(|| table.intern(self.index.strings.resolve(s)))
-            .clone()
+    for p in 1..starts.len() {
+        starts[p] += starts[p - 1];
     }
+    let mut next = starts.clone();
+    let mut tags = vec![(Sym(0), Sym(0), Sym(0)); starts[starts.len() - 1] as usize];
+    for &(t, tag) in &values {
+        for p in index.postings.list(t).iter() {
+            tags[next[p as usize] as usize] = tag;
+            next[p as usize] += 1;
+        }
+    }
+    PrincipalTags { starts, tags }
+}
+
+/// Every string of the index as an atom (made on all threads), the ones other than
+/// principal OCIDs also in the engine's table (OCIDs are not interned: see
+/// [`Atom::new`]).
+fn sym_atoms(index: &Index, table: &mut AtomTable) -> Vec<Atom> {
+    let atoms: Vec<Atom> = (0..index.strings.len() as u32)
+        .into_par_iter()
+        .map(|s| Atom::new(index.strings.resolve(Sym(s))))
+        .collect();
+    let mut is_id = vec![false; atoms.len()];
+    for p in 0..index.principal_count() as u32 {
+        is_id[index.principals.get(PrincipalId(p)).id.0 as usize] = true;
+    }
+    for (atom, is_id) in atoms.iter().zip(is_id) {
+        if !is_id {
+            table.insert(atom.clone());
+        }
+    }
+    atoms
 }
