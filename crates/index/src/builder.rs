@@ -447,6 +447,9 @@ impl IndexBuilder {
                 .groups
                 .push(GroupId(g as u32));
         }
+        // The index outlives the build: no room left over in the vectors that grew.
+        tenancies.iter_mut().for_each(|t| t.groups.shrink_to_fit());
+        groups.shrink_to_fit();
 
         Index {
             strings,
