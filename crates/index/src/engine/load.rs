@@ -121,7 +121,12 @@ impl super::Version {
         let mut groups: Vec<&GroupView> = Vec::with_capacity(self.group_count());
         // The principals as held (no copy), which the builder prepares on all threads.
         let mut principals: Vec<&PrincipalView> = Vec::with_capacity(self.principal_count());
-        for tenancy in self.state.tenancies.values() {
+        // Tenancies by OCID, not in the map's order (its hasher has a seed of its
+        // own): the same version gives the same index, and the same file.
+        let mut tenancies: Vec<&TenancyView> =
+            self.state.tenancies.values().map(|t| &**t).collect();
+        tenancies.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        for tenancy in tenancies {
             principals.extend(tenancy.slots.iter().flatten().map(|p| &**p));
             groups.extend(tenancy.groups.iter().map(|g| &**g));
         }
