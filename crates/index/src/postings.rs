@@ -810,4 +810,45 @@ mod tests {
             assert_eq!(postings.lists, whole.lists, "chunks of {chunk}");
         }
     }
+
+    proptest::proptest! {
+        /// Random terms (a principal may repeat one, lists cross container edges when
+        /// the ordinals are spread): every chunk size gives one chunk's postings.
+        #[test]
+        fn any_chunking_gives_one_chunks_postings(
+            terms in proptest::collection::vec(
+                proptest::collection::vec((0u32..4, 0u32..6), 0..6),
+                0..300,
+            ),
+            spread in 1u32..400,
+            chunk in 1u32..40,
+        ) {
+            // Principal `p` has `terms[p % len]`, over `len * spread` ordinals.
+            let n = terms.len() as u32 * spread;
+            let terms_of = |p: u32| -> Vec<TermKey> {
+                let own = &terms[(p / spread) as usize];
+                own.iter()
+                    .filter(|_| p % spread == 0 || p % 7 == 0)
+                    .map(|&(kind, v)| match kind {
+                        0 => TermKey::Compartment(Sym(v)),
+                        1 => TermKey::Type(Sym(v)),
+                        2 => TermKey::TagKey(Sym(v % 2), Sym(v)),
+                        _ => TermKey::TagValue(Sym(v % 2), Sym(v), Sym(v * 3)),
+                    })
+                    .collect()
+            };
+            let whole = Postings::build_in_chunks(n, n.max(1), terms_of);
+            let chunked = Postings::build_in_chunks(n, chunk, terms_of);
+            proptest::prop_assert_eq!(chunked.keys().collect::<Vec<_>>(), whole.keys().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(&chunked.slots, &whole.slots);
+            proptest::prop_assert_eq!(&chunked.lists, &whole.lists);
+            proptest::prop_assert_eq!(&chunked.large, &whole.large);
+            // And the lists are what the terms say.
+            for t in 0..whole.len() as u32 {
+                let key = whole.terms.unpack(whole.terms.keys[t as usize]);
+                let expected: Vec<u32> = (0..n).filter(|&p| terms_of(p).contains(&key)).collect();
+                proptest::prop_assert_eq!(whole.list(TermId(t)).iter().collect::<Vec<_>>(), expected);
+            }
+        }
+    }
 }
