@@ -828,7 +828,7 @@ mod tests {
             let terms_of = |p: u32| -> Vec<TermKey> {
                 let own = &terms[(p / spread) as usize];
                 own.iter()
-                    .filter(|_| p % spread == 0 || p % 7 == 0)
+                    .filter(|_| p.is_multiple_of(spread) || p.is_multiple_of(7))
                     .map(|&(kind, v)| match kind {
                         0 => TermKey::Compartment(Sym(v)),
                         1 => TermKey::Type(Sym(v)),
