@@ -175,7 +175,9 @@ fn read_into_builder(
         })
         .sum();
     if let Some(bytes) = sizes {
-        builder.reserve(dyngroup_io::records_in(bytes));
+        // A shard keeps about its share of the records.
+        let shards = args.shard.map_or(1, |shard| shard.count());
+        builder.reserve(dyngroup_io::records_in(bytes) / shards as usize);
     }
     let mut progress = phases.reading(sizes, inventory.bytes_read());
     let mut read = 0;

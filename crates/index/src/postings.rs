@@ -643,7 +643,9 @@ impl Postings {
             }
         }
         for i in 1..run_starts.len() {
-            run_starts[i] += run_starts[i - 1];
+            run_starts[i] = run_starts[i]
+                .checked_add(run_starts[i - 1])
+                .expect("fewer than 2^32 postings in long lists");
         }
         let (slots, lists): (Vec<AtomicU32>, Vec<AtomicU32>) = (
             slots.into_iter().map(AtomicU32::new).collect(),

@@ -884,3 +884,47 @@ fn broad_rule_changes_move_every_principal_once() {
         .unwrap();
     assert_eq!(deleted.counts(), (0, live.len() + 1));
 }
+
+/// A string that is one principal's OCID and another's tag value (or compartment)
+/// is a value rules can name: a group created on an engine made from an index finds
+/// the principal that carries it, as an engine that replayed the inventory does.
+#[test]
+fn an_ocid_that_is_also_an_attribute_is_found_by_a_new_rule() {
+    let b = "ocid1.instance.oc1..b";
+    let mut a = vm(1, PROD, "web");
+    a.defined_tags.push(DefinedTag {
+        namespace: "Ops".into(),
+        key: "Parent".into(),
+        value: b.into(),
+    });
+    let mut c = vm(3, b, "db");
+    c.compartment_id = b.into();
+    let mut b_principal = vm(2, DEV, "db");
+    b_principal.id = b.into();
+    let principals = [a, b_principal, c];
+    let mut builder = dyngroup_index::IndexBuilder::new();
+    builder.add_principals(&principals);
+    let loaded = Engine::from_index(&builder.build(), EngineOptions::default());
+    let (replayed, _) = Engine::build(&principals, [], EngineOptions::default());
+    for mut engine in [loaded, replayed] {
+        for (id, rule) in [
+            (
+                "ocid1.dynamicgroup.oc1..parent",
+                format!("tag.ops.parent.value = '{b}'"),
+            ),
+            (
+                "ocid1.dynamicgroup.oc1..inside",
+                format!("resource.compartment.id = '{b}'"),
+            ),
+        ] {
+            let name = id.rsplit('.').next().unwrap();
+            let delta = engine
+                .apply_one(Change::CreateGroup(group(id, name, &rule)))
+                .unwrap();
+            assert_eq!(delta.counts(), (1, 0), "{rule}");
+        }
+        let s = engine.snapshot();
+        assert!(s.is_member("ocid1.instance.oc1..vm1", "ocid1.dynamicgroup.oc1..parent"));
+        assert!(s.is_member("ocid1.instance.oc1..vm3", "ocid1.dynamicgroup.oc1..inside"));
+    }
+}

@@ -33,7 +33,8 @@ const STATES: [Option<&str>; 5] = [
 ];
 const NAMESPACES: [&str; 3] = ["Ops", "ops", "fin"];
 const KEYS: [&str; 3] = ["Role", "env", "ROLE"];
-const VALUES: [&str; 4] = ["web", "db", "45", "Web"];
+/// The last is a principal's OCID: a string that is an OCID and a tag value at once.
+const VALUES: [&str; 5] = ["web", "db", "45", "Web", "ocid1.instance.oc1..p1"];
 const NAMES: [&str; 7] = ["web", "Web", "db", "ops.team-1", "bad name", "", "db"];
 const LIMIT: usize = 3;
 
@@ -53,7 +54,7 @@ fn principal() -> impl Strategy<Value = Principal> {
         prop_oneof![4 => 0..2usize, 1 => 2..3usize],
         0..3usize,
         0..STATES.len(),
-        prop::collection::vec((0..3usize, 0..3usize, 0..4usize), 0..3),
+        prop::collection::vec((0..3usize, 0..3usize, 0..VALUES.len()), 0..3),
         prop::option::weighted(0.1, Just("Instance".to_owned())),
     )
         .prop_map(|(n, kind, t, c, state, tags, explicit)| Principal {
@@ -84,7 +85,7 @@ fn condition() -> impl Strategy<Value = String> {
         (0..3usize, 0..3usize)
             .prop_map(|(t, c)| ("resource.compartment.id".to_owned(), compartment(t, c))),
         (0..KINDS.len()).prop_map(|k| ("resource.type".to_owned(), KINDS[k].to_ascii_uppercase())),
-        (0..3usize, 0..3usize, 0..4usize).prop_map(|(n, k, v)| (
+        (0..3usize, 0..3usize, 0..VALUES.len()).prop_map(|(n, k, v)| (
             format!("tag.{}.{}.value", NAMESPACES[n], KEYS[k]),
             VALUES[v].to_owned()
         )),

@@ -66,8 +66,8 @@ impl Engine {
         for _ in 0..index.group_count() {
             engine.group_ids.alloc();
         }
-        let atoms = sym_atoms(index, &mut engine.atoms);
         let tags = principal_tags(index);
+        let atoms = sym_atoms(index, &tags, &mut engine.atoms);
         // Tenancies are independent: each is loaded on its own thread, then the
         // engine-wide maps take them in tenancy order.
         let loaded: Vec<LoadedTenancy> = (0..index.tenancy_count() as u32)
@@ -322,20 +322,33 @@ fn principal_tags(index: &Index) -> PrincipalTags {
     PrincipalTags { starts, tags }
 }
 
-/// Every string of the index as an atom (made on all threads), the ones other than
-/// principal OCIDs also in the engine's table (OCIDs are not interned: see
-/// [`Atom::new`]).
-fn sym_atoms(index: &Index, table: &mut AtomTable) -> Vec<Atom> {
+/// Every string of the index as an atom (made on all threads); those the principals
+/// hold as attributes (a tenancy, compartment, type or tag — also when the same
+/// string is some principal's OCID) are the engine's table, as interning them one by
+/// one would make it: a rule's value is looked up there. OCIDs alone are not interned
+/// (see [`Atom::new`]).
+fn sym_atoms(index: &Index, tags: &PrincipalTags, table: &mut AtomTable) -> Vec<Atom> {
     let atoms: Vec<Atom> = (0..index.strings.len() as u32)
         .into_par_iter()
         .map(|s| Atom::new(index.strings.resolve(Sym(s))))
         .collect();
-    let mut is_id = vec![false; atoms.len()];
-    for p in 0..index.principal_count() as u32 {
-        is_id[index.principals.get(PrincipalId(p)).id.0 as usize] = true;
+    let mut attribute = vec![false; atoms.len()];
+    let mut mark = |s: Sym| attribute[s.0 as usize] = true;
+    for t in &index.tenancies {
+        mark(t.sym);
     }
-    for (atom, is_id) in atoms.iter().zip(is_id) {
-        if !is_id {
+    for p in 0..index.principal_count() as u32 {
+        let record = index.principals.get(PrincipalId(p));
+        mark(record.compartment);
+        mark(record.resource_type);
+    }
+    for &(n, k, v) in &tags.tags {
+        mark(n);
+        mark(k);
+        mark(v);
+    }
+    for (atom, attribute) in atoms.iter().zip(attribute) {
+        if attribute {
             table.insert(atom.clone());
         }
     }
