@@ -185,9 +185,7 @@ impl std::fmt::Debug for LocalStrings {
 
 impl LocalStrings {
     fn get(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.arena[start..self.ends[i] as usize]
+        slice(&self.arena, &self.ends, Sym(i))
     }
 
     /// The local number of `s`, in first-seen order.
@@ -199,12 +197,7 @@ impl LocalStrings {
             ends,
             hashes,
         } = self;
-        let same = |i: &u32| {
-            let i = *i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            &arena[start..ends[i] as usize] == s
-        };
-        if let Some(&i) = table.find(hash, same) {
+        if let Some(&i) = table.find(hash, |&i| slice(arena, ends, Sym(i)) == s) {
             return i;
         }
         let i = u32::try_from(ends.len()).expect("fewer than 2^32 strings in a batch");

@@ -132,14 +132,7 @@ impl InventoryReader {
         path: impl AsRef<Path>,
         each: &mut dyn FnMut(&[Principal]),
     ) -> Result<(), Error> {
-        let input = Input::open(path.as_ref())?;
-        if let Some(bytes) = input.size {
-            self.ids.reserve(records_in(bytes));
-        }
-        let mut batches = Batches::new(each);
-        let read = self.read_input(input, &mut batches.each());
-        batches.flush();
-        read
+        self.stream_input(Input::open(path.as_ref())?, each)
     }
 
     /// Reads one input from `reader` as [`stream_path`](Self::stream_path) does,
@@ -150,9 +143,20 @@ impl InventoryReader {
         name: &str,
         each: &mut dyn FnMut(&[Principal]),
     ) -> Result<(), Error> {
-        let input = Input::from_reader(reader, name);
+        self.stream_input(Input::from_reader(reader, name), each)
+    }
+
+    fn stream_input(
+        &mut self,
+        input: Input<'_>,
+        each: &mut dyn FnMut(&[Principal]),
+    ) -> Result<(), Error> {
+        if let Some(bytes) = input.size {
+            self.ids.reserve(records_in(bytes));
+        }
         let mut batches = Batches::new(each);
         let read = self.read_input(input, &mut batches.each());
+        // What was read before a failure is handed on too.
         batches.flush();
         read
     }
@@ -276,17 +280,12 @@ impl FirstSeen {
         self.ends.reserve(n);
         self.seen.reserve(n);
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
-        self.by_id.reserve(n, |&i| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&text[start..ends[i]])
-        });
+        self.by_id
+            .reserve(n, |&i| hasher.hash_one(nth(text, ends, i)));
     }
 
     fn id(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        nth(&self.text, &self.ends, i)
     }
 
     /// Remembers `principal`'s id, or returns the duplicate problem naming where
@@ -325,13 +324,16 @@ impl FirstSeen {
             hasher,
             ..
         } = self;
-        by_id.insert_unique(hash, index, |&i| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&text[start..ends[i]])
-        });
+        by_id.insert_unique(hash, index, |&i| hasher.hash_one(nth(text, ends, i)));
         Ok(())
     }
+}
+
+/// Id `i` of ids stored back to back in `text`, id `i` ending at `ends[i]`.
+fn nth<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
 }
 
 /// Reads inventory files (`-` is standard input) into one [`Inventory`].

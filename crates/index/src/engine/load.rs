@@ -195,19 +195,17 @@ fn shifted(bitmap: &RoaringBitmap, base: u32) -> RoaringBitmap {
 struct LoadedTenancy {
     writer: TenancyIndex,
     view: TenancyView,
-    /// Its principals' OCIDs, by engine ordinal.
-    ids: Vec<Atom>,
 }
 
 impl LoadedTenancy {
     /// Where each of its principals is.
     fn locs(&self) -> impl Iterator<Item = (Atom, Loc)> + '_ {
-        self.ids.iter().enumerate().map(|(ordinal, id)| {
+        self.view.slots.iter().flatten().map(|p| {
             let loc = Loc {
                 tenancy: self.view.id.clone(),
-                ordinal: ordinal as u32,
+                ordinal: p.ordinal,
             };
-            (id.clone(), loc)
+            (p.id.clone(), loc)
         })
     }
 }
@@ -225,7 +223,6 @@ fn load_tenancy(
     let range = tenancy.range.clone();
     let mut writer = TenancyIndex::default();
     let mut view = TenancyView::new(id.clone());
-    let mut ids = Vec::with_capacity(range.len());
     for p in range.clone() {
         let ordinal = writer.ordinals.alloc();
         debug_assert_eq!(ordinal, p - range.start);
@@ -252,7 +249,6 @@ fn load_tenancy(
         });
         let groups: GroupList = memberships.groups_of(PrincipalId(p)).into();
         writer.insert(principal.clone(), groups);
-        ids.push(principal.id.clone());
         view.slots.push_back_mut(Some(principal));
     }
     view.principals = range.len();
@@ -274,7 +270,7 @@ fn load_tenancy(
             members: shifted(memberships.members(g), range.start),
         }));
     }
-    LoadedTenancy { writer, view, ids }
+    LoadedTenancy { writer, view }
 }
 
 /// Each principal's tags as (folded namespace, folded key, value) symbols: the
