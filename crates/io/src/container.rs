@@ -36,12 +36,27 @@ use crate::position::{RecordCtx, Source};
 use crate::problem::{Problem, ProblemKind};
 
 /// Builds a value from one object record; runs on rayon's threads.
-pub(crate) trait Build<T>:
-    Fn(&RawRecord<'_>, &RecordCtx<'_>) -> Result<T, Problem> + Sync
-{
+pub(crate) trait Build<T>: Sync {
+    /// The value of a record that is well formed and plain, straight from its text in
+    /// one pass, or `None` to have it read field by field by [`build`](Build::build),
+    /// which finds every problem and where it is. When it answers, it answers as
+    /// `build` would.
+    fn quick(&self, _record: &[u8], _ctx: &RecordCtx<'_>) -> Option<T> {
+        None
+    }
+
+    /// The value of a record from its known fields, or the problem with it.
+    fn build(&self, record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<T, Problem>;
 }
 
-impl<T, F> Build<T> for F where F: Fn(&RawRecord<'_>, &RecordCtx<'_>) -> Result<T, Problem> + Sync {}
+impl<T, F> Build<T> for F
+where
+    F: Fn(&RawRecord<'_>, &RecordCtx<'_>) -> Result<T, Problem> + Sync,
+{
+    fn build(&self, record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<T, Problem> {
+        self(record, ctx)
+    }
+}
 
 /// Reads every record of one input, calling `sink` with each record's result in input
 /// order.
@@ -261,13 +276,16 @@ pub(crate) fn parse_record<T>(
     ctx: &RecordCtx<'_>,
     build: &impl Build<T>,
 ) -> Result<T, Problem> {
+    if let Some(value) = build.quick(record, ctx) {
+        return Ok(value);
+    }
     match serde_json::from_slice::<TopLevel<'_>>(record) {
         Err(e) => Err(ctx.json_problem_in(record, &e)),
         Ok(TopLevel::Other(other)) => Err(ctx.problem(
             ProblemKind::NotAnObject,
             format!("expected a JSON object, found {}", other.described()),
         )),
-        Ok(TopLevel::Object(fields)) => build(&fields, ctx),
+        Ok(TopLevel::Object(fields)) => build.build(&fields, ctx),
     }
 }
 

@@ -351,7 +351,7 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
 }
 
 /// A map key, classified as a known field (or not) without allocating.
-struct FieldKey(Option<Field>);
+pub(crate) struct FieldKey(pub(crate) Option<Field>);
 
 impl<'de> Deserialize<'de> for FieldKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -8,10 +8,11 @@ use std::path::Path;
 use dyngroup_index::{DefinedTag, Principal};
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::container::read_records;
+use crate::container::{Build, read_records};
 use crate::error::Error;
 use crate::fields::{Entries, Field, JsonType, RawRecord, decode_string};
 use crate::input::{BytesRead, Input, Seen};
+use crate::one_pass;
 use crate::options::ReadOptions;
 use crate::position::RecordCtx;
 use crate::problem::{Location, Problem, ProblemKind};
@@ -175,15 +176,10 @@ impl InventoryReader {
         let input = input.counted(&self.bytes_read);
         let file = self.files.len();
         self.files.push(input.name.clone());
-        let tenancy = self.options.default_tenancy().map(str::to_owned);
-        let chunk_bytes = self.options.chunk_bytes;
-        let build = |record: &RawRecord<'_>, ctx: &RecordCtx<'_>| {
-            principal(record, ctx, tenancy.as_deref()).map_err(|problem| {
-                problem
-                    .in_tenancy(record.tenancy(&[Field::TenancyId], ctx, tenancy.as_deref()))
-                    .of_record(record.string(Field::Id, ctx).ok().flatten())
-            })
+        let build = PrincipalBuild {
+            tenancy: self.options.default_tenancy(),
         };
+        let chunk_bytes = self.options.chunk_bytes;
         let (ids, files, problems) = (&mut self.ids, &self.files, &mut self.problems);
         read_records(
             input.reader,
@@ -359,6 +355,30 @@ pub fn read_inventory_from(
     Ok(inventory.finish())
 }
 
+/// Builds the principals of an inventory's records, each with where its id is.
+struct PrincipalBuild<'o> {
+    /// `--tenancy`: the tenancy of a record that names none.
+    tenancy: Option<&'o str>,
+}
+
+impl Build<(Principal, Location)> for PrincipalBuild<'_> {
+    fn quick(&self, record: &[u8], ctx: &RecordCtx<'_>) -> Option<(Principal, Location)> {
+        one_pass::principal(record, ctx, self.tenancy)
+    }
+
+    fn build(
+        &self,
+        record: &RawRecord<'_>,
+        ctx: &RecordCtx<'_>,
+    ) -> Result<(Principal, Location), Problem> {
+        principal(record, ctx, self.tenancy).map_err(|problem| {
+            problem
+                .in_tenancy(record.tenancy(&[Field::TenancyId], ctx, self.tenancy))
+                .of_record(record.string(Field::Id, ctx).ok().flatten())
+        })
+    }
+}
+
 /// Builds a principal from one record; also returns where its id is.
 pub(crate) fn principal(
     record: &RawRecord<'_>,
@@ -502,7 +522,7 @@ fn defined_tags(record: &RawRecord<'_>, ctx: &RecordCtx<'_>) -> Result<Vec<Defin
 /// ASCII case-insensitively, with the index of that earlier one. Sorts indices by the
 /// folded names (O(n log n), no allocation per name), so a huge record costs no more
 /// than its size.
-fn first_repeat(tags: &[DefinedTag]) -> Option<(usize, usize)> {
+pub(crate) fn first_repeat(tags: &[DefinedTag]) -> Option<(usize, usize)> {
     if tags.len() < 2 {
         return None; // most records: nothing to compare, nothing to allocate
     }

@@ -127,6 +127,7 @@ mod groups;
 mod input;
 mod inventory;
 mod load;
+mod one_pass;
 mod options;
 mod policies;
 mod position;

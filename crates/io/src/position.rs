@@ -166,6 +166,16 @@ impl<'s> RecordCtx<'s> {
         }
     }
 
+    /// Where the JSON string whose text (between the quotes, borrowed from the
+    /// source) is `inner` starts: at its opening quote, as [`at_raw`](Self::at_raw)
+    /// places the same string.
+    pub(crate) fn at_string(&self, inner: &str) -> Location {
+        match self.source.offset_of(inner.as_bytes()) {
+            Some(offset) => self.source.locate(offset.saturating_sub(1)),
+            None => self.at(),
+        }
+    }
+
     /// A problem at the record's start.
     pub(crate) fn problem(&self, kind: ProblemKind, message: impl Into<String>) -> Problem {
         self.problem_at(self.at(), kind, message)
