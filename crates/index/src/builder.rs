@@ -99,10 +99,11 @@ impl PrincipalFields for Principal {
 
 /// What [`IndexBuilder::reserve`] expects of a principal: tags, distinct strings
 /// (its OCID and a unique tag value such as a creation time; tenancies, compartments
-/// and tag names are shared) and their bytes. Measured on datagen's fleets, shaped on
-/// OCI's listings.
-const TAGS_PER_PRINCIPAL: usize = 4;
-const STRINGS_PER_PRINCIPAL: usize = 2;
+/// and tag names are shared) and their bytes. Shaped on OCI's listings, and above what
+/// datagen's M measures (4.5 tags, 2.06 strings, 119 bytes): a table that outgrows its
+/// reservation near the end is copied, or rehashed, whole.
+const TAGS_PER_PRINCIPAL: usize = 6;
+const STRINGS_PER_PRINCIPAL: usize = 3;
 const STRING_BYTES_PER_PRINCIPAL: usize = 128;
 
 /// No record, in [`IndexBuilder::by_id`].
@@ -113,6 +114,9 @@ const BATCH: usize = 2048;
 /// Principals taken from the caller's iterator at a time: prepared in parallel while
 /// the previous round is added.
 const ROUND: usize = 16 * BATCH;
+/// Up to this many principals in one call are prepared on the calling thread, not on
+/// the pool: see [`IndexBuilder::STREAM_BATCH`].
+const SMALL: usize = IndexBuilder::STREAM_BATCH;
 
 /// A batch of principals with its strings deduplicated and hashed, numbered locally.
 #[derive(Debug, Default)]
@@ -184,6 +188,14 @@ fn prepare<P: PrincipalFields>(principals: &[&P], hasher: &DefaultHashBuilder) -
 }
 
 impl IndexBuilder {
+    /// How many principals a reader that parses on rayon's pool while it builds should
+    /// hand to [`add_principals`](IndexBuilder::add_principals) at a time. Batches up
+    /// to this size are prepared on the calling thread: a caller outside the pool
+    /// would otherwise send the work to a pool busy parsing, where it waits behind the
+    /// parse while the caller sleeps (on M, preparing on the caller cut the read from
+    /// 2.05 s to 1.65 s). Larger calls are prepared on the pool, in rounds.
+    pub const STREAM_BATCH: usize = 2 * BATCH;
+
     /// An empty builder that parses rules with the default options.
     pub fn new() -> IndexBuilder {
         IndexBuilder::default()
@@ -236,8 +248,9 @@ impl IndexBuilder {
         self.reserve(principals.size_hint().0);
         let mut take = || -> Vec<&'a P> { principals.by_ref().take(ROUND).collect() };
         let mut round = take();
-        if round.len() < BATCH {
-            // A few principals (one, often): prepared here, in reused buffers.
+        if round.len() <= SMALL {
+            // A few principals (one, often), or a streaming reader's batch: prepared
+            // here, in reused buffers.
             let mut scratch = std::mem::take(&mut self.scratch);
             scratch.fill(&round, &hasher);
             self.add_batch(&round, &scratch);

@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
 
-use dyngroup_index::{DefinedTag, Principal};
+use dyngroup_index::{DefinedTag, IndexBuilder, Principal};
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::container::{Build, read_records};
@@ -221,9 +221,10 @@ struct Batches<'e> {
 }
 
 impl<'e> Batches<'e> {
-    /// Principals handed on (and freed) together: enough that a builder spreads a
-    /// batch over the pool, few enough that a progress bar moves.
-    const SIZE: usize = 4096;
+    /// Principals handed on (and freed) together: as many as a builder prepares on
+    /// the calling thread while the pool parses the next chunk; few enough that a
+    /// progress bar moves.
+    const SIZE: usize = IndexBuilder::STREAM_BATCH;
 
     fn new(each: &'e mut dyn FnMut(&[Principal])) -> Batches<'e> {
         Batches {
