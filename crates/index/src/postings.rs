@@ -273,6 +273,14 @@ impl Terms {
         (t, true)
     }
 
+    /// Makes room for `n` more terms.
+    fn reserve(&mut self, n: usize) {
+        self.keys.reserve(n);
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .reserve(n, |&t| hasher.hash_one(keys[t.index()]));
+    }
+
     /// Ends adding terms: gives back spare room and swaps the growable table for a
     /// frozen one (half the size).
     fn freeze(&mut self) {
@@ -595,7 +603,15 @@ impl Postings {
             .collect();
 
         // Each chunk's terms as global ids, and where in each list its ordinals go.
-        let (mut counts, mut containers, mut last_container) = (Vec::new(), Vec::new(), Vec::new());
+        // At most every chunk's terms are distinct: room for that many from the start,
+        // so that no table grows (and rehashes millions of terms) along the way.
+        let most = chunks.iter().map(|c| c.keys.len()).sum();
+        terms.reserve(most);
+        let (mut counts, mut containers, mut last_container) = (
+            Vec::with_capacity(most),
+            Vec::with_capacity(most),
+            Vec::with_capacity(most),
+        );
         let mut places: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(chunks.len());
         for c in &chunks {
             let mut ids = Vec::with_capacity(c.keys.len());
