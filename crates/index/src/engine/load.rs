@@ -68,25 +68,30 @@ impl Engine {
         }
         let tags = principal_tags(index);
         let atoms = sym_atoms(index, &tags, &mut engine.atoms);
-        // Tenancies are independent: each is loaded on its own thread, then the
-        // engine-wide maps take them in tenancy order.
-        let loaded: Vec<LoadedTenancy> = (0..index.tenancy_count() as u32)
-            .into_par_iter()
-            .map(|t| load_tenancy(index, memberships, &atoms, &tags, TenancyId(t)))
-            .collect();
-        // The writer's and the readers' OCID maps, one on each thread.
+        // Tenancies are independent: each is loaded on its own thread. The writer's
+        // and the readers' OCID maps are filled from the index meanwhile (a principal
+        // keeps its ordinal within its tenancy), each on one thread: the readers' map
+        // is persistent, and filling it is the longest single task.
         let (writers, readers) = (&mut engine.principals, &mut engine.state.principals);
-        rayon::join(
+        let (loaded, ()) = rayon::join(
             || {
-                writers.reserve(index.principal_count());
-                writers.extend(loaded.iter().flat_map(LoadedTenancy::locs));
+                (0..index.tenancy_count() as u32)
+                    .into_par_iter()
+                    .map(|t| load_tenancy(index, memberships, &atoms, &tags, TenancyId(t)))
+                    .collect::<Vec<LoadedTenancy>>()
             },
-            // Tenancies the other way round: the two threads then do not take the
-            // same tenancy's reference count at once.
             || {
-                for (id, loc) in loaded.iter().rev().flat_map(LoadedTenancy::locs) {
-                    readers.insert_mut(id, loc);
-                }
+                rayon::join(
+                    || {
+                        writers.reserve(index.principal_count());
+                        writers.extend(locs(index, &atoms));
+                    },
+                    || {
+                        for (id, loc) in locs(index, &atoms) {
+                            readers.insert_mut(id, loc);
+                        }
+                    },
+                );
             },
         );
         for t in loaded {
@@ -197,17 +202,19 @@ struct LoadedTenancy {
     view: TenancyView,
 }
 
-impl LoadedTenancy {
-    /// Where each of its principals is.
-    fn locs(&self) -> impl Iterator<Item = (Atom, Loc)> + '_ {
-        self.view.slots.iter().flatten().map(|p| {
+/// Where each principal of `index` is once loaded: in its tenancy, at its ordinal
+/// there ([`load_tenancy`] numbers a tenancy's principals from 0 in index order).
+fn locs<'a>(index: &'a Index, atoms: &'a [Atom]) -> impl Iterator<Item = (Atom, Loc)> + 'a {
+    index.tenancies.iter().flat_map(move |tenancy| {
+        tenancy.range.clone().map(move |p| {
+            let record = index.principals.get(PrincipalId(p));
             let loc = Loc {
-                tenancy: self.view.id.clone(),
-                ordinal: p.ordinal,
+                tenancy: atoms[tenancy.sym.0 as usize].clone(),
+                ordinal: p - tenancy.range.start,
             };
-            (p.id.clone(), loc)
+            (atoms[record.id.0 as usize].clone(), loc)
         })
-    }
+    })
 }
 
 fn load_tenancy(
