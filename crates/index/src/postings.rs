@@ -277,8 +277,7 @@ impl Terms {
     fn reserve(&mut self, n: usize) {
         self.keys.reserve(n);
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table
-            .reserve(n, |&t| hasher.hash_one(keys[t.index()]));
+        self.table.reserve(n, |&t| hasher.hash_one(keys[t.index()]));
     }
 
     /// Ends adding terms: gives back spare room and swaps the growable table for a
