@@ -11,6 +11,7 @@
 //! a smaller table is the right trade.
 
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 /// Ids per bucket, on average.
 const IDS_PER_BUCKET: usize = 8;
@@ -51,6 +52,29 @@ impl FrozenTable {
             *slot += 1;
         }
         FrozenTable { starts, ids }
+    }
+
+    /// The first id (lowest) whose key equals a lower id's, with that lower id, for a
+    /// table built with `hash`; `eq` compares two ids' keys. Equal keys hash alike, so
+    /// they share a bucket: the buckets are searched on all threads.
+    pub(crate) fn first_repeat(
+        &self,
+        hash: impl Fn(u32) -> u64 + Sync,
+        eq: impl Fn(u32, u32) -> bool + Sync,
+    ) -> Option<(u32, u32)> {
+        self.starts
+            .par_windows(2)
+            .filter_map(|w| {
+                // Ascending within a bucket (the counting sort keeps id order).
+                let ids = &self.ids[w[0] as usize..w[1] as usize];
+                let hashes: SmallVec<[u64; 16]> = ids.iter().map(|&i| hash(i)).collect();
+                (1..ids.len())
+                    .flat_map(|j| (0..j).map(move |k| (j, k)))
+                    .filter(|&(j, k)| hashes[j] == hashes[k] && eq(ids[k], ids[j]))
+                    .map(|(j, k)| (ids[j], ids[k]))
+                    .min()
+            })
+            .min()
     }
 
     /// The id whose key hashes to `hash` and satisfies `eq`.

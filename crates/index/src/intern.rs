@@ -151,6 +151,32 @@ impl Interner {
         }));
     }
 
+    /// A frozen interner of the strings laid out back to back in `arena`, string `i`
+    /// ending at `ends[i]` (the caller has checked that each is a slice of `arena` on
+    /// character boundaries), built on all threads; or, if a string repeats an
+    /// earlier one, the first that does (in order) and the earlier one.
+    pub(crate) fn from_distinct(
+        mut arena: String,
+        ends: Vec<u32>,
+    ) -> Result<Interner, (usize, usize)> {
+        arena.truncate(ends.last().map_or(0, |&end| end as usize));
+        let hasher = DefaultHashBuilder::default();
+        let n = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
+        let hash = |i| hasher.hash_one(slice(&arena, &ends, Sym(i)));
+        let frozen = FrozenTable::build(n, hash);
+        let same = |a, b| slice(&arena, &ends, Sym(a)) == slice(&arena, &ends, Sym(b));
+        if let Some((i, first)) = frozen.first_repeat(hash, same) {
+            return Err((i as usize, first as usize));
+        }
+        Ok(Interner {
+            table: HashTable::new(),
+            frozen: Some(frozen),
+            hasher,
+            arena,
+            ends,
+        })
+    }
+
     /// How many distinct strings are interned.
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
@@ -229,6 +255,49 @@ impl LocalStrings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Strings back to back, for [`Interner::from_distinct`].
+    fn laid_out(strings: &[&str]) -> (String, Vec<u32>) {
+        let mut arena = String::new();
+        let ends = strings
+            .iter()
+            .map(|s| {
+                arena.push_str(s);
+                arena.len() as u32
+            })
+            .collect();
+        (arena, ends)
+    }
+
+    #[test]
+    fn distinct_strings_are_numbered_in_order_and_the_first_repeat_is_named() {
+        let many: Vec<String> = (0..5000)
+            .map(|i| format!("ocid1.instance.oc1..{i}"))
+            .collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let (arena, ends) = laid_out(&refs);
+        let strings = Interner::from_distinct(arena, ends).unwrap();
+        for (i, s) in refs.iter().enumerate() {
+            assert_eq!(strings.get(s), Some(Sym(i as u32)));
+            assert_eq!(strings.resolve(Sym(i as u32)), *s);
+        }
+        assert_eq!(strings.get("ocid1.instance.oc1..5000"), None);
+        // Strings 4000 and 4500 repeat 3000, 4200 repeats 10: the first in order is
+        // 4000 (of 3000), as interning one after another would find.
+        let mut repeated = refs.clone();
+        repeated[4000] = refs[3000];
+        repeated[4200] = refs[10];
+        repeated[4500] = refs[3000];
+        let (arena, ends) = laid_out(&repeated);
+        assert_eq!(
+            Interner::from_distinct(arena, ends).unwrap_err(),
+            (4000, 3000)
+        );
+        let (arena, ends) = laid_out(&["", "a", ""]);
+        assert_eq!(Interner::from_distinct(arena, ends).unwrap_err(), (2, 0));
+        let (arena, ends) = laid_out(&[]);
+        assert_eq!(Interner::from_distinct(arena, ends).unwrap().len(), 0);
+    }
 
     #[test]
     fn interns_once_and_resolves() {

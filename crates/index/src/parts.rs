@@ -281,9 +281,7 @@ impl Index {
             groups: group_parts,
         } = parts;
 
-        let mut strings = intern_all(&string_part)?;
-        strings.freeze();
-        drop(string_part);
+        let strings = intern_all(string_part)?;
         let string_count = strings.len();
         // `what` names the reference; it is only formatted for an error.
         let sym = |what: &dyn Fn() -> String, s: StrId| -> Result<Sym, PartsError> {
@@ -479,29 +477,23 @@ impl Index {
     }
 }
 
-/// Interns every string in order, so that string `i` gets symbol `i`.
-fn intern_all(part: &StringsPart) -> Result<Interner, PartsError> {
+/// Interns every string in order, so that string `i` gets symbol `i`: each a slice of
+/// the text on character boundaries, none repeated.
+fn intern_all(part: StringsPart) -> Result<Interner, PartsError> {
     if u32::try_from(part.bytes.len()).is_err() {
         return Err(PartsError::Inconsistent("4 GiB of strings or more".into()));
     }
-    let mut strings = Interner::default();
-    strings.reserve(part.ends.len(), part.bytes.len());
     let mut start = 0;
     for (i, &end) in part.ends.iter().enumerate() {
-        let s = part
-            .bytes
-            .get(start..end)
-            .ok_or(PartsError::StringBounds { string: i })?;
-        let got = strings.intern(s);
-        if got.0 as usize != i {
-            return Err(PartsError::DuplicateString {
-                string: i,
-                first: got.0 as usize,
-            });
+        if part.bytes.get(start..end).is_none() {
+            return Err(PartsError::StringBounds { string: i });
         }
         start = end;
     }
-    Ok(strings)
+    // Each end is at most the text's length, under 4 GiB (checked above).
+    let ends = part.ends.iter().map(|&end| end as u32).collect();
+    Interner::from_distinct(part.bytes, ends)
+        .map_err(|(string, first)| PartsError::DuplicateString { string, first })
 }
 
 impl Memberships {
@@ -633,7 +625,16 @@ mod tests {
                 *end = (*end as isize + shift) as usize;
             }
         });
-        assert!(matches!(e, PartsError::DuplicateString { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                PartsError::DuplicateString {
+                    string: 1,
+                    first: 0
+                }
+            ),
+            "{e}"
+        );
         let e = refused(&|p| p.principals[0].id = StrId(100_000));
         assert!(e.to_string().contains("principal 0: id"), "{e}");
         let e = refused(&|p| p.principals.swap(0, 19));

@@ -7,9 +7,11 @@ use crate::archive::{
 use crate::error::Error;
 use crate::layout::Kind;
 use crate::open::Snapshot;
+use dyngroup_index::PrincipalId;
 use dyngroup_index::parts::{GroupPart, IndexParts, PrincipalPart, StrId, StringsPart, TermPart};
 use dyngroup_index::{GroupId, Index, Memberships, TenancyId};
 use hashbrown::HashMap;
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 
 impl Snapshot {
@@ -40,29 +42,31 @@ impl Snapshot {
         let bad = |kind: Kind, problem: String| Error::section(kind.name(), problem);
         let (index, stored) = self.to_index()?;
 
-        let mut previous: Option<&str> = None;
-        for p in self.ordinals_by_ocid() {
-            let ocid = self.principal_ocid(dyngroup_index::PrincipalId::from_raw(p));
-            if previous.is_some_and(|prev| prev >= ocid) {
-                return Err(bad(
-                    Kind::PrincipalIndex,
-                    "is not in strictly ascending OCID order".into(),
-                ));
-            }
-            previous = Some(ocid);
+        // The rebuilt index has the file's ordinals and strings (already checked as
+        // text, so not checked again for every OCID here); both checks run on all
+        // threads and report the first fault in file order.
+        let by_ocid: Vec<u32> = self.ordinals_by_ocid().collect();
+        let ocid = |p: u32| index.principal_ocid(PrincipalId::from_raw(p));
+        if by_ocid.par_windows(2).any(|w| ocid(w[0]) >= ocid(w[1])) {
+            return Err(bad(
+                Kind::PrincipalIndex,
+                "is not in strictly ascending OCID order".into(),
+            ));
         }
 
-        for p in 0..self.principal_count() as u32 {
-            let p = dyngroup_index::PrincipalId::from_raw(p);
-            if !self.groups_of(p).eq(stored.groups_of(p).iter().copied()) {
-                return Err(bad(
-                    Kind::PrincipalGroups,
-                    format!(
-                        "principal {}'s groups are not those whose members it is",
-                        p.raw()
-                    ),
-                ));
-            }
+        let transposed = |p: u32| {
+            let p = PrincipalId::from_raw(p);
+            self.groups_of(p).eq(stored.groups_of(p).iter().copied())
+        };
+        let principals = 0..self.principal_count() as u32;
+        if let Some(p) = principals
+            .into_par_iter()
+            .position_first(|p| !transposed(p))
+        {
+            return Err(bad(
+                Kind::PrincipalGroups,
+                format!("principal {p}'s groups are not those whose members it is"),
+            ));
         }
 
         let evaluated = index.evaluate();
