@@ -5,6 +5,7 @@
 
 use crate::frozen::FrozenTable;
 use hashbrown::{DefaultHashBuilder, HashTable};
+use rayon::prelude::*;
 use std::hash::BuildHasher;
 
 /// An interned string.
@@ -162,7 +163,12 @@ impl Interner {
         arena.truncate(ends.last().map_or(0, |&end| end as usize));
         let hasher = DefaultHashBuilder::default();
         let n = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
-        let hash = |i| hasher.hash_one(slice(&arena, &ends, Sym(i)));
+        // Each string is read once to hash it (reading them is what this costs).
+        let hashes: Vec<u64> = (0..n)
+            .into_par_iter()
+            .map(|i| hasher.hash_one(slice(&arena, &ends, Sym(i))))
+            .collect();
+        let hash = |i: u32| hashes[i as usize];
         let frozen = FrozenTable::build(n, hash);
         let same = |a, b| slice(&arena, &ends, Sym(a)) == slice(&arena, &ends, Sym(b));
         if let Some((i, first)) = frozen.first_repeat(hash, same) {

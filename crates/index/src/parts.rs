@@ -21,6 +21,7 @@ use crate::model::{DynamicGroup, IdentityDomain};
 use crate::postings::{Postings, TermKey};
 use crate::records::{PrincipalRecord, Records};
 use dyngroup_rules::ParseOptions;
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 
 /// An interned string's number: an index into [`StringsPart`].
@@ -418,7 +419,12 @@ impl Index {
         let mut groups: Vec<GroupEntry> = Vec::with_capacity(group_parts.len());
         let mut rules = Vec::with_capacity(group_parts.len());
         let mut group_names = GroupNames::default();
-        for (g, part) in group_parts.into_iter().enumerate() {
+        // Rules are parsed on all threads; the checks that depend on order, after.
+        let lowered: Vec<_> = group_parts
+            .par_iter()
+            .map(|part| lower_rule(&part.matching_rule, options))
+            .collect();
+        for ((g, part), lowered) in group_parts.into_iter().enumerate().zip(lowered) {
             let Some(t) = tenancies.get_mut(part.tenancy.index()) else {
                 return Err(out_of_range(
                     format!("group {g}: tenancy"),
@@ -435,7 +441,7 @@ impl Index {
                     part.name
                 )));
             }
-            let (rule, warnings) = match lower_rule(&part.matching_rule, options) {
+            let (rule, warnings) = match lowered {
                 Ok((rule, warnings)) => (Some(rule), Ok(warnings)),
                 Err(e) => (None, Err(e)),
             };
@@ -633,6 +639,14 @@ mod tests {
                     first: 0
                 }
             ),
+            "{e}"
+        );
+        let e = refused(&|p| {
+            p.terms[7] = p.terms[1];
+            p.terms[5] = p.terms[2];
+        });
+        assert!(
+            e.to_string().contains("term 5 repeats an earlier term"),
             "{e}"
         );
         let e = refused(&|p| p.principals[0].id = StrId(100_000));

@@ -395,18 +395,25 @@ impl Postings {
         lists: Vec<RoaringBitmap>,
     ) -> Result<Postings, usize> {
         debug_assert_eq!(keys.len(), lists.len());
-        let mut terms = Terms {
-            keys: Vec::with_capacity(keys.len()),
-            ..Terms::default()
-        };
-        terms.table.reserve(keys.len(), |_| 0);
-        for (i, &key) in keys.iter().enumerate() {
-            if !terms.insert(key).1 {
-                return Err(i);
-            }
+        let mut terms = Terms::default();
+        // Tags are numbered in the order the terms have them (one pass, a few hundred
+        // tags); then the frozen table is built and searched for repeats on all threads.
+        terms.keys = keys.into_iter().map(|key| terms.pack_new(key)).collect();
+        let n = u32::try_from(terms.keys.len()).expect("fewer than 2^32 terms");
+        let hashes: Vec<u64> = terms
+            .keys
+            .par_iter()
+            .map(|&key| terms.hasher.hash_one(key))
+            .collect();
+        let hash = |t: u32| hashes[t as usize];
+        let frozen = FrozenTable::build(n, hash);
+        if let Some((t, _)) = frozen.first_repeat(hash, |a, b| {
+            terms.keys[a as usize] == terms.keys[b as usize]
+        }) {
+            return Err(t as usize);
         }
-        drop(keys);
-        terms.freeze();
+        terms.tags.shrink_to_fit();
+        terms.frozen = Some(frozen);
         // Ordinals index the principals, so any list's maximum bounds their number.
         let principals = lists
             .iter()
