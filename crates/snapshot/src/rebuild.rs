@@ -153,10 +153,13 @@ impl Snapshot {
                 }
             })
             .collect();
+        // Decoded on all threads; the first bad list in order is the one reported.
         let list = self.bitmap_list(Kind::Postings);
-        let postings = (0..list.len())
+        let decoded: Vec<Result<RoaringBitmap, Error>> = (0..list.len())
+            .into_par_iter()
             .map(|t| list.get(t))
-            .collect::<Result<_, _>>()?;
+            .collect();
+        let postings = decoded.into_iter().collect::<Result<_, _>>()?;
         let groups = self
             .get::<GroupsSection>()
             .iter()
