@@ -56,7 +56,10 @@ impl FrozenTable {
 
     /// The first id (lowest) whose key equals a lower id's, with that lower id, for a
     /// table built with `hash`; `eq` compares two ids' keys. Equal keys hash alike, so
-    /// they share a bucket: the buckets are searched on all threads.
+    /// they share a bucket: the buckets are searched on all threads, each up to its
+    /// first repeat (ids ascend within a bucket, so that is the bucket's lowest: a
+    /// bucket of a million copies of one key costs one comparison, not a million
+    /// squared).
     pub(crate) fn first_repeat(
         &self,
         hash: impl Fn(u32) -> u64 + Sync,
@@ -68,11 +71,11 @@ impl FrozenTable {
                 // Ascending within a bucket (the counting sort keeps id order).
                 let ids = &self.ids[w[0] as usize..w[1] as usize];
                 let hashes: SmallVec<[u64; 16]> = ids.iter().map(|&i| hash(i)).collect();
-                (1..ids.len())
-                    .flat_map(|j| (0..j).map(move |k| (j, k)))
-                    .filter(|&(j, k)| hashes[j] == hashes[k] && eq(ids[k], ids[j]))
-                    .map(|(j, k)| (ids[j], ids[k]))
-                    .min()
+                (1..ids.len()).find_map(|j| {
+                    (0..j)
+                        .find(|&k| hashes[j] == hashes[k] && eq(ids[k], ids[j]))
+                        .map(|k| (ids[j], ids[k]))
+                })
             })
             .min()
     }
@@ -108,5 +111,39 @@ mod tests {
         assert_eq!(FrozenTable::default().find(1, |_| true), None);
         let empty = FrozenTable::build(0, |_| 0);
         assert_eq!(empty.find(1, |_| true), None);
+    }
+
+    #[test]
+    fn the_first_repeat_is_found_with_few_comparisons_however_many_copies() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // 20,000 copies of one key and 20,000 distinct ones, interleaved: a crafted
+        // file's worst case (outside review: comparing every pair took hours at 1M).
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let keys: Vec<String> = (0..40_000)
+            .map(|i| {
+                if i % 2 == 1 {
+                    "same".to_owned()
+                } else {
+                    format!("k{i}")
+                }
+            })
+            .collect();
+        let hash = |i: u32| hasher.hash_one(&keys[i as usize]);
+        let table = FrozenTable::build(keys.len() as u32, hash);
+        let compared = AtomicUsize::new(0);
+        let eq = |a: u32, b: u32| {
+            compared.fetch_add(1, Ordering::Relaxed);
+            keys[a as usize] == keys[b as usize]
+        };
+        assert_eq!(table.first_repeat(hash, eq), Some((3, 1)));
+        // Distinct keys are told apart by their hashes; the copies stop at the first.
+        assert!(compared.load(Ordering::Relaxed) < 100, "{compared:?}");
+        let distinct: Vec<String> = (0..5000).map(|i| format!("k{i}")).collect();
+        let hash = |i: u32| hasher.hash_one(&distinct[i as usize]);
+        let table = FrozenTable::build(distinct.len() as u32, hash);
+        assert_eq!(
+            table.first_repeat(hash, |a, b| distinct[a as usize] == distinct[b as usize]),
+            None
+        );
     }
 }

@@ -161,6 +161,7 @@ impl Interner {
         ends: Vec<u32>,
     ) -> Result<Interner, (usize, usize)> {
         arena.truncate(ends.last().map_or(0, |&end| end as usize));
+        arena.shrink_to_fit();
         let hasher = DefaultHashBuilder::default();
         let n = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
         // Each string is read once to hash it (reading them is what this costs).

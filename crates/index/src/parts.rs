@@ -489,17 +489,23 @@ fn intern_all(part: StringsPart) -> Result<Interner, PartsError> {
     if u32::try_from(part.bytes.len()).is_err() {
         return Err(PartsError::Inconsistent("4 GiB of strings or more".into()));
     }
+    // The first string whose bounds are wrong; a repeat before it is reported first,
+    // as interning one string after another would.
     let mut start = 0;
-    for (i, &end) in part.ends.iter().enumerate() {
-        if part.bytes.get(start..end).is_none() {
-            return Err(PartsError::StringBounds { string: i });
-        }
+    let bad_bounds = part.ends.iter().position(|&end| {
+        let bad = part.bytes.get(start..end).is_none();
         start = end;
+        bad
+    });
+    let good = bad_bounds.unwrap_or(part.ends.len());
+    // Each end before `good` is at most the text's length, under 4 GiB (checked above).
+    let ends = part.ends[..good].iter().map(|&end| end as u32).collect();
+    let strings = Interner::from_distinct(part.bytes, ends)
+        .map_err(|(string, first)| PartsError::DuplicateString { string, first })?;
+    match bad_bounds {
+        Some(string) => Err(PartsError::StringBounds { string }),
+        None => Ok(strings),
     }
-    // Each end is at most the text's length, under 4 GiB (checked above).
-    let ends = part.ends.iter().map(|&end| end as u32).collect();
-    Interner::from_distinct(part.bytes, ends)
-        .map_err(|(string, first)| PartsError::DuplicateString { string, first })
 }
 
 impl Memberships {
@@ -641,6 +647,35 @@ mod tests {
             ),
             "{e}"
         );
+        // Of a repeat and bounds gone wrong, the first in order is told (outside
+        // review): as interning string after string finds them.
+        let repeat_then_bounds = |p: &mut IndexParts| {
+            let first = p.strings.get(StrId(0)).unwrap().to_owned();
+            let at = p.strings.ends[0];
+            p.strings.bytes.insert_str(at, &first);
+            p.strings.ends.insert(1, at + first.len());
+            for end in &mut p.strings.ends[2..] {
+                *end += first.len();
+            }
+            let last = p.strings.ends.len() - 1;
+            p.strings.ends[last] = p.strings.bytes.len() + 1;
+        };
+        let e = refused(&repeat_then_bounds);
+        assert!(
+            matches!(
+                e,
+                PartsError::DuplicateString {
+                    string: 1,
+                    first: 0
+                }
+            ),
+            "{e}"
+        );
+        let e = refused(&|p| {
+            repeat_then_bounds(p);
+            p.strings.ends[1] = p.strings.bytes.len() + 1;
+        });
+        assert!(matches!(e, PartsError::StringBounds { string: 1 }), "{e}");
         let e = refused(&|p| {
             p.terms[7] = p.terms[1];
             p.terms[5] = p.terms[2];

@@ -399,6 +399,8 @@ impl Postings {
         // Tags are numbered in the order the terms have them (one pass, a few hundred
         // tags); then the frozen table is built and searched for repeats on all threads.
         terms.keys = keys.into_iter().map(|key| terms.pack_new(key)).collect();
+        // Collected in place of the wider `TermKey`s: give back the other half.
+        terms.keys.shrink_to_fit();
         let n = u32::try_from(terms.keys.len()).expect("fewer than 2^32 terms");
         let hashes: Vec<u64> = terms
             .keys
