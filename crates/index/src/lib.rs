@@ -6,7 +6,9 @@
 //!   ([`PrincipalId`]) clustered by tenancy then compartment, postings (compartment,
 //!   resource type, tag key, tag key=value, per-tenancy universes) as compressed
 //!   roaring bitmaps, and each tenancy's rules compiled into one plan with equal
-//!   sub-rules shared.
+//!   sub-rules shared. Principals are added in batches prepared on all threads; a
+//!   reader that parses while it builds hands them over
+//!   [`IndexBuilder::STREAM_BATCH`] at a time.
 //! - [`Index::evaluate`] (rayon) and [`Index::evaluate_sequential`] give identical
 //!   [`Memberships`]: group → members bitmap and principal → groups.
 //! - [`Index::limits_report`] lists tenancies and principals over OCI's limits, rules
