@@ -626,6 +626,15 @@ mod tests {
             edit(&mut p);
             Index::from_parts(p, &options).unwrap_err()
         };
+        let repeats_the_first = |e: &PartsError| {
+            matches!(
+                e,
+                PartsError::DuplicateString {
+                    string: 1,
+                    first: 0
+                }
+            )
+        };
         let e = refused(&|p| p.strings.ends[3] = 1);
         assert!(matches!(e, PartsError::StringBounds { string: 3 }), "{e}");
         let e = refused(&|p| {
@@ -637,16 +646,7 @@ mod tests {
                 *end = (*end as isize + shift) as usize;
             }
         });
-        assert!(
-            matches!(
-                e,
-                PartsError::DuplicateString {
-                    string: 1,
-                    first: 0
-                }
-            ),
-            "{e}"
-        );
+        assert!(repeats_the_first(&e), "{e}");
         // Of a repeat and bounds gone wrong, the first in order is told (outside
         // review): as interning string after string finds them.
         let repeat_then_bounds = |p: &mut IndexParts| {
@@ -661,16 +661,7 @@ mod tests {
             p.strings.ends[last] = p.strings.bytes.len() + 1;
         };
         let e = refused(&repeat_then_bounds);
-        assert!(
-            matches!(
-                e,
-                PartsError::DuplicateString {
-                    string: 1,
-                    first: 0
-                }
-            ),
-            "{e}"
-        );
+        assert!(repeats_the_first(&e), "{e}");
         let e = refused(&|p| {
             repeat_then_bounds(p);
             p.strings.ends[1] = p.strings.bytes.len() + 1;

@@ -397,25 +397,16 @@ impl Postings {
         debug_assert_eq!(keys.len(), lists.len());
         let mut terms = Terms::default();
         // Tags are numbered in the order the terms have them (one pass, a few hundred
-        // tags); then the frozen table is built and searched for repeats on all threads.
+        // tags); the frozen table is then built and searched for repeats on all threads.
         terms.keys = keys.into_iter().map(|key| terms.pack_new(key)).collect();
-        // Collected in place of the wider `TermKey`s: give back the other half.
-        terms.keys.shrink_to_fit();
-        let n = u32::try_from(terms.keys.len()).expect("fewer than 2^32 terms");
-        let hashes: Vec<u64> = terms
-            .keys
-            .par_iter()
-            .map(|&key| terms.hasher.hash_one(key))
-            .collect();
-        let hash = |t: u32| hashes[t as usize];
-        let frozen = FrozenTable::build(n, hash);
-        if let Some((t, _)) = frozen.first_repeat(hash, |a, b| {
-            terms.keys[a as usize] == terms.keys[b as usize]
-        }) {
+        terms.freeze();
+        let frozen = terms.frozen.as_ref().expect("frozen above");
+        let (keys, hasher) = (&terms.keys, &terms.hasher);
+        let hash = |t: u32| hasher.hash_one(keys[t as usize]);
+        if let Some((t, _)) = frozen.first_repeat(hash, |a, b| keys[a as usize] == keys[b as usize])
+        {
             return Err(t as usize);
         }
-        terms.tags.shrink_to_fit();
-        terms.frozen = Some(frozen);
         // Ordinals index the principals, so any list's maximum bounds their number.
         let principals = lists
             .iter()

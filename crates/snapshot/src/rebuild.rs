@@ -7,9 +7,8 @@ use crate::archive::{
 use crate::error::Error;
 use crate::layout::Kind;
 use crate::open::Snapshot;
-use dyngroup_index::PrincipalId;
 use dyngroup_index::parts::{GroupPart, IndexParts, PrincipalPart, StrId, StringsPart, TermPart};
-use dyngroup_index::{GroupId, Index, Memberships, TenancyId};
+use dyngroup_index::{GroupId, Index, Memberships, PrincipalId, TenancyId};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
