@@ -50,7 +50,9 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
     if let Some(out) = &args.out {
         crate::snapshot_cmds::not_a_directory(out)?;
     }
-    let (index, memberships) = snapshot.verified_index()?;
+    let (index, memberships) = snapshot
+        .verified_index()
+        .map_err(|e| crate::snapshot_cmds::in_file(&args.snapshot, e))?;
     crate::report::print_domain_scope_note(&index);
     // The rules already in the snapshot keep the options they were written under;
     // `--strict` applies to the changes.

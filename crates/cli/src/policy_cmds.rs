@@ -326,7 +326,9 @@ fn load_snapshot_world(path: &std::path::Path) -> Result<World, Fatal> {
             snapshot.format_version()
         )));
     };
-    let (index, memberships) = snapshot.verified_index()?;
+    let (index, memberships) = snapshot
+        .verified_index()
+        .map_err(|e| crate::snapshot_cmds::in_file(path, e))?;
     world(
         index,
         memberships,

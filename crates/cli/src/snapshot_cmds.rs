@@ -30,7 +30,18 @@ pub(crate) fn not_a_directory(path: &Path) -> Result<(), Fatal> {
 /// Opens a snapshot file for `query`, `diff` and `apply`.
 pub(crate) fn open_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
     not_a_directory(path)?;
-    Ok(Snapshot::open(path)?)
+    Snapshot::open(path).map_err(|e| in_file(path, e))
+}
+
+/// A snapshot's error naming the file (`diff` opens two, and a damaged one must be
+/// told apart): `snapshot: FILE: section "groups" checksum mismatch`. An I/O error
+/// names it already.
+pub(crate) fn in_file(path: &Path, e: dyngroup_snapshot::Error) -> Fatal {
+    let message = e.to_string();
+    match (&e, message.strip_prefix("snapshot: ")) {
+        (dyngroup_snapshot::Error::Io { .. }, _) | (_, None) => Fatal(message),
+        (_, Some(rest)) => Fatal(format!("snapshot: {}: {rest}", path.display())),
+    }
 }
 
 /// `query --snapshot FILE (--principal OCID | --group NAME [--tenancy OCID])`.
@@ -173,7 +184,7 @@ pub(crate) fn inspect(args: &InspectArgs) -> Result<Outcome, Fatal> {
     }
     match report.verdict {
         Ok(()) => Ok(Outcome::Clean),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(in_file(&args.file, e)),
     }
 }
 
@@ -270,8 +281,8 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<Outcome, Fatal> {
     let new = open_snapshot(&args.new)?;
     // The deep check first: a file crafted with valid checksums is refused, never
     // believed (`query` keeps the fast path; README says what that means).
-    old.verify()?;
-    new.verify()?;
+    old.verify().map_err(|e| in_file(&args.old, e))?;
+    new.verify().map_err(|e| in_file(&args.new, e))?;
     let changes = dyngroup_snapshot::diff(&old, &new)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -290,7 +290,7 @@ fn a_damaged_snapshot_is_fatal() {
     let out = dyngroup(&["apply", "--snapshot", &snapshot, "--changes", &changes_path]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).starts_with("dyngroup: snapshot: section "),
+        stderr(&out).starts_with(&format!("dyngroup: snapshot: {snapshot}: section ")),
         "{}",
         stderr(&out)
     );
@@ -591,19 +591,21 @@ fn a_crafted_snapshot_is_refused_by_apply_and_diff() {
         "--json",
     ]);
     assert_eq!(q.status.code(), Some(0), "query keeps its fast path");
-    let message =
-        "dyngroup: snapshot: section \"members\" group 0 does not hold the members its rule gives";
+    // Named by file: `diff` below opens the crafted one on either side.
+    let message = format!(
+        "dyngroup: snapshot: {crafted}: section \"members\" group 0 does not hold the members its rule gives"
+    );
     let changes_path = path(&dir, "changes.jsonl");
     fs::write(&changes_path, "").unwrap();
     let before = fs::read(&crafted).unwrap();
     let out = dyngroup(&["apply", "--snapshot", &crafted, "--changes", &changes_path]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with(message), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&message), "{}", stderr(&out));
     assert_eq!(fs::read(&crafted).unwrap(), before, "nothing written");
     for args in [[&crafted, &good], [&good, &crafted]] {
         let out = dyngroup(&["diff", args[0], args[1], "--json"]);
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).starts_with(message), "{}", stderr(&out));
+        assert!(stderr(&out).starts_with(&message), "{}", stderr(&out));
         assert_eq!(stdout(&out), "");
     }
     let inspect = dyngroup(&["inspect", &crafted]);

@@ -212,7 +212,9 @@ fn damaged_snapshots_are_fatal_with_the_section_named() {
     let damaged = path(&dir, "damaged.dgs");
     fs::write(&damaged, &bytes).unwrap();
 
-    let expected = "dyngroup: snapshot: section \"postings\" checksum mismatch\n";
+    // Named by file: `diff` opens two.
+    let expected =
+        format!("dyngroup: snapshot: {damaged}: section \"postings\" checksum mismatch\n");
     let out = dyngroup(&["query", "--snapshot", &damaged, "--principal", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out), expected);
@@ -250,7 +252,9 @@ fn damaged_snapshots_are_fatal_with_the_section_named() {
     let out = dyngroup(&["query", "--snapshot", &truncated, "--group", "functions"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).starts_with("dyngroup: snapshot: section \"principal-groups\" truncated"),
+        stderr(&out).starts_with(&format!(
+            "dyngroup: snapshot: {truncated}: section \"principal-groups\" truncated"
+        )),
         "{}",
         stderr(&out)
     );
@@ -261,7 +265,7 @@ fn damaged_snapshots_are_fatal_with_the_section_named() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "dyngroup: snapshot: not a dyngroup snapshot (bad magic number)\n"
+        format!("dyngroup: snapshot: {not_one}: not a dyngroup snapshot (bad magic number)\n")
     );
     assert!(stdout(&out).contains("header not readable"));
 
