@@ -84,8 +84,8 @@ pub(crate) fn run(args: &ApplyArgs) -> Result<Outcome, Fatal> {
         },
         parse,
     };
-    let mut engine = Engine::from_evaluated(&index, &memberships, options);
-    drop((index, memberships));
+    let mut engine = Engine::from_evaluated(index, &memberships, options);
+    drop(memberships);
 
     let applied = engine.apply(changes.changes.iter().map(|c| c.change.clone()));
     // Each refusal once: a rule that does not parse, as the reader reported it.

@@ -904,7 +904,7 @@ fn an_ocid_that_is_also_an_attribute_is_found_by_a_new_rule() {
     let principals = [a, b_principal, c];
     let mut builder = dyngroup_index::IndexBuilder::new();
     builder.add_principals(&principals);
-    let loaded = Engine::from_index(&builder.build(), EngineOptions::default());
+    let loaded = Engine::from_index(builder.build(), EngineOptions::default());
     let (replayed, _) = Engine::build(&principals, [], EngineOptions::default());
     for mut engine in [loaded, replayed] {
         for (id, rule) in [
@@ -927,4 +927,93 @@ fn an_ocid_that_is_also_an_attribute_is_found_by_a_new_rule() {
         assert!(s.is_member("ocid1.instance.oc1..vm1", "ocid1.dynamicgroup.oc1..parent"));
         assert!(s.is_member("ocid1.instance.oc1..vm3", "ocid1.dynamicgroup.oc1..inside"));
     }
+}
+
+/// An engine made from an index reads its principals from the index until a change
+/// touches their tenancy: then that tenancy alone is copied, and the answers are the
+/// same as an engine built by replay, before and after.
+#[test]
+fn an_engine_from_an_index_copies_only_the_tenancies_changes_touch() {
+    let mut other = vm(9, PROD, "web");
+    other.tenancy_id = T2.into();
+    let principals = [vm(1, PROD, "web"), vm(2, DEV, "db"), other];
+    let groups = [
+        group(
+            "ocid1.dynamicgroup.oc1..web",
+            "web",
+            "tag.ops.role.value = 'web'",
+        ),
+        DynamicGroup {
+            tenancy_id: T2.into(),
+            ..group(
+                "ocid1.dynamicgroup.oc1..web2",
+                "web",
+                "tag.ops.role.value = 'web'",
+            )
+        },
+    ];
+    let mut builder = dyngroup_index::IndexBuilder::new();
+    builder.add_principals(&principals);
+    for g in &groups {
+        builder.add_group(g.clone()).unwrap();
+    }
+    let mut loaded = Engine::from_index(builder.build(), EngineOptions::default());
+    let (mut replayed, _) = Engine::build(&principals, groups, EngineOptions::default());
+    let stats = loaded.stats();
+    assert_eq!((stats.tenancies, stats.own_tenancies), (2, 0));
+    assert_eq!(stats.principals, 3);
+
+    let held = |e: &Engine| {
+        let s = e.snapshot();
+        let p = s.principal("ocid1.instance.oc1..vm1").map(|p| {
+            let tags: Vec<String> = p.tags().map(|t| format!("{t:?}")).collect();
+            (
+                p.tenancy_id().to_owned(),
+                p.resource_type().to_owned(),
+                tags,
+            )
+        });
+        let why = s
+            .explain("ocid1.instance.oc1..vm9", "ocid1.dynamicgroup.oc1..web2")
+            .map(|x| x.member);
+        (dump(&s), p, why, s.principal_count())
+    };
+    assert_eq!(held(&loaded), held(&replayed));
+
+    // Retagging vm1 copies T, not T2; removing vm2 twice is one removal.
+    let retagged = vm(1, PROD, "db");
+    for e in [&mut loaded, &mut replayed] {
+        let applied = e.apply([
+            Change::UpsertPrincipal(retagged.clone()),
+            Change::RemovePrincipal {
+                id: "ocid1.instance.oc1..vm2".into(),
+            },
+            Change::RemovePrincipal {
+                id: "ocid1.instance.oc1..vm2".into(),
+            },
+        ]);
+        assert_eq!(applied.delta.counts(), (0, 1));
+    }
+    let stats = loaded.stats();
+    assert_eq!(
+        (stats.tenancies, stats.own_tenancies, stats.principals),
+        (2, 1, 2)
+    );
+    assert_eq!(held(&loaded), held(&replayed));
+    assert!(
+        loaded
+            .snapshot()
+            .principal("ocid1.instance.oc1..vm2")
+            .is_none()
+    );
+
+    // Back in again, and a checkpoint's index holds what the engine holds.
+    for e in [&mut loaded, &mut replayed] {
+        e.apply_one(Change::UpsertPrincipal(vm(2, DEV, "web")))
+            .unwrap();
+    }
+    assert_eq!(held(&loaded), held(&replayed));
+    let (index, _) = loaded.snapshot().to_index();
+    let again = Engine::from_index(index, EngineOptions::default());
+    assert_eq!(held(&again), held(&replayed));
 }

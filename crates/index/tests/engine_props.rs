@@ -414,7 +414,7 @@ fn reload(engine: &Engine, through_file: bool) -> Engine {
     let version = engine.snapshot();
     let (index, memberships) = version.to_index();
     if !through_file {
-        return Engine::from_index(&index, options());
+        return Engine::from_index(index, options());
     }
     let bytes = dyngroup_snapshot::to_bytes(
         &index,
@@ -426,7 +426,7 @@ fn reload(engine: &Engine, through_file: bool) -> Engine {
     .expect("a small index fits");
     let file = dyngroup_snapshot::Snapshot::from_bytes(&bytes).expect("it opens");
     let (index, memberships) = file.verified_index().expect("it verifies");
-    Engine::from_evaluated(&index, &memberships, options())
+    Engine::from_evaluated(index, &memberships, options())
 }
 
 fn dump(s: &Version) -> Dump {

@@ -68,7 +68,7 @@ impl EngineFile for Engine {
         let snapshot = Snapshot::open(path)?;
         let (index, memberships) = snapshot.verified_index()?;
         drop(snapshot);
-        Ok(Engine::from_evaluated(&index, &memberships, options))
+        Ok(Engine::from_evaluated(index, &memberships, options))
     }
 
     fn checkpoint(&self, path: impl AsRef<Path>) -> Result<u64, Error> {

@@ -148,7 +148,7 @@ proptest! {
 fn a_checkpoint_writes_its_version_while_readers_and_the_writer_go_on() {
     let fleet: Fleet = common::small_fleet();
     let index = build(&fleet);
-    let mut engine = Engine::from_index(&index, EngineOptions::default());
+    let mut engine = Engine::from_index(index.clone(), EngineOptions::default());
     let reader = engine.reader();
     let dir = scratch("concurrent");
     let file = dir.join("v.dgs");
@@ -207,7 +207,7 @@ fn the_same_history_checkpoints_the_same_bytes() {
     let dir = scratch("same-bytes");
     let written: Vec<Vec<u8>> = (0..4)
         .map(|i| {
-            let mut engine = Engine::from_index(&index, EngineOptions::default());
+            let mut engine = Engine::from_index(index.clone(), EngineOptions::default());
             let p = &fleet.principals[0];
             engine
                 .apply_one(Change::RemovePrincipal { id: p.id.clone() })

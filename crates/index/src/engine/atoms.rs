@@ -111,11 +111,6 @@ impl AtomTable {
         a
     }
 
-    /// Holds `atom` (a string not yet in the table).
-    pub(crate) fn insert(&mut self, atom: Atom) {
-        self.set.insert(atom);
-    }
-
     /// The atom of `s` ASCII lower-cased, interning it if new.
     pub(crate) fn intern_folded(&mut self, s: &str) -> Atom {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -12,14 +12,13 @@
 //! complement within the variable's domain.
 
 use super::atoms::{Atom, AtomTable};
-use super::state::{Loc, PrincipalView};
+use super::state::{PrincipalView, State};
 use super::tenancy::{TenancyIndex, TermKey};
 use crate::eval::{Operand, Source, evaluate_plan};
 use crate::holds::Attributes;
 use crate::ids::GroupId;
 use crate::plan;
 use dyngroup_rules::{Rule, Test};
-use hashbrown::HashMap;
 use roaring::RoaringBitmap;
 
 impl Attributes for PrincipalView {
@@ -51,7 +50,7 @@ pub(crate) struct Postings<'a> {
     pub(crate) tenancy: &'a Atom,
     pub(crate) index: &'a TenancyIndex,
     pub(crate) atoms: &'a AtomTable,
-    pub(crate) principals: &'a HashMap<Atom, Loc>,
+    pub(crate) state: &'a State,
 }
 
 /// The members of `rule` in the tenancy: principal ordinals. The rule is compiled by
@@ -85,7 +84,7 @@ fn operand<'a>(test: &Test, ctx: &Postings<'a>) -> Operand<'a> {
     let atom = |s: &str| ctx.atoms.get(s).cloned();
     let key = match test {
         Test::InstanceId(id) | Test::ResourceId(id) => {
-            return match ctx.principals.get(id.as_str()) {
+            return match ctx.state.locate(id) {
                 Some(loc) if loc.tenancy == *ctx.tenancy => Operand::One(loc.ordinal),
                 _ => Operand::Empty,
             };

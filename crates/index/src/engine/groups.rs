@@ -71,7 +71,7 @@ impl Engine {
             g.id
         };
         let tenancy = self.atoms.intern(&g.tenancy_id);
-        self.ensure_tenancy(&tenancy);
+        self.touch_tenancy(&tenancy);
         let members = self.evaluate(&tenancy, &rule);
         let id = GroupId(self.group_ids.alloc());
         let index = self.tenancies.get_mut(&tenancy).expect("ensured");
@@ -137,6 +137,7 @@ impl Engine {
         match rule {
             Some((text, parsed)) => {
                 let rule = Ok(parsed);
+                self.touch_tenancy(&loc.tenancy);
                 view.members = self.evaluate(&loc.tenancy, &rule);
                 view.rule = Arc::new(rule);
                 view.matching_rule = text.into();
@@ -223,6 +224,7 @@ impl Engine {
                 members: old.members.len(),
             });
         }
+        self.touch_tenancy(&loc.tenancy);
         let index = self
             .tenancies
             .get_mut(&loc.tenancy)
@@ -264,7 +266,7 @@ impl Engine {
             tenancy,
             index: &self.tenancies[tenancy],
             atoms: &self.atoms,
-            principals: &self.principals,
+            state: &self.state,
         };
         members(&parsed.rule, &ctx)
     }

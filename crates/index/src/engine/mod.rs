@@ -79,6 +79,7 @@
 //! ```
 
 mod atoms;
+mod base;
 mod change;
 mod delta;
 mod errors;
@@ -102,7 +103,7 @@ use atoms::{Atom, AtomTable};
 use delta::DeltaBuilder;
 use dyngroup_rules::ParseOptions;
 use hashbrown::HashMap;
-use state::{Loc, State, TenancyView};
+use state::{State, TenancyView};
 use std::sync::Arc;
 use tenancy::{IdPool, TenancyIndex};
 
@@ -143,9 +144,13 @@ pub struct EngineStats {
     pub principals: usize,
     /// Tenancies with principals or groups.
     pub tenancies: usize,
+    /// Of those, the tenancies held in the engine's own structures: every tenancy of
+    /// an engine built by changes; those a change has touched in one made from an
+    /// index (the others are read from it).
+    pub own_tenancies: usize,
     /// Groups.
     pub groups: usize,
-    /// Posting lists, all tenancies.
+    /// Posting lists of the engine's own tenancies.
     pub terms: usize,
     /// The sum over tenancies of one past the highest ordinal in use: equal to
     /// `principals` when no ordinal is free.
@@ -163,11 +168,9 @@ pub struct Engine {
     /// The next version, being written; shares structure with the published one.
     state: State,
     published: Arc<ArcSwap<State>>,
-    /// The writer's private side of each tenancy (postings, ordinals, reverse map).
+    /// The writer's private side of each tenancy a change has touched (postings,
+    /// ordinals, reverse map); the others are read from the base index.
     tenancies: HashMap<Atom, TenancyIndex>,
-    /// Principal OCID → where it is (the writer's own copy: a plain hash map is
-    /// faster to read than the persistent one readers get).
-    principals: HashMap<Atom, Loc>,
     atoms: AtomTable,
     group_ids: IdPool,
     options: EngineOptions,
@@ -209,7 +212,6 @@ impl Engine {
             published: Arc::new(ArcSwap::from_pointee(state.clone())),
             state,
             tenancies: HashMap::new(),
-            principals: HashMap::new(),
             atoms: AtomTable::default(),
             group_ids: IdPool::default(),
             options,
@@ -329,25 +331,13 @@ impl Engine {
     /// Sizes.
     pub fn stats(&self) -> EngineStats {
         EngineStats {
-            principals: self.principals.len(),
-            tenancies: self.tenancies.len(),
+            principals: self.state.principal_count,
+            tenancies: self.state.tenancies.size(),
+            own_tenancies: self.tenancies.len(),
             groups: self.state.groups.size(),
             terms: self.tenancies.values().map(TenancyIndex::terms).sum(),
-            ordinal_span: self
-                .tenancies
-                .values()
-                .map(|t| t.ordinals.end() as usize)
-                .sum(),
+            ordinal_span: self.state.tenancies.values().map(|t| t.ordinal_end()).sum(),
             strings: self.atoms.len(),
-        }
-    }
-
-    fn ensure_tenancy(&mut self, t: &Atom) {
-        if !self.tenancies.contains_key(t) {
-            self.tenancies.insert(t.clone(), TenancyIndex::default());
-            self.state
-                .tenancies
-                .insert_mut(t.clone(), Arc::new(TenancyView::new(t.clone())));
         }
     }
 

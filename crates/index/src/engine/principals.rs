@@ -18,17 +18,14 @@ impl Engine {
     pub(super) fn upsert_principal(&mut self, p: &Principal, delta: &mut DeltaBuilder) {
         if !p.is_indexed() {
             // A terminated principal leaves every group; an unknown one stays unknown.
-            if self.principals.contains_key(p.id.as_str()) {
+            if self.state.locate(&p.id).is_some() {
                 self.remove_principal(&p.id, delta);
             }
             return;
         }
         let tenancy = self.atoms.intern(&p.tenancy_id);
-        match self.principals.get(p.id.as_str()) {
-            Some(loc) if loc.tenancy == tenancy => {
-                let loc = loc.clone();
-                self.update_principal(p, loc, delta);
-            }
+        match self.state.locate(&p.id) {
+            Some(loc) if loc.tenancy == tenancy => self.update_principal(p, loc, delta),
             Some(_) => {
                 // Moved to another tenancy: leave the old tenancy's groups, then join
                 // the new one's as a new principal there.
@@ -40,7 +37,7 @@ impl Engine {
     }
 
     fn insert_principal(&mut self, p: &Principal, tenancy: Atom, delta: &mut DeltaBuilder) {
-        self.ensure_tenancy(&tenancy);
+        self.touch_tenancy(&tenancy);
         let index = self.tenancies.get_mut(&tenancy).expect("ensured");
         let ordinal = index.ordinals.alloc();
         let view = Arc::new(make_view(
@@ -53,20 +50,20 @@ impl Engine {
         let tv = tenancy_view_mut(&mut self.state, &tenancy);
         let groups = matching_groups(tv, &view);
         index.insert(view.clone(), groups.clone());
-        if ordinal as usize == tv.slots.len() {
-            tv.slots.push_back_mut(Some(view.clone()));
+        let slots = tv.live_slots();
+        if ordinal as usize == slots.len() {
+            slots.push_back_mut(Some(view.clone()));
         } else {
-            tv.slots.set_mut(ordinal as usize, Some(view.clone()));
+            slots.set_mut(ordinal as usize, Some(view.clone()));
         }
         tv.principals += 1;
         set_memberships(tv, &view, &[], &groups, delta);
-        let loc = Loc { tenancy, ordinal };
-        self.principals.insert(view.id.clone(), loc.clone());
-        self.state.principals.insert_mut(view.id.clone(), loc);
+        self.state.place(view.id.clone(), Loc { tenancy, ordinal });
         self.dirty = true;
     }
 
     fn update_principal(&mut self, p: &Principal, loc: Loc, delta: &mut DeltaBuilder) {
+        self.touch_tenancy(&loc.tenancy);
         let index = self
             .tenancies
             .get_mut(&loc.tenancy)
@@ -86,7 +83,8 @@ impl Engine {
         let tv = tenancy_view_mut(&mut self.state, &loc.tenancy);
         let groups = matching_groups(tv, &view);
         index.replace(view.clone(), groups.clone());
-        tv.slots.set_mut(loc.ordinal as usize, Some(view.clone()));
+        tv.live_slots()
+            .set_mut(loc.ordinal as usize, Some(view.clone()));
         set_memberships(tv, &view, &old.groups, &groups, delta);
         self.dirty = true;
     }
@@ -94,10 +92,10 @@ impl Engine {
     /// Removes a principal. One the engine does not hold (never seen, already
     /// removed, terminated) is a no-op: change feeds deliver at least once.
     pub(super) fn remove_principal(&mut self, id: &str, delta: &mut DeltaBuilder) {
-        let Some(loc) = self.principals.remove(id) else {
+        let Some(loc) = self.state.locate(id) else {
             return;
         };
-        self.state.principals.remove_mut(id);
+        self.touch_tenancy(&loc.tenancy);
         let index = self
             .tenancies
             .get_mut(&loc.tenancy)
@@ -105,12 +103,14 @@ impl Engine {
         let (old, end) = index.remove(loc.ordinal);
         let tv = tenancy_view_mut(&mut self.state, &loc.tenancy);
         set_memberships(tv, &old.view, &old.groups, &[], delta);
-        tv.slots.set_mut(loc.ordinal as usize, None);
+        let slots = tv.live_slots();
+        slots.set_mut(loc.ordinal as usize, None);
         // Freed ordinals at the end are given back, so the slots shrink with them.
-        while tv.slots.len() > end as usize {
-            tv.slots.drop_last_mut();
+        while slots.len() > end as usize {
+            slots.drop_last_mut();
         }
         tv.principals -= 1;
+        self.state.forget(&old.view.id);
         self.drop_tenancy_if_empty(&loc.tenancy);
         self.dirty = true;
     }

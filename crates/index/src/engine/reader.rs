@@ -4,7 +4,7 @@
 //! new states beside it (sharing what they do not change) and never touch it.
 
 use super::errors::LookupError;
-use super::state::{GroupView, PrincipalView, State, TenancyView};
+use super::state::{GroupView, Held, State, TenancyView};
 use crate::explain::{Explanation, ScopeCheck, explain_tree};
 use crate::holds::leaf_holds;
 use crate::ids::{GroupId, PrincipalId};
@@ -67,7 +67,7 @@ impl Version {
 
     /// How many principals are held.
     pub fn principal_count(&self) -> usize {
-        self.state.principals.size()
+        self.state.principal_count
     }
 
     /// How many groups there are.
@@ -84,10 +84,10 @@ impl Version {
 
     /// The principal with this OCID.
     pub fn principal(&self, id: &str) -> Option<PrincipalInfo<'_>> {
-        let loc = self.state.principals.get(id)?;
+        let loc = self.state.locate(id)?;
         let tenancy = self.state.tenancies.get(&loc.tenancy)?;
         Some(PrincipalInfo {
-            view: tenancy.principal(loc.ordinal)?,
+            held: tenancy.principal(loc.ordinal)?,
         })
     }
 
@@ -141,7 +141,7 @@ impl Version {
     /// keeping a per-principal list for readers would make a rule change rewrite
     /// every member's record.
     pub fn groups_of(&self, principal_id: &str) -> Option<Vec<GroupInfo<'_>>> {
-        let loc = self.state.principals.get(principal_id)?;
+        let loc = self.state.locate(principal_id)?;
         let tenancy = self.state.tenancies.get(&loc.tenancy)?;
         Some(
             tenancy
@@ -155,10 +155,7 @@ impl Version {
 
     /// Whether the principal is a member of the group (false if either is unknown).
     pub fn is_member(&self, principal_id: &str, group_id: &str) -> bool {
-        match (
-            self.state.principals.get(principal_id),
-            self.group(group_id),
-        ) {
+        match (self.state.locate(principal_id), self.group(group_id)) {
             (Some(loc), Some(g)) => {
                 loc.tenancy == g.group.tenancy && g.group.members.contains(loc.ordinal)
             }
@@ -173,15 +170,15 @@ impl Version {
         let p = self
             .principal(principal_id)
             .ok_or_else(|| LookupError::UnknownPrincipal(principal_id.to_owned()))?
-            .view;
+            .held;
         let g = self
             .group(group_id)
             .ok_or_else(|| LookupError::UnknownGroup(group_id.to_owned()))?
             .group;
-        let same_tenancy = p.tenancy == g.tenancy;
+        let same_tenancy = *p.tenancy() == g.tenancy;
         let (tree, rule_error) = match &*g.rule {
             Ok(parsed) => (
-                Some(explain_tree(&parsed.ast.root, &|leaf| leaf_holds(leaf, p))),
+                Some(explain_tree(&parsed.ast.root, &|leaf| leaf_holds(leaf, &p))),
                 None,
             ),
             Err(e) => (None, Some(e.render(&g.matching_rule))),
@@ -189,13 +186,13 @@ impl Version {
         let scope = g
             .domain
             .as_ref()
-            .and_then(|d| ScopeCheck::of(d, &g.tenancy, &p.compartment));
+            .and_then(|d| ScopeCheck::of(d, &g.tenancy, p.compartment()));
         let member = same_tenancy
             && tree.as_ref().is_some_and(|t| t.holds)
             && scope.as_ref().is_none_or(ScopeCheck::admits);
         debug_assert_eq!(
             member,
-            same_tenancy && g.members.contains(p.ordinal),
+            same_tenancy && g.members.contains(p.ordinal()),
             "explain agrees with the member bitmap"
         );
         Ok(Explanation {
@@ -203,9 +200,9 @@ impl Version {
             group_name: g.name.to_string(),
             group_tenancy_id: g.tenancy.to_string(),
             rule: g.matching_rule.to_string(),
-            principal: PrincipalId(p.ordinal),
-            principal_id: p.id.to_string(),
-            principal_tenancy_id: p.tenancy.to_string(),
+            principal: PrincipalId(p.ordinal()),
+            principal_id: p.id().to_owned(),
+            principal_tenancy_id: p.tenancy().to_string(),
             same_tenancy,
             tree,
             rule_error,
@@ -291,59 +288,63 @@ impl<'a> GroupInfo<'a> {
         self.group
             .members
             .iter()
-            .filter_map(move |o| tenancy.principal(o).map(|p| &*p.id))
+            .filter_map(move |o| tenancy.principal(o).map(|p| p.id()))
     }
 }
 
 /// A principal in a [`Version`].
 #[derive(Clone, Copy)]
 pub struct PrincipalInfo<'a> {
-    view: &'a PrincipalView,
+    held: Held<'a>,
 }
 
 impl fmt::Debug for PrincipalInfo<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.view, f)
+        f.debug_struct("PrincipalInfo")
+            .field("id", &self.id())
+            .field("compartment_id", &self.compartment_id())
+            .field("tenancy_id", &self.tenancy_id())
+            .field("resource_type", &self.resource_type())
+            .field("tags", &self.held.tags())
+            .field("ordinal", &self.ordinal())
+            .finish()
     }
 }
 
 impl<'a> PrincipalInfo<'a> {
     /// Its OCID.
     pub fn id(&self) -> &'a str {
-        &self.view.id
+        self.held.id()
     }
 
     /// The compartment that directly holds it.
     pub fn compartment_id(&self) -> &'a str {
-        &self.view.compartment
+        self.held.compartment()
     }
 
     /// Its tenancy.
     pub fn tenancy_id(&self) -> &'a str {
-        &self.view.tenancy
+        self.held.tenancy()
     }
 
     /// Its resource type, ASCII lower-cased.
     pub fn resource_type(&self) -> &'a str {
-        &self.view.resource_type
+        self.held.resource_type()
     }
 
     /// Whether it is an instance.
     pub fn is_instance(&self) -> bool {
-        self.view.instance
+        self.held.is_instance()
     }
 
     /// Its defined tags as `(namespace, key, value)`, names lower-cased, sorted.
     pub fn tags(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + 'a {
-        self.view
-            .tags
-            .iter()
-            .map(|t| (&*t.namespace, &*t.key, &*t.value))
+        self.held.tags().into_iter()
     }
 
     /// Its ordinal within its tenancy (what member bitmaps hold); freed ordinals are
     /// reused, so an ordinal names a principal only within one snapshot.
     pub fn ordinal(&self) -> u32 {
-        self.view.ordinal
+        self.held.ordinal()
     }
 }

@@ -8,10 +8,13 @@
 //! that would take milliseconds, a thousand times the budget of one change.
 
 use super::atoms::Atom;
+use super::base::{Base, BasePrincipal};
+use crate::builder::PrincipalFields;
 use crate::groups::ParsedRule;
-use crate::ids::GroupId;
+use crate::holds::Attributes;
+use crate::ids::{GroupId, TenancyId};
 use crate::model::IdentityDomain;
-use dyngroup_rules::{ParseError, ParseOptions};
+use dyngroup_rules::{ParseError, ParseOptions, Test};
 use hashbrown::DefaultHashBuilder;
 use roaring::RoaringBitmap;
 use std::sync::Arc;
@@ -28,7 +31,22 @@ pub(crate) fn new_map<K: Eq + std::hash::Hash, V>() -> Map<K, V> {
 }
 
 /// A tenancy's principals by ordinal (a persistent vector); `None` for a free ordinal.
-pub(crate) type Slots = rpds::VectorSync<Option<Arc<PrincipalView>>>;
+pub(crate) type LiveSlots = rpds::VectorSync<Option<Arc<PrincipalView>>>;
+
+/// Empty live slots.
+pub(crate) fn new_slots() -> LiveSlots {
+    LiveSlots::new_with_bits(SLOT_BITS)
+}
+
+/// Where a tenancy's principals are.
+#[derive(Clone)]
+pub(crate) enum Slots {
+    /// In the base index, untouched since the engine was made from it: ordinal `o`
+    /// is the tenancy's `o`-th principal there.
+    Base { base: Arc<Base>, tenancy: TenancyId },
+    /// The engine's own.
+    Live(LiveSlots),
+}
 
 /// Slots nodes have `2^SLOT_BITS` children. Every change of a principal's attributes
 /// copies one path, and each child of a copied node costs an atomic increment on a
@@ -55,9 +73,14 @@ pub(crate) struct GroupLoc {
 pub(crate) struct State {
     pub(crate) version: u64,
     pub(crate) tenancies: Map<Atom, Arc<TenancyView>>,
-    /// Principal OCID → its tenancy and ordinal. Changes only when a principal
-    /// appears, goes, or changes tenancy: a retag leaves it alone.
-    pub(crate) principals: Map<Atom, Loc>,
+    /// Principal OCID → its tenancy and ordinal, for the principals whose place is
+    /// not the base index's (`None`: a base principal no longer held). Changes only
+    /// when a principal appears, goes, or changes tenancy: a retag leaves it alone.
+    pub(crate) principals: Map<Atom, Option<Loc>>,
+    /// The index the engine was made from, if it was.
+    pub(crate) base: Option<Arc<Base>>,
+    /// How many principals are held.
+    pub(crate) principal_count: usize,
     /// Group OCID → its tenancy and id.
     pub(crate) groups: Map<Atom, GroupLoc>,
     /// The options every rule held parses under (the loaded ones, and the live ones,
@@ -72,7 +95,35 @@ impl Default for State {
             version: 0,
             tenancies: new_map(),
             principals: new_map(),
+            base: None,
+            principal_count: 0,
             groups: new_map(),
+        }
+    }
+}
+
+impl State {
+    /// Where the principal with this OCID is, if it is held.
+    pub(crate) fn locate(&self, id: &str) -> Option<Loc> {
+        match self.principals.get(id) {
+            Some(changed) => changed.clone(),
+            None => self.base.as_ref()?.locate(id),
+        }
+    }
+
+    /// Records that a principal not held is now held at `loc`.
+    pub(crate) fn place(&mut self, id: Atom, loc: Loc) {
+        self.principal_count += 1;
+        self.principals.insert_mut(id, Some(loc));
+    }
+
+    /// Records that a principal held is no longer.
+    pub(crate) fn forget(&mut self, id: &Atom) {
+        self.principal_count -= 1;
+        if self.base.as_ref().is_some_and(|b| b.locate(id).is_some()) {
+            self.principals.insert_mut(id.clone(), None);
+        } else {
+            self.principals.remove_mut(id);
         }
     }
 }
@@ -94,7 +145,7 @@ impl TenancyView {
         TenancyView {
             id,
             groups: Vec::new(),
-            slots: Slots::new_with_bits(SLOT_BITS),
+            slots: Slots::Live(new_slots()),
             principals: 0,
         }
     }
@@ -105,8 +156,153 @@ impl TenancyView {
     }
 
     /// The principal at an ordinal.
-    pub(crate) fn principal(&self, ordinal: u32) -> Option<&Arc<PrincipalView>> {
-        self.slots.get(ordinal as usize).and_then(Option::as_ref)
+    pub(crate) fn principal(&self, ordinal: u32) -> Option<Held<'_>> {
+        match &self.slots {
+            Slots::Live(slots) => slots
+                .get(ordinal as usize)
+                .and_then(Option::as_ref)
+                .map(|p| Held::Live(p)),
+            Slots::Base { base, tenancy } => base.principal(*tenancy, ordinal).map(Held::Base),
+        }
+    }
+
+    /// Every principal, by ordinal.
+    pub(crate) fn held(&self) -> Box<dyn Iterator<Item = Held<'_>> + '_> {
+        match &self.slots {
+            Slots::Live(slots) => Box::new(slots.iter().flatten().map(|p| Held::Live(p))),
+            Slots::Base { base, tenancy } => {
+                let (base, t) = (&**base, *tenancy);
+                let n = base.range(t).len() as u32;
+                Box::new((0..n).filter_map(move |o| base.principal(t, o).map(Held::Base)))
+            }
+        }
+    }
+
+    /// The engine's own slots: the writer touches a tenancy before changing it.
+    pub(crate) fn live_slots(&mut self) -> &mut LiveSlots {
+        match &mut self.slots {
+            Slots::Live(slots) => slots,
+            Slots::Base { .. } => unreachable!("a changed tenancy is touched first"),
+        }
+    }
+
+    /// One past the highest ordinal in use.
+    pub(crate) fn ordinal_end(&self) -> usize {
+        match &self.slots {
+            Slots::Live(slots) => slots.len(),
+            Slots::Base { .. } => self.principals,
+        }
+    }
+}
+
+/// A principal as a version holds it: the engine's own record, or the base index's.
+#[derive(Clone, Copy)]
+pub(crate) enum Held<'a> {
+    Live(&'a PrincipalView),
+    Base(BasePrincipal<'a>),
+}
+
+impl<'a> Held<'a> {
+    pub(crate) fn id(&self) -> &'a str {
+        match self {
+            Held::Live(p) => &p.id,
+            Held::Base(p) => p.id(),
+        }
+    }
+
+    pub(crate) fn compartment(&self) -> &'a str {
+        match self {
+            Held::Live(p) => &p.compartment,
+            Held::Base(p) => p.compartment(),
+        }
+    }
+
+    pub(crate) fn tenancy(&self) -> &'a Atom {
+        match self {
+            Held::Live(p) => &p.tenancy,
+            Held::Base(p) => p.tenancy(),
+        }
+    }
+
+    /// ASCII lower-cased.
+    pub(crate) fn resource_type(&self) -> &'a str {
+        match self {
+            Held::Live(p) => &p.resource_type,
+            Held::Base(p) => p.resource_type(),
+        }
+    }
+
+    pub(crate) fn is_instance(&self) -> bool {
+        match self {
+            Held::Live(p) => p.instance,
+            Held::Base(p) => p.is_instance(),
+        }
+    }
+
+    /// Its tags, names folded, sorted.
+    pub(crate) fn tags(&self) -> Vec<(&'a str, &'a str, &'a str)> {
+        match self {
+            Held::Live(p) => p
+                .tags
+                .iter()
+                .map(|t| (&*t.namespace, &*t.key, &*t.value))
+                .collect(),
+            Held::Base(p) => {
+                let mut tags: Vec<_> = p.tags().collect();
+                tags.sort_unstable();
+                tags
+            }
+        }
+    }
+
+    pub(crate) fn ordinal(&self) -> u32 {
+        match self {
+            Held::Live(p) => p.ordinal,
+            Held::Base(p) => p.ordinal(),
+        }
+    }
+}
+
+impl Attributes for Held<'_> {
+    fn is_instance(&self) -> bool {
+        Held::is_instance(self)
+    }
+
+    fn passes(&self, test: &Test) -> bool {
+        match self {
+            Held::Live(p) => p.passes(test),
+            Held::Base(p) => p.passes(test),
+        }
+    }
+}
+
+/// A principal as a version holds it, read by the builder (names already folded).
+impl PrincipalFields for Held<'_> {
+    fn indexed(&self) -> bool {
+        true
+    }
+    fn id(&self) -> &str {
+        Held::id(self)
+    }
+    fn compartment_id(&self) -> &str {
+        self.compartment()
+    }
+    fn tenancy_id(&self) -> &str {
+        self.tenancy()
+    }
+    fn resource_type(&self) -> &str {
+        Held::resource_type(self)
+    }
+    fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        let (live, base) = match self {
+            Held::Live(p) => (Some(p.tags.iter()), None),
+            Held::Base(p) => (None, Some(p.tags())),
+        };
+        let live = live
+            .into_iter()
+            .flatten()
+            .map(|t| (&*t.namespace, &*t.key, &*t.value));
+        live.chain(base.into_iter().flatten())
     }
 }
 

@@ -56,6 +56,7 @@ impl IdPool {
     }
 
     /// One past the highest id in use.
+    #[cfg(test)]
     pub(crate) fn end(&self) -> u32 {
         self.end
     }

@@ -154,12 +154,12 @@ pub fn from_index(fleet: &Fleet, index: &Index) -> Vec<Vec<String>> {
             })
             .collect()
     };
-    let engine = Engine::from_index(index, EngineOptions::default());
+    let engine = Engine::from_index(index.clone(), EngineOptions::default());
     let first = members(&engine);
     let (again, _) = engine.snapshot().to_index();
     assert_eq!(again.principal_count(), index.principal_count());
     assert_eq!(
-        members(&Engine::from_index(&again, EngineOptions::default())),
+        members(&Engine::from_index(again, EngineOptions::default())),
         first
     );
     first
