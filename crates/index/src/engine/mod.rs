@@ -16,8 +16,11 @@
 //!   create or update whose rule does not parse is refused, the group limit is per
 //!   tenancy, and removing a principal that is not held is a no-op.
 //! - [`Engine::from_index`] makes an engine from a built index without replaying
-//!   it, and [`Version::to_index`] turns a version back into an index and its
-//!   memberships (what a checkpoint writes).
+//!   it: the index stays as the engine's base, its tenancies read in place until a
+//!   change first touches one, which then is copied into the engine's own
+//!   structures ([`EngineStats::own_tenancies`] counts them). [`Version::to_index`]
+//!   turns a version back into an index and its memberships (what a checkpoint
+//!   writes).
 //! - [`Engine::reader`] is a cheap `Clone + Send + Sync` handle;
 //!   [`Reader::snapshot`] is an immutable [`Version`] (members, groups of a principal,
 //!   explain) that later writes never change. Getting one is an atomic load

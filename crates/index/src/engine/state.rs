@@ -4,8 +4,10 @@
 //! Copy-on-write, at a finer grain than a tenancy: a principal change copies the
 //! tenancy's small header (its group list is `Arc`s), the path to one slot of the
 //! tenancy's persistent principal vector, and the member bitmap of each group the
-//! principal joined or left. A whole tenancy is never copied: at 100k principals
-//! that would take milliseconds, a thousand times the budget of one change.
+//! principal joined or left. A whole tenancy is copied once at most: from the base
+//! index into the engine's own structures, when a change first touches it (at 100k
+//! principals that takes a fraction of a second; every later change costs
+//! microseconds).
 
 use super::atoms::Atom;
 use super::base::{Base, BasePrincipal};
