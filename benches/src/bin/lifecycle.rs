@@ -8,6 +8,9 @@
 //!   from the parts, engine made without replay), ready for a change;
 //! - `verify`: `Snapshot::open` + the deep `verify` alone;
 //! - `checkpoint`: the engine's version back to a snapshot file (index, evaluate, write);
+//! - `first-change` / `next-change`: on an engine just opened, a retag of a principal
+//!   of the largest tenancy (the first change to a tenancy copies it out of the base
+//!   index), then a second retag of it (the tenancy is the engine's own by then);
 //! - `batch-build-1t` / `batch-build-2t`: `IndexBuilder::build` of the fleet inside a
 //!   rayon pool of one and of two threads;
 //!   (`batch` as the last argument runs only these two);
@@ -23,14 +26,16 @@
 use std::alloc::System;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use dyngroup_benches::data::DataFiles;
 use dyngroup_benches::engines::{self, Fleet};
 use dyngroup_benches::timing::{Samples, human, time_runs};
-use dyngroup_index::Limits;
-use dyngroup_index::engine::{Engine, EngineOptions};
+use dyngroup_index::engine::{Change, Engine, EngineOptions};
+use dyngroup_index::{DefinedTag, Limits, Principal};
 use dyngroup_snapshot::{EngineFile, Snapshot};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use std::collections::HashMap;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -110,6 +115,32 @@ fn main() -> ExitCode {
             }
         };
     }
+    let first_changes = || -> Result<(), dyngroup_snapshot::Error> {
+        let Some(probe) = in_largest_tenancy(&fleet.principals) else {
+            return Ok(());
+        };
+        let retag = |n: usize| {
+            let mut p = probe.clone();
+            p.defined_tags.push(DefinedTag {
+                namespace: "bench".into(),
+                key: "retag".into(),
+                value: n.to_string(),
+            });
+            Change::UpsertPrincipal(p)
+        };
+        let (mut first, mut next) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let mut engine = Engine::open(&snapshot, options)?;
+            for (n, samples) in [&mut first, &mut next].into_iter().enumerate() {
+                let start = Instant::now();
+                engine.apply_one(retag(n)).expect("a principal change");
+                samples.push(start.elapsed().as_secs_f64());
+            }
+        }
+        line("first-change", &Samples::from_seconds(first));
+        line("next-change", &Samples::from_seconds(next));
+        Ok(())
+    };
     let run = || -> Result<(), dyngroup_snapshot::Error> {
         let (s, _) = time_runs(runs, || {
             Engine::build(&fleet.principals, fleet.groups.iter().cloned(), options)
@@ -127,6 +158,7 @@ fn main() -> ExitCode {
         line("checkpoint", &s);
         let _ = std::fs::remove_file(&out);
         drop(engine);
+        first_changes()?;
         batch();
         engine_bytes()
     };
@@ -137,4 +169,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A principal of the tenancy with the most principals.
+fn in_largest_tenancy(principals: &[Principal]) -> Option<&Principal> {
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for p in principals.iter().filter(|p| p.is_indexed()) {
+        *sizes.entry(&p.tenancy_id).or_default() += 1;
+    }
+    let (largest, _) = sizes.into_iter().max_by_key(|&(t, n)| (n, t))?;
+    principals
+        .iter()
+        .find(|p| p.is_indexed() && p.tenancy_id == largest)
 }

@@ -49,8 +49,13 @@ impl Base {
         })
     }
 
-    fn resolve(&self, s: Sym) -> &str {
+    pub(crate) fn resolve(&self, s: Sym) -> &str {
         self.index.strings.resolve(s)
+    }
+
+    /// How many strings the index holds: symbols are below this.
+    pub(crate) fn string_count(&self) -> usize {
+        self.index.strings.len()
     }
 
     /// The index ordinals of a tenancy's principals.
@@ -114,6 +119,17 @@ impl<'a> BasePrincipal<'a> {
             .of(self.p.0)
             .iter()
             .map(move |&(n, k, v)| (base.resolve(n), base.resolve(k), base.resolve(v)))
+    }
+
+    /// Its compartment and resource type as the index's symbols.
+    pub(crate) fn place_syms(&self) -> (Sym, Sym) {
+        let record = self.base.index.principals.get(self.p);
+        (record.compartment, record.resource_type)
+    }
+
+    /// Its tags as the index's symbols.
+    pub(crate) fn tag_syms(&self) -> &'a [(Sym, Sym, Sym)] {
+        self.base.tags.of(self.p.0)
     }
 
     /// Its ordinal within its tenancy.

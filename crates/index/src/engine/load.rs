@@ -9,17 +9,20 @@
 //! tenancy; back to an index, the builder indexes the principals and the one bitmap
 //! evaluator computes the members.
 
-use super::atoms::{Atom, AtomTable};
+use super::atoms::Atom;
 use super::base::{Base, PrincipalTags};
+use super::change::Change;
+use super::state::State;
 use super::state::{
     GroupLoc, GroupView, Held, LiveSlots, PrincipalView, Slots, Tag, TenancyView, new_slots,
 };
 use super::tenancy::TenancyIndex;
-use super::{Engine, EngineOptions};
+use super::{Engine, EngineOptions, tenancy_view_mut};
 use crate::builder::IndexBuilder;
 use crate::groups::parse_group_rule;
 use crate::ids::TenancyId;
 use crate::index::Index;
+use crate::intern::Sym;
 use crate::memberships::{GroupList, Memberships};
 use crate::model::DynamicGroup;
 use dyngroup_rules::ParseOptions;
@@ -142,7 +145,9 @@ impl Engine {
         let writer = match &view.slots {
             Slots::Base { base, tenancy } => {
                 let (base, tenancy) = (base.clone(), *tenancy);
-                let (writer, slots) = copy_tenancy(&base, tenancy, &view.groups, &mut self.atoms);
+                let atoms = &mut self.atoms;
+                let atom = |s| atoms.intern(base.resolve(s));
+                let (writer, slots) = copy_tenancy(&base, tenancy, &view.groups, atom);
                 view.slots = Slots::Live(slots);
                 writer
             }
@@ -153,6 +158,49 @@ impl Engine {
             }
         };
         self.tenancies.insert(t.clone(), writer);
+    }
+
+    /// Copies the base tenancies a batch of changes names on all threads, before the
+    /// changes are applied one by one (which would copy each on this thread, as its
+    /// first change arrives). A tenancy named by a change that is then refused is
+    /// copied for nothing: that costs time, never an answer.
+    pub(super) fn touch_tenancies(&mut self, changes: &[Change]) {
+        let Some(base) = self.state.base.clone() else {
+            return;
+        };
+        let named = named_base_tenancies(&self.state, changes);
+        if named.len() < 2 {
+            return; // one tenancy: nothing to share out
+        }
+        // The strings first, on this thread, each distinct one once (the atom table
+        // is the writer's); then the tenancies, on all threads, reading them.
+        let mut atoms: Vec<Option<Atom>> = vec![None; base.string_count()];
+        for &(_, t) in &named {
+            for o in 0..base.range(t).len() as u32 {
+                let p = base.principal(t, o).expect("in the tenancy's range");
+                let (compartment, resource_type) = p.place_syms();
+                let tags = p.tag_syms().iter().flat_map(|&(n, k, v)| [n, k, v]);
+                for s in [compartment, resource_type].into_iter().chain(tags) {
+                    let slot = &mut atoms[s.0 as usize];
+                    if slot.is_none() {
+                        *slot = Some(self.atoms.intern(base.resolve(s)));
+                    }
+                }
+            }
+        }
+        let state = &self.state;
+        let copied: Vec<(TenancyIndex, LiveSlots)> = named
+            .par_iter()
+            .map(|(id, t)| {
+                let groups = &state.tenancies.get(id).expect("named").groups;
+                let atom = |s: Sym| atoms[s.0 as usize].clone().expect("interned above");
+                copy_tenancy(&base, *t, groups, atom)
+            })
+            .collect();
+        for ((id, _), (writer, slots)) in named.into_iter().zip(copied) {
+            tenancy_view_mut(&mut self.state, &id).slots = Slots::Live(slots);
+            self.tenancies.insert(id, writer);
+        }
     }
 }
 
@@ -247,12 +295,13 @@ fn load_groups(
 }
 
 /// Tenancy `t` of the base copied into the engine's own structures: each principal
-/// at the ordinal it had there.
+/// at the ordinal it had there, its strings shared through `atom` (which must give
+/// the atom table's own: a rule's value is looked up there).
 fn copy_tenancy(
     base: &Base,
     t: TenancyId,
     groups: &[Arc<GroupView>],
-    atoms: &mut AtomTable,
+    mut atom: impl FnMut(Sym) -> Atom,
 ) -> (TenancyIndex, LiveSlots) {
     let n = base.range(t).len();
     // Groups ascending, so each principal's list is too.
@@ -269,19 +318,21 @@ fn copy_tenancy(
         debug_assert_eq!(ordinal, o);
         let p = base.principal(t, o).expect("in the tenancy's range");
         let mut tags: Vec<Tag> = p
-            .tags()
-            .map(|(n, k, v)| Tag {
-                namespace: atoms.intern(n),
-                key: atoms.intern(k),
-                value: atoms.intern(v),
+            .tag_syms()
+            .iter()
+            .map(|&(n, k, v)| Tag {
+                namespace: atom(n),
+                key: atom(k),
+                value: atom(v),
             })
             .collect();
         tags.sort_unstable();
+        let (compartment, resource_type) = p.place_syms();
         let view = Arc::new(PrincipalView {
             id: Atom::new(p.id()),
-            compartment: atoms.intern(p.compartment()),
+            compartment: atom(compartment),
             tenancy: p.tenancy().clone(),
-            resource_type: atoms.intern(p.resource_type()),
+            resource_type: atom(resource_type),
             instance: p.is_instance(),
             tags: tags.into(),
             ordinal,
@@ -290,4 +341,35 @@ fn copy_tenancy(
         slots.push_back_mut(Some(view));
     }
     (writer, slots)
+}
+
+/// The base tenancies `changes` name (a principal's tenancy, before and after; a
+/// group's), each once.
+fn named_base_tenancies(state: &State, changes: &[Change]) -> Vec<(Atom, TenancyId)> {
+    let mut named: Vec<Atom> = Vec::new();
+    let group_tenancy = |id: &str| state.groups.get(id).map(|g| g.tenancy.clone());
+    for change in changes {
+        match change {
+            Change::UpsertPrincipal(p) => {
+                named.extend(state.locate(&p.id).map(|l| l.tenancy));
+                named.push(Atom::new(&p.tenancy_id));
+            }
+            Change::RemovePrincipal { id } => named.extend(state.locate(id).map(|l| l.tenancy)),
+            Change::CreateGroup(g) | Change::UpsertGroup(g) => {
+                named.push(Atom::new(&g.tenancy_id));
+            }
+            Change::UpdateGroup(u) => named.extend(group_tenancy(&u.id)),
+            Change::DeleteGroup { id, .. } => named.extend(group_tenancy(id)),
+        }
+    }
+    let mut base: Vec<(Atom, TenancyId)> = named
+        .into_iter()
+        .filter_map(|t| match &state.tenancies.get(&t)?.slots {
+            Slots::Base { tenancy, .. } => Some((t, *tenancy)),
+            Slots::Live(_) => None,
+        })
+        .collect();
+    base.sort_unstable_by_key(|&(_, t)| t);
+    base.dedup_by_key(|&mut (_, t)| t);
+    base
 }

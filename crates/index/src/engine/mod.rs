@@ -266,6 +266,8 @@ impl Engine {
     /// Applies changes in order, skipping (and reporting) the refused ones, and
     /// publishes once: readers see the whole batch or none of it.
     pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Applied {
+        let changes: Vec<Change> = changes.into_iter().collect();
+        self.touch_tenancies(&changes);
         let mut delta = DeltaBuilder::default();
         let mut refused = Vec::new();
         for (index, change) in changes.into_iter().enumerate() {
