@@ -19,6 +19,7 @@ use crate::model::IdentityDomain;
 use dyngroup_rules::{ParseError, ParseOptions, Test};
 use hashbrown::DefaultHashBuilder;
 use roaring::RoaringBitmap;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// A persistent hash map (hash array mapped trie): a clone is O(1), an insert copies
@@ -241,8 +242,9 @@ impl<'a> Held<'a> {
         }
     }
 
-    /// Its tags, names folded, sorted.
-    pub(crate) fn tags(&self) -> Vec<(&'a str, &'a str, &'a str)> {
+    /// Its tags, names folded, sorted: in the order of a live principal's, so that
+    /// a checkpoint numbers strings alike whichever way a principal is held.
+    pub(crate) fn tags(&self) -> SmallVec<[(&'a str, &'a str, &'a str); 8]> {
         match self {
             Held::Live(p) => p
                 .tags
@@ -250,7 +252,7 @@ impl<'a> Held<'a> {
                 .map(|t| (&*t.namespace, &*t.key, &*t.value))
                 .collect(),
             Held::Base(p) => {
-                let mut tags: Vec<_> = p.tags().collect();
+                let mut tags: SmallVec<[_; 8]> = p.tags().collect();
                 tags.sort_unstable();
                 tags
             }
@@ -296,15 +298,7 @@ impl PrincipalFields for Held<'_> {
         Held::resource_type(self)
     }
     fn tags(&self) -> impl Iterator<Item = (&str, &str, &str)> {
-        let (live, base) = match self {
-            Held::Live(p) => (Some(p.tags.iter()), None),
-            Held::Base(p) => (None, Some(p.tags())),
-        };
-        let live = live
-            .into_iter()
-            .flatten()
-            .map(|t| (&*t.namespace, &*t.key, &*t.value));
-        live.chain(base.into_iter().flatten())
+        Held::tags(self).into_iter()
     }
 }
 
