@@ -1017,3 +1017,84 @@ fn an_engine_from_an_index_copies_only_the_tenancies_changes_touch() {
     let again = Engine::from_index(index, EngineOptions::default());
     assert_eq!(held(&again), held(&replayed));
 }
+
+/// An engine made from an index sweeps its string table (more than 4096 strings,
+/// doubled since the last sweep) after copying, emptying and refilling tenancies:
+/// every string a rule names afterwards, held by a copied principal, a base one
+/// copied later, or a principal moved in, is still found (a string missing from the
+/// table would make the rule match no one). The answers equal a replay's.
+#[test]
+fn an_engine_from_an_index_finds_every_held_string_after_a_sweep() {
+    let in_t2 = |mut p: Principal| {
+        p.tenancy_id = T2.into();
+        p
+    };
+    let mut principals: Vec<Principal> = (0..5000).map(|n| vm(n, PROD, &format!("r{n}"))).collect();
+    // T2 shares DEV and the role "shared" with T; it stays untouched for a while.
+    principals.extend((5000..5010).map(|n| in_t2(vm(n, DEV, "shared"))));
+    principals.push(vm(5010, DEV, "shared"));
+    let mut builder = dyngroup_index::IndexBuilder::new();
+    builder.add_principals(&principals);
+    let mut loaded = Engine::from_index(builder.build(), EngineOptions::default());
+    let (mut replayed, _) = Engine::build(&principals, [], EngineOptions::default());
+
+    let mut changes = vec![Change::UpsertPrincipal(vm(0, PROD, "r0x"))];
+    // Empty most of T: its own strings, and DEV and "shared", lose every holder in T.
+    changes.extend((1..4500).map(|n| Change::RemovePrincipal {
+        id: format!("ocid1.instance.oc1..vm{n}"),
+    }));
+    changes.push(Change::RemovePrincipal {
+        id: "ocid1.instance.oc1..vm5010".into(),
+    });
+    let fill: Vec<Change> = (6000..16000)
+        .map(|n| Change::UpsertPrincipal(vm(n, PROD, &format!("fresh{n}"))))
+        .collect();
+    let empty: Vec<Change> = (6000..15000)
+        .map(|n| Change::RemovePrincipal {
+            id: format!("ocid1.instance.oc1..vm{n}"),
+        })
+        .collect();
+    let rules = [
+        ("r4600", "tag.ops.role.value = 'r4600'"),
+        ("r0x", "tag.ops.role.value = 'r0x'"),
+        ("fresh15500", "tag.ops.role.value = 'fresh15500'"),
+        ("shared", "tag.ops.role.value = 'shared'"),
+        ("dev", &*format!("instance.compartment.id = '{DEV}'")),
+    ];
+    let mut strings = Vec::new();
+    for e in [&mut loaded, &mut replayed] {
+        // Each batch publishes, and a publication may sweep.
+        for batch in [changes.clone(), fill.clone(), empty.clone(), fill.clone()] {
+            assert!(e.apply(batch).refused.is_empty());
+            strings.push(e.stats().strings);
+        }
+        for (name, rule) in rules {
+            e.apply_one(Change::CreateGroup(group(
+                &format!("ocid1.dynamicgroup.oc1..{name}"),
+                name,
+                rule,
+            )))
+            .unwrap();
+            let mut g = group(&format!("ocid1.dynamicgroup.oc1..{name}2"), name, rule);
+            g.tenancy_id = T2.into();
+            e.apply_one(Change::CreateGroup(g)).unwrap();
+        }
+        // A principal moved into T with a string T no longer holds.
+        e.apply_one(Change::UpsertPrincipal(vm(5000, DEV, "shared")))
+            .unwrap();
+    }
+    // The loaded engine swept after its first batch: T's 4,500 removed roles, and DEV
+    // and "shared" (held then only by T2, still read from the index), left the table.
+    assert!(strings[0] < 1000, "{strings:?}");
+    let (l, r) = (loaded.snapshot(), replayed.snapshot());
+    assert_eq!(dump(&l), dump(&r));
+    let expect = |id: &str, n: usize| assert_eq!(dump(&l)[id].len(), n, "{id}");
+    expect("ocid1.dynamicgroup.oc1..r4600", 1);
+    expect("ocid1.dynamicgroup.oc1..r0x", 1);
+    expect("ocid1.dynamicgroup.oc1..fresh15500", 1);
+    expect("ocid1.dynamicgroup.oc1..shared", 1);
+    expect("ocid1.dynamicgroup.oc1..dev", 1);
+    expect("ocid1.dynamicgroup.oc1..shared2", 9);
+    expect("ocid1.dynamicgroup.oc1..dev2", 9);
+    assert_eq!(l.principal_count(), r.principal_count());
+}
