@@ -3,7 +3,8 @@
 //! 1. The snapshot is opened and deep-verified (a damaged or crafted one stops the
 //!    command: exit code 2), and a live [`Engine`] is made from the index it holds
 //!    ([`Engine::from_evaluated`]): no inventory is replayed, no rule evaluated
-//!    principal by principal.
+//!    principal by principal, and only the tenancies the changes name are copied out
+//!    of the index into the engine's own structures.
 //! 2. The changes are applied in file order with one [`Engine::apply`]: a change the
 //!    engine refuses (a taken name, the tenancy's group limit, a rule that does not
 //!    parse, a delete of a group with members without `force`, an unknown group…) is
