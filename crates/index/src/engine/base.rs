@@ -39,6 +39,11 @@ impl Base {
         }
     }
 
+    /// Whether the index holds a principal with this OCID.
+    pub(crate) fn holds(&self, ocid: &str) -> bool {
+        self.index.principal_id(ocid).is_some()
+    }
+
     /// Where the principal with this OCID is, if the index holds it.
     pub(crate) fn locate(&self, ocid: &str) -> Option<Loc> {
         let p = self.index.principal_id(ocid)?;
@@ -96,7 +101,7 @@ impl<'a> BasePrincipal<'a> {
     }
 
     pub(crate) fn compartment(&self) -> &'a str {
-        self.resolve(self.base.index.principals.get(self.p).compartment)
+        self.resolve(self.place_syms().0)
     }
 
     pub(crate) fn tenancy(&self) -> &'a Atom {
@@ -105,7 +110,7 @@ impl<'a> BasePrincipal<'a> {
 
     /// ASCII lower-cased.
     pub(crate) fn resource_type(&self) -> &'a str {
-        self.resolve(self.base.index.principals.get(self.p).resource_type)
+        self.resolve(self.place_syms().1)
     }
 
     pub(crate) fn is_instance(&self) -> bool {
@@ -115,8 +120,7 @@ impl<'a> BasePrincipal<'a> {
     /// Its tags (names folded), in no particular order.
     pub(crate) fn tags(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + 'a {
         let base = self.base;
-        base.tags
-            .of(self.p.0)
+        self.tag_syms()
             .iter()
             .map(move |&(n, k, v)| (base.resolve(n), base.resolve(k), base.resolve(v)))
     }

@@ -12,9 +12,8 @@
 use super::atoms::Atom;
 use super::base::{Base, PrincipalTags};
 use super::change::Change;
-use super::state::State;
 use super::state::{
-    GroupLoc, GroupView, Held, LiveSlots, PrincipalView, Slots, Tag, TenancyView, new_slots,
+    GroupLoc, GroupView, Held, LiveSlots, PrincipalView, Slots, State, Tag, TenancyView, new_slots,
 };
 use super::tenancy::TenancyIndex;
 use super::{Engine, EngineOptions, tenancy_view_mut};

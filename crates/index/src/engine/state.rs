@@ -123,7 +123,7 @@ impl State {
     /// Records that a principal held is no longer.
     pub(crate) fn forget(&mut self, id: &Atom) {
         self.principal_count -= 1;
-        if self.base.as_ref().is_some_and(|b| b.locate(id).is_some()) {
+        if self.base.as_ref().is_some_and(|b| b.holds(id)) {
             self.principals.insert_mut(id.clone(), None);
         } else {
             self.principals.remove_mut(id);
